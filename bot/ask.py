@@ -1,0 +1,63 @@
+"""``csp-bot ask``: one /csp command through the production path, with no Slack account.
+
+The request is signed (with the configured signing secret, or a throwaway one)
+and goes through Bolt's WSGI adapter, request verification and middleware to
+the same listeners Slack reaches. Web API calls go to an in-process stand-in
+unless SLACK_BOT_TOKEN is set; response_url posts always land in the stand-in.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from bot.app import create_app, web_client
+from bot.container import Services
+from bot.server import wsgi_app
+from bot.settings import Settings
+from bot.signing import call_wsgi, signed_headers, slash_command_body
+from bot.slack_standin import SlackStandIn
+
+LOCAL_TOKEN = "xoxb-local-csp-bot"
+
+
+@dataclass(frozen=True)
+class AskResult:
+    status: int
+    response: dict[str, Any] | None
+    api_calls: list[dict[str, Any]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"response": self.response, "api_calls": self.api_calls}
+
+
+def ask(settings: Settings, text: str, *, user_id: str = "U0LOCAL", channel_id: str = "C0LOCAL") -> AskResult:
+    services = Services.build(settings)
+    try:
+        with SlackStandIn() as standin:
+            if settings.slack_bot_token:
+                client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+            else:
+                client = web_client(LOCAL_TOKEN, standin.base_url)
+            secret = (
+                settings.slack_signing_secret.get_secret_value()
+                if settings.slack_signing_secret
+                else secrets.token_hex(16)
+            )
+            app = create_app(settings, services, client=client, signing_secret=secret)
+            body = slash_command_body(
+                text, user_id=user_id, channel_id=channel_id, response_url=standin.response_url("ask")
+            )
+            reply = call_wsgi(wsgi_app(app), body=body, headers=signed_headers(secret, body))
+            calls = [
+                {"method": call.method, "args": call.args}
+                for call in standin.calls
+                if call.method != "auth.test"  # Bolt's own authorisation probe, not the app's doing
+            ]
+            response = reply.json() if reply.body.strip().startswith(b"{") else None
+            if reply.status != 200 and response is None:
+                response = {"status": reply.status, "body": reply.body.decode(errors="replace")}
+            return AskResult(status=reply.status, response=response, api_calls=calls)
+    finally:
+        services.close()

@@ -1,0 +1,323 @@
+"""The ``csp-bot`` command line: ask, glossary, members, serve, db, manifest."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from bot.errors import UserFacingError
+from bot.permissions import Actor, Role
+from bot.privacy import PersonalDataError
+from bot.settings import Settings, SettingsError, load_settings
+from glossary.loader import GlossaryFileError, parse_file, to_csv, to_json, to_yaml
+from glossary.model import GlossaryEntry, LookupResult, LookupStatus
+from store.db import DatabaseConfigError
+
+
+def _settings() -> Settings:
+    settings = load_settings()
+    logging.basicConfig(
+        level=settings.csp_log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return settings
+
+
+def _services(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.container import Services
+
+    return Services.build(settings)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """csp-bot: the Community Safety Partnership's Slack app."""
+
+
+# ---------------------------------------------------------------------- ask
+
+
+@cli.command()
+@click.argument("text", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the reply body and the Web API calls as JSON.")
+@click.option("--user", default="U0LOCAL", show_default=True, help="Slack user ID to act as.")
+@click.option("--channel", default="C0LOCAL", show_default=True, help="Slack channel ID to act in.")
+def ask(text: tuple[str, ...], as_json: bool, user: str, channel: str) -> None:
+    """Run `/csp TEXT` through the real Bolt app and print the reply."""
+    from bot.ask import ask as run_ask
+    from bot.plaintext import render_message
+
+    result = run_ask(_settings(), " ".join(text), user_id=user, channel_id=channel)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
+    else:
+        if result.status != 200:
+            raise click.ClickException(f"the app answered HTTP {result.status}")
+        if result.response:
+            click.echo(render_message(result.response))
+        for call in result.api_calls:
+            click.echo(_describe_call(call))
+
+
+def _describe_call(call: dict[str, Any]) -> str:
+    from bot.plaintext import render_blocks, render_message
+
+    method, args = call["method"], call["args"]
+    if method == "response_url":
+        return "\n(posted to the response URL)\n" + render_message(args)
+    if method in {"views.open", "views.push", "views.publish"} and isinstance(args.get("view"), dict):
+        view = args["view"]
+        title = (view.get("title") or {}).get("text", view.get("type", "view"))
+        return f"\n({method}: {title})\n" + render_blocks(view.get("blocks", []))
+    if "text" in args or "blocks" in args:
+        return f"\n({method} to {args.get('channel', '?')})\n" + render_message(args)
+    return f"\n({method})"
+
+
+# ---------------------------------------------------------------------- glossary
+
+
+@cli.group()
+def glossary() -> None:
+    """Look up, import and export the glossary."""
+
+
+def _entry_json(entry: GlossaryEntry) -> dict[str, str]:
+    return {"key": entry.key, "kind": entry.kind.value, "text": entry.text, "source": entry.source}
+
+
+def _lookup_text(result: LookupResult) -> str:
+    if result.status is LookupStatus.FOUND:
+        lines = [f"{e.key}: {e.text}" + (f" ({e.context})" if e.context else "") for e in result.matches]
+        if result.corrected_from:
+            lines.insert(0, f"(showing {result.matches[0].key} for {result.corrected_from!r})")
+        return "\n".join(lines)
+    if result.status is LookupStatus.AMBIGUOUS:
+        return "Several entries match:\n" + "\n".join(f"  {e.key}: {e.text[:100]}" for e in result.matches)
+    if result.status is LookupStatus.SUGGESTIONS:
+        return (
+            f"Not found: {result.query!r}. Did you mean: "
+            + ", ".join(e.key for e in result.suggestions)
+            + "?"
+        )
+    return f"Not found: {result.query!r}."
+
+
+@glossary.command("lookup")
+@click.argument("queries", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+def glossary_lookup(queries: tuple[str, ...], as_json: bool) -> None:
+    """Look up QUERY (or `-`: one query a line from standard input)."""
+    from_stdin = queries == ("-",)
+    items = [line.strip() for line in sys.stdin if line.strip()] if from_stdin else [" ".join(queries)]
+    index = _services(_settings()).glossary.index
+    for query in items:
+        result = index.lookup(query)
+        if as_json:
+            record = {
+                "query": query,
+                "status": result.status.value,
+                "matches": [_entry_json(e) for e in result.matches],
+                "suggestions": [_entry_json(e) for e in result.suggestions],
+                "corrected_from": result.corrected_from,
+            }
+            click.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            click.echo(_lookup_text(result))
+
+
+@glossary.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def glossary_import(file: Path) -> None:
+    """Merge a CSV (header kind,key,text) or YAML file: adds and updates, never deletes."""
+    entries = parse_file(file)
+    report = _services(_settings()).glossary.import_entries(Actor.operator(), entries)
+    click.echo(
+        f"Added {len(report.added)}, changed {len(report.changed)}, left {len(report.unchanged)} unchanged"
+        + (f", refused {len(report.refused)} that looked like personal data" if report.refused else "")
+        + "."
+    )
+    for label, ids in (("added", report.added), ("changed", report.changed), ("refused", report.refused)):
+        if ids:
+            click.echo(f"  {label}: {', '.join(ids)}")
+
+
+@glossary.command("export")
+@click.option(
+    "--format", "fmt", type=click.Choice(["yaml", "csv", "json"]), default="yaml", show_default=True
+)
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout."
+)
+def glossary_export(fmt: str, output: Path | None) -> None:
+    """Export every active entry."""
+    entries = _services(_settings()).glossary.export()
+    text = {"yaml": to_yaml, "csv": to_csv, "json": to_json}[fmt](entries)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {len(entries)} entries to {output}.")
+    else:
+        click.echo(text, nl=False)
+
+
+# ---------------------------------------------------------------------- members
+
+
+@cli.group()
+def members() -> None:
+    """Who is a coordinator or member (the first coordinator is set up here)."""
+
+
+@members.command("add")
+@click.argument("user_id")
+@click.option(
+    "--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value, show_default=True
+)
+@click.option("--org", help="Partner organisation short name, e.g. TVP.")
+def members_add(user_id: str, role: str, org: str | None) -> None:
+    info = _services(_settings()).members.add(Actor.operator(), user_id, Role(role), org)
+    click.echo(f"{info.user_id} is now a {info.role.value}" + (f" ({info.org})" if info.org else "") + ".")
+
+
+@members.command("remove")
+@click.argument("user_id")
+def members_remove(user_id: str) -> None:
+    _services(_settings()).members.remove(Actor.operator(), user_id)
+    click.echo(f"{user_id.upper()} removed.")
+
+
+@members.command("list")
+def members_list() -> None:
+    rows = _services(_settings()).members.list()
+    if not rows:
+        click.echo(
+            "No members yet. Add the first coordinator: csp-bot members add U0123ABCD --role coordinator"
+        )
+    for info in rows:
+        click.echo(f"{info.user_id}\t{info.role.value}\t{info.org or '-'}")
+
+
+# ---------------------------------------------------------------------- serve, db, manifest
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=3000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per worker."
+)
+@click.option(
+    "--socket", "socket_mode", is_flag=True, help="Socket Mode (needs SLACK_APP_TOKEN) instead of HTTP."
+)
+def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -> None:
+    """Serve Slack: HTTP (POST /slack/events, GET /healthz) on gunicorn, or Socket Mode."""
+    from bot.app import create_app
+    from bot.container import Services
+    from bot.server import serve_http, serve_socket_mode, wsgi_app
+
+    settings = _settings()
+    if socket_mode:
+        settings.require("slack_bot_token", "slack_app_token", why="for Socket Mode")
+        app = create_app(settings, Services.build(settings))
+        serve_socket_mode(app, settings.slack_app_token.get_secret_value())  # type: ignore[union-attr]
+        return
+    settings.require("slack_bot_token", "slack_signing_secret", why="to serve Slack over HTTP")
+    Services.build(settings).close()  # migrate and seed once, before workers start
+
+    def build():  # type: ignore[no-untyped-def]
+        services = Services.build(settings)
+        return wsgi_app(create_app(settings, services), health=lambda: _healthy(services))
+
+    click.echo(f"csp-bot listening on http://{host}:{port}/slack/events ({workers} worker(s))", err=True)
+    serve_http(build, host, port, workers=workers, threads=threads)
+
+
+def _healthy(services) -> bool:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    try:
+        with services.db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except Exception:
+        return False
+
+
+@cli.group()
+def db() -> None:
+    """Database migrations."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply Alembic migrations up to the newest (and seed an empty database)."""
+    from store.db import Database
+
+    database = Database(_settings().database_url)
+    before = database.current_revision()
+    database.ensure_ready()
+    after = database.current_revision()
+    click.echo(
+        f"Database at revision {after}"
+        + (f" (was {before or 'empty'})" if before != after else ", up to date.")
+    )
+
+
+@db.command("current")
+def db_current() -> None:
+    from store.db import Database
+
+    database = Database(_settings().database_url)
+    click.echo(f"current: {database.current_revision() or 'empty'}; newest: {database.head_revision()}")
+
+
+@cli.command()
+@click.option(
+    "--check", "check", type=click.Path(dir_okay=False, path_type=Path), help="Fail if FILE differs."
+)
+def manifest(check: Path | None) -> None:
+    """Print the Slack app manifest (YAML)."""
+    from bot.manifest import manifest_yaml
+
+    text = manifest_yaml()
+    if check is not None:
+        if not check.exists() or check.read_text(encoding="utf-8") != text:
+            raise click.ClickException(f"{check} is out of date: run `csp-bot manifest > {check}`")
+        click.echo(f"{check} is up to date.")
+        return
+    click.echo(text, nl=False)
+
+
+# ---------------------------------------------------------------------- entry point
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Every expected failure is one line on stderr and exit status 2: never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="csp-bot", standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.exit(130)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except (SettingsError, DatabaseConfigError, GlossaryFileError) as error:
+        _fail(str(error))
+    except PersonalDataError as error:
+        _fail(f"refused: {error}")
+    except UserFacingError as error:
+        _fail(error.message + (f" {error.hint}" if error.hint else ""))
+    except (OperationalError, ProgrammingError) as error:
+        _fail(
+            f"cannot use the database at DATABASE_URL ({type(error.orig).__name__ if error.orig else 'error'})"
+        )
+
+
+def _fail(message: str) -> None:
+    click.echo(f"csp-bot: {message}", err=True)
+    sys.exit(2)

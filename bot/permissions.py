@@ -1,0 +1,43 @@
+"""Who is acting, and what their role lets them do. Services check; handlers never do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.errors import PermissionDenied
+
+
+class Role(StrEnum):
+    MEMBER = "member"
+    COORDINATOR = "coordinator"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A Slack user (with the role the store gives them), or the command line run by an operator."""
+
+    user_id: str
+    role: Role | None = None
+    org: str | None = None
+    is_operator: bool = False
+
+    @classmethod
+    def operator(cls) -> Actor:
+        return cls(user_id="cli", is_operator=True)
+
+    @property
+    def label(self) -> str:
+        return "command line" if self.is_operator else f"<@{self.user_id}>"
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.is_operator or self.role is Role.COORDINATOR
+
+
+def require_coordinator(actor: Actor, doing: str, alternative: str | None = None) -> None:
+    if not actor.is_coordinator:
+        raise PermissionDenied(
+            f"Only partnership coordinators can {doing}.",
+            alternative or "Ask a coordinator, or see `/csp help` for what you can do.",
+        )

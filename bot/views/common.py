@@ -1,0 +1,82 @@
+"""The reply type every view returns, and the views shared by every feature."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
+
+from bot.errors import UserFacingError
+from bot.privacy import REWRITE_HINT, PersonalDataError
+from bot.views.text import escape, mrkdwn
+
+#: Slack's limit for blocks in one message
+MESSAGE_BLOCK_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message: fallback text (for notifications and screen readers) and Block Kit blocks."""
+
+    text: str
+    blocks: tuple[Block, ...] = ()
+    in_channel: bool = False
+
+    def __post_init__(self) -> None:
+        if len(self.blocks) > MESSAGE_BLOCK_LIMIT:
+            raise ValueError(f"a message holds at most {MESSAGE_BLOCK_LIMIT} blocks")
+
+    def message(self) -> dict[str, Any]:
+        """The body Slack receives (ack, respond or chat.postMessage)."""
+        return {
+            "response_type": "in_channel" if self.in_channel else "ephemeral",
+            "text": self.text,
+            "blocks": [block.to_dict() for block in self.blocks],
+        }
+
+
+def section(text: str) -> SectionBlock:
+    return SectionBlock(text=mrkdwn(text))
+
+
+def context(*parts: str) -> ContextBlock:
+    return ContextBlock(elements=[mrkdwn(p) for p in parts if p])
+
+
+def notice(text: str, hint: str | None = None, *, icon: str = ":information_source:") -> Reply:
+    """A short message with an optional hint. Both are already-escaped mrkdwn."""
+    blocks: list[Block] = [section(f"{icon} {text}")]
+    if hint:
+        blocks.append(context(hint))
+    return Reply(text=text, blocks=tuple(blocks))
+
+
+def error_reply(error: UserFacingError) -> Reply:
+    return notice(escape(error.message), escape(error.hint) if error.hint else None, icon=":warning:")
+
+
+def personal_data_reply(error: PersonalDataError) -> Reply:
+    """Says what kind of personal data was seen, never the data itself."""
+    kinds = _join([f.description for f in error.findings])
+    return notice(
+        f"I can't save or post that: it looks like it contains {kinds}. Nothing was saved.",
+        escape(REWRITE_HINT),
+        icon=":no_entry:",
+    )
+
+
+def unexpected_error_reply() -> Reply:
+    return notice(
+        "Something went wrong on our side, and nothing was saved. Please try again in a moment.",
+        "If it keeps happening, tell a partnership coordinator.",
+        icon=":warning:",
+    )
+
+
+def _join(items: Sequence[str]) -> str:
+    items = list(dict.fromkeys(items))
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

@@ -1,0 +1,163 @@
+"""Reading and writing glossary files: the repo's YAML format, CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from glossary.model import EntryKind, GlossaryEntry
+
+#: the seed files, in the order their entries are loaded (and so ranked on ties)
+SEED_FILES = ("acronyms.yaml", "terms.yaml", "plan_body.yaml")
+
+CSV_COLUMNS = ("kind", "key", "text", "id", "source", "aliases", "context", "note", "see_also")
+_LIST_SEPARATOR = ";"
+
+
+class GlossaryFileError(ValueError):
+    """A glossary file that cannot be read; the message says where and why."""
+
+
+def seed_entries() -> list[GlossaryEntry]:
+    """The partnership plan's glossary as shipped in ``glossary/data``."""
+    data = resources.files("glossary") / "data"
+    entries: list[GlossaryEntry] = []
+    for name in SEED_FILES:
+        entries.extend(parse_yaml(data.joinpath(name).read_text(encoding="utf-8"), origin=name))
+    return entries
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-")[:80] or "entry"
+
+
+def parse_yaml(text: str, origin: str = "YAML") -> list[GlossaryEntry]:
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise GlossaryFileError(f"{origin}: not valid YAML ({exc.__class__.__name__})") from None
+    items = document.get("entries") if isinstance(document, dict) else document
+    if not isinstance(items, list):
+        raise GlossaryFileError(f"{origin}: expected a list under 'entries'")
+    return [_entry(item, f"{origin} entry {n}") for n, item in enumerate(items, start=1)]
+
+
+def parse_csv(text: str, origin: str = "CSV") -> list[GlossaryEntry]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in ("kind", "key", "text") if c not in header]
+    if missing:
+        raise GlossaryFileError(
+            f"{origin}: the header must include kind,key,text (missing: {', '.join(missing)})"
+        )
+    entries = []
+    for n, row in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+        if not any(row.values()):
+            continue
+        item: dict[str, object] = {
+            k: row.get(k) or None for k in ("kind", "key", "text", "source", "context", "note")
+        }
+        item["kind"] = (row.get("kind") or "").lower()
+        item["id"] = row.get("id") or _default_id(row.get("key") or "", row.get("context"))
+        item["source"] = row.get("source") or "Imported"
+        item["aliases"] = _split(row.get("aliases"))
+        item["see_also"] = _split(row.get("see_also"))
+        entries.append(_entry({k: v for k, v in item.items() if v is not None}, f"{origin} line {n}"))
+    return entries
+
+
+def parse_file(path: Path) -> list[GlossaryEntry]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise GlossaryFileError(f"{path}: cannot read ({exc.strerror})") from None
+    if path.suffix.lower() == ".csv":
+        return parse_csv(text, origin=path.name)
+    if path.suffix.lower() == ".json":
+        try:
+            return parse_yaml(json.dumps(json.loads(text)), origin=path.name)
+        except json.JSONDecodeError:
+            raise GlossaryFileError(f"{path.name}: not valid JSON") from None
+    return parse_yaml(text, origin=path.name)
+
+
+def _default_id(key: str, context: str | None) -> str:
+    return slug(f"{key} {context}") if context else slug(key)
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(_LIST_SEPARATOR) if part.strip()]
+
+
+def _entry(item: object, where: str) -> GlossaryEntry:
+    if not isinstance(item, dict):
+        raise GlossaryFileError(f"{where}: expected a mapping")
+    try:
+        return GlossaryEntry(**item)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}" for e in exc.errors())
+        raise GlossaryFileError(f"{where}: {problems}") from None
+    except TypeError as exc:
+        raise GlossaryFileError(f"{where}: {exc}") from None
+
+
+def _plain(entry: GlossaryEntry) -> dict[str, object]:
+    data = entry.model_dump(mode="json", exclude_defaults=True)
+    data["kind"] = entry.kind.value
+    ordered = {k: data[k] for k in ("id", "kind", "key", "text", "source") if k in data}
+    ordered.update({k: v for k, v in data.items() if k not in ordered})
+    return ordered
+
+
+def to_yaml(entries: Iterable[GlossaryEntry]) -> str:
+    document = {"entries": [_plain(e) for e in entries]}
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
+
+
+def to_json(entries: Iterable[GlossaryEntry]) -> str:
+    return json.dumps({"entries": [_plain(e) for e in entries]}, ensure_ascii=False, indent=2) + "\n"
+
+
+def to_csv(entries: Iterable[GlossaryEntry]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for e in entries:
+        writer.writerow(
+            [
+                e.kind.value,
+                e.key,
+                e.text,
+                e.id,
+                e.source,
+                _LIST_SEPARATOR.join(e.aliases),
+                e.context or "",
+                e.note or "",
+                _LIST_SEPARATOR.join(e.see_also),
+            ]
+        )
+    return out.getvalue()
+
+
+__all__ = [
+    "SEED_FILES",
+    "EntryKind",
+    "GlossaryFileError",
+    "parse_csv",
+    "parse_file",
+    "parse_yaml",
+    "seed_entries",
+    "slug",
+    "to_csv",
+    "to_json",
+    "to_yaml",
+]

@@ -1,0 +1,79 @@
+"""The glossary's vocabulary: what an entry is and what a look-up answers.
+
+Pure data: no Slack, no database. The YAML files under ``glossary/data`` are
+validated against :class:`GlossaryEntry` when they load.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class EntryKind(StrEnum):
+    ACRONYM = "acronym"
+    TERM = "term"
+
+
+class GlossaryEntry(BaseModel):
+    """One meaning of one key. An acronym with two meanings is two entries."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)
+    kind: EntryKind
+    key: str = Field(min_length=1, max_length=120)
+    #: acronym: its expansion; term: its definition. The plan's own words.
+    text: str = Field(min_length=1, max_length=3000)
+    #: where it came from, e.g. "Appendix B – Glossary of Acronyms"
+    source: str = Field(min_length=1, max_length=200)
+    #: other spellings people type (national usage, older names)
+    aliases: tuple[str, ...] = ()
+    #: which meaning this is when a key has several ("health partners")
+    context: str | None = None
+    #: a short note where the plan's wording differs from national usage
+    note: str | None = None
+    #: ids of linked entries (a term and its acronym link to each other)
+    see_also: tuple[str, ...] = ()
+
+    @field_validator("key", "text", "source")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError("must not be blank")
+        return value
+
+    @field_validator("aliases", mode="before")
+    @classmethod
+    def _aliases(cls, value: object) -> object:
+        if value is None:
+            return ()
+        return value
+
+
+class LookupStatus(StrEnum):
+    FOUND = "found"
+    AMBIGUOUS = "ambiguous"
+    SUGGESTIONS = "suggestions"
+    NOT_FOUND = "not_found"
+
+
+class LookupResult(BaseModel):
+    """What the matcher concluded about one query."""
+
+    model_config = ConfigDict(frozen=True)
+
+    query: str
+    status: LookupStatus
+    matches: tuple[GlossaryEntry, ...] = ()
+    suggestions: tuple[GlossaryEntry, ...] = ()
+    #: set when a confident typo correction answered: the text the user typed
+    corrected_from: str | None = None
+    #: the normalised form that was looked up (useful for counting misses)
+    normalised: str = ""
+
+    @property
+    def found(self) -> bool:
+        return self.status is LookupStatus.FOUND

@@ -1,0 +1,36 @@
+"""What a subcommand handler receives, and what it may return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from slack_sdk.models.views import View
+
+from bot.container import Services
+from bot.permissions import Actor
+from bot.views.common import Reply
+
+
+@dataclass(frozen=True)
+class OpenModal:
+    """Open this modal (needs the request's trigger_id) instead of replying."""
+
+    view: View
+
+
+Outcome = Reply | OpenModal
+
+
+@dataclass
+class CommandContext:
+    services: Services
+    user_id: str
+    channel_id: str | None = None
+    trigger_id: str | None = None
+    _actor: Actor | None = field(default=None, repr=False)
+
+    @cached_property
+    def actor(self) -> Actor:
+        """Looked up only when a handler needs permissions: look-ups stay free of database reads."""
+        return self._actor or self.services.members.actor(self.user_id)

@@ -1,0 +1,123 @@
+"""The /csp subcommand table: one list that drives dispatch, help and the manifest's usage hint."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from bot.views.help import HelpLine, help_reply
+from handlers import glossary as g
+from handlers.context import CommandContext, Outcome
+from handlers.parsing import split_verb
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str  # one word, or two for a group ("glossary add")
+    args: str  # how the arguments are written in help
+    summary: str
+    run: Callable[[CommandContext, str], Outcome]
+    example: str = ""  # shown in the manifest's usage hint when set
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def usage(self) -> str:
+        return f"/csp {self.name} {self.args}".rstrip()
+
+
+def _help(ctx: CommandContext, rest: str) -> Outcome:
+    return help_reply(help_lines(), topic=rest or None)
+
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand(
+        "acronym",
+        "ABBR",
+        "What an acronym stands for, in the plan's words",
+        g.acronym,
+        "MARAC",
+        ("acro", "abbr"),
+    ),
+    Subcommand(
+        "define", "TERM", "The plan's definition of a term", g.define, "hate crime", ("def", "definition")
+    ),
+    Subcommand(
+        "search", "WORDS", "Entries that mention the words, best first", g.search, "exploitation", ("find",)
+    ),
+    Subcommand("explain", "TEXT", "Expand every known acronym in a piece of text", g.explain),
+    Subcommand("glossary add", "TERM = meaning", "Add an entry; alone, opens a form (coordinators)", g.add),
+    Subcommand(
+        "glossary edit", "TERM = new meaning", "Change an entry; alone, opens a form (coordinators)", g.edit
+    ),
+    Subcommand("glossary remove", "TERM", "Remove an entry, with undo (coordinators)", g.remove),
+    Subcommand(
+        "glossary suggest", "TERM = meaning", "Suggest a missing entry for review (anyone)", g.suggest
+    ),
+    Subcommand("glossary pending", "", "Review suggestions (coordinators)", g.pending),
+    Subcommand("glossary gaps", "", "What people looked for and didn't find (coordinators)", g.gaps),
+    Subcommand(
+        "glossary history", "TERM", "Every change to an entry: who, when, before and after", g.history
+    ),
+    Subcommand("help", "[TOPIC]", "This list", _help, "help", ("?", "usage")),
+)
+
+_BY_NAME: dict[str, Subcommand] = {}
+for _sub in SUBCOMMANDS:
+    for _name in (_sub.name, *_sub.aliases):
+        _BY_NAME[_name] = _sub
+_GROUPS = {s.name.split()[0] for s in SUBCOMMANDS if " " in s.name}
+_VERBS = sorted({name.split()[0] for name in _BY_NAME if len(name) > 2} | _GROUPS)
+
+
+def help_lines() -> list[HelpLine]:
+    lines = [HelpLine("/csp TERM", "Look up an acronym or term directly, typos and all")]
+    lines.extend(HelpLine(s.usage, s.summary) for s in SUBCOMMANDS)
+    return lines
+
+
+def usage_hint() -> str:
+    """The manifest's usage hint, from the same table."""
+    examples = [
+        f"{s.name} {s.example}".strip() if s.name != "help" else "help" for s in SUBCOMMANDS if s.example
+    ]
+    return "[" + " | ".join(["TERM", *examples]) + "]"
+
+
+def closest_verb(word: str, choices: list[str] | None = None) -> str | None:
+    """A subcommand the word is probably a typo of ("serch" → "search", "ad" → "add")."""
+    if len(word) < (2 if choices else 3):
+        return None
+    limit = 1 if len(word) < 5 else 2
+    found = process.extractOne(word, choices or _VERBS, scorer=OSA.distance, score_cutoff=limit)
+    return found[0] if found else None
+
+
+def dispatch(ctx: CommandContext, text: str) -> Outcome:
+    verb, rest = split_verb(text)
+    if not verb:
+        return help_reply(help_lines())
+    if verb in _GROUPS:
+        action, action_rest = split_verb(rest)
+        sub = _BY_NAME.get(f"{verb} {action}")
+        if sub is not None:
+            return sub.run(ctx, action_rest)
+        actions = [name.split()[1] for name in _BY_NAME if name.startswith(f"{verb} ")]
+        close = closest_verb(action, actions) if action else None
+        guess = f"{verb} {close}" if close else None
+        return help_reply(
+            help_lines(), topic=verb, did_you_mean=f"{guess} {action_rest}".strip() if guess else None
+        )
+    sub = _BY_NAME.get(verb)
+    if sub is not None:
+        return sub.run(ctx, rest)
+    # No subcommand: the whole text is a look-up ("/csp MARAC", "/csp what is a PCSO").
+    answer = ctx.services.glossary.answer(text)
+    if answer.result.found:
+        return g.render_answer(answer)
+    close = closest_verb(verb)
+    if close is not None:
+        return help_reply(help_lines(), did_you_mean=f"{close} {rest}".strip())
+    return g.render_answer(answer)

@@ -1,0 +1,49 @@
+"""One wrapper for every listener: friendly replies for expected errors, private logs for the rest."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from bot.errors import UserFacingError
+from bot.privacy import PersonalDataError
+from bot.views.common import Reply, error_reply, personal_data_reply, unexpected_error_reply
+
+log = logging.getLogger("csp_bot.handlers")
+
+
+def log_failure(where: str, error: BaseException) -> None:
+    """Log the kind and place of a failure, never its message: messages can carry user text."""
+    frames = traceback.extract_tb(error.__traceback__)
+    place = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+    log.error("%s failed: %s at %s", where, type(error).__name__, place)
+
+
+def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
+    """Bolt injects arguments by name; functools.wraps keeps the listener's names visible to it."""
+
+    @functools.wraps(listener)
+    def wrapper(**kwargs: Any) -> Any:
+        try:
+            return listener(**kwargs)
+        except PersonalDataError as error:
+            _reply(kwargs, personal_data_reply(error))
+        except UserFacingError as error:
+            _reply(kwargs, error_reply(error))
+        except Exception as error:
+            log_failure(listener.__name__, error)
+            _reply(kwargs, unexpected_error_reply())
+        return None
+
+    return wrapper
+
+
+def _reply(kwargs: dict[str, Any], reply: Reply) -> None:
+    ack, respond = kwargs.get("ack"), kwargs.get("respond")
+    if ack is not None and getattr(ack, "response", None) is None:
+        ack(**reply.message())
+    elif respond is not None:
+        respond(**reply.message(), replace_original=False)

@@ -1,0 +1,205 @@
+"""Glossary persistence: rows ↔ :class:`GlossaryEntry`, history, usage counts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from glossary.model import GlossaryEntry
+from store.models import AppState, GlossaryChange, GlossaryEntryRow, GlossaryHit, GlossaryMiss, utcnow
+
+ACTIVE = "active"
+PENDING = "pending"
+REMOVED = "removed"
+REJECTED = "rejected"
+
+GLOSSARY_VERSION = "glossary_version"
+
+
+def to_entry(row: GlossaryEntryRow) -> GlossaryEntry:
+    return GlossaryEntry(
+        id=row.slug,
+        kind=row.kind,
+        key=row.key,
+        text=row.text,
+        source=row.source,
+        aliases=tuple(row.aliases or ()),
+        context=row.context,
+        note=row.note,
+        see_also=tuple(row.see_also or ()),
+    )
+
+
+def snapshot(row: GlossaryEntryRow) -> dict[str, Any]:
+    """The row as history keeps it (before/after)."""
+    data = to_entry(row).model_dump(mode="json")
+    data["status"] = row.status
+    return data
+
+
+def apply(row: GlossaryEntryRow, entry: GlossaryEntry) -> None:
+    row.kind = entry.kind.value
+    row.key = entry.key
+    row.text = entry.text
+    row.source = entry.source
+    row.aliases = list(entry.aliases)
+    row.context = entry.context
+    row.note = entry.note
+    row.see_also = list(entry.see_also)
+
+
+def new_row(entry: GlossaryEntry, *, actor: str, status: str, position: int) -> GlossaryEntryRow:
+    row = GlossaryEntryRow(
+        slug=entry.id, status=status, position=position, created_by=actor, updated_by=actor
+    )
+    apply(row, entry)
+    return row
+
+
+def active_entries(session: Session) -> list[GlossaryEntry]:
+    rows = session.scalars(
+        select(GlossaryEntryRow).where(GlossaryEntryRow.status == ACTIVE).order_by(GlossaryEntryRow.position)
+    )
+    return [to_entry(r) for r in rows]
+
+
+def rows_with_key(session: Session, key: str, statuses: Sequence[str] = (ACTIVE,)) -> list[GlossaryEntryRow]:
+    return list(
+        session.scalars(
+            select(GlossaryEntryRow)
+            .where(func.lower(GlossaryEntryRow.key) == key.strip().lower())
+            .where(GlossaryEntryRow.status.in_(statuses))
+            .order_by(GlossaryEntryRow.position)
+        )
+    )
+
+
+def row_by_slug(session: Session, slug: str, *, for_update: bool = False) -> GlossaryEntryRow | None:
+    query = select(GlossaryEntryRow).where(GlossaryEntryRow.slug == slug)
+    if for_update:
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def pending_rows(session: Session) -> list[GlossaryEntryRow]:
+    return list(
+        session.scalars(
+            select(GlossaryEntryRow).where(GlossaryEntryRow.status == PENDING).order_by(GlossaryEntryRow.id)
+        )
+    )
+
+
+def next_position(session: Session) -> int:
+    return (session.scalar(select(func.max(GlossaryEntryRow.position))) or 0) + 1
+
+
+def free_slug(session: Session, wanted: str) -> str:
+    taken = set(
+        session.scalars(select(GlossaryEntryRow.slug).where(GlossaryEntryRow.slug.like(f"{wanted}%")))
+    )
+    if wanted not in taken:
+        return wanted
+    n = 2
+    while f"{wanted}-{n}" in taken:
+        n += 1
+    return f"{wanted}-{n}"
+
+
+def record_change(
+    session: Session,
+    *,
+    slug: str,
+    action: str,
+    actor: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    session.add(GlossaryChange(entry_slug=slug, action=action, actor=actor, before=before, after=after))
+
+
+def history(session: Session, slug: str, limit: int = 20) -> list[GlossaryChange]:
+    return list(
+        session.scalars(
+            select(GlossaryChange)
+            .where(GlossaryChange.entry_slug == slug)
+            .order_by(GlossaryChange.at.desc(), GlossaryChange.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def bump_version(session: Session) -> int:
+    """Count glossary changes, so any process can tell its index is stale with one cheap read."""
+    state = session.get(AppState, GLOSSARY_VERSION, with_for_update=True)
+    if state is None:
+        state = AppState(name=GLOSSARY_VERSION, value="0")
+        session.add(state)
+    state.value = str(int(state.value) + 1)
+    return int(state.value)
+
+
+def read_version(session: Session) -> int:
+    value = session.scalar(select(AppState.value).where(AppState.name == GLOSSARY_VERSION))
+    return int(value) if value is not None else 0
+
+
+def _upsert(session: Session):  # type: ignore[no-untyped-def]
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def add_usage(
+    session: Session, hits: dict[str, int], misses: dict[str, int], at: datetime | None = None
+) -> None:
+    """Add counts in one statement per kind; concurrent writers add, never overwrite."""
+    at = at or utcnow()
+    insert = _upsert(session)
+    for slug, count in hits.items():
+        stmt = insert(GlossaryHit).values(entry_slug=slug, count=count, last_seen=at)
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[GlossaryHit.entry_slug],
+                set_={"count": GlossaryHit.count + count, "last_seen": at},
+            )
+        )
+    for query, count in misses.items():
+        stmt = insert(GlossaryMiss).values(query=query, count=count, first_seen=at, last_seen=at)
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[GlossaryMiss.query],
+                set_={"count": GlossaryMiss.count + count, "last_seen": at},
+            )
+        )
+
+
+def top_misses(session: Session, limit: int = 15) -> list[GlossaryMiss]:
+    return list(
+        session.scalars(
+            select(GlossaryMiss)
+            .order_by(GlossaryMiss.count.desc(), GlossaryMiss.last_seen.desc())
+            .limit(limit)
+        )
+    )
+
+
+def forget_misses(session: Session, queries: Iterable[str]) -> None:
+    """A gap someone has now filled stops being a gap."""
+    queries = list(queries)
+    if queries:
+        session.execute(update(GlossaryMiss).where(GlossaryMiss.query.in_(queries)).values(count=0))
+
+
+def top_hits(session: Session, limit: int = 8) -> list[tuple[str, int]]:
+    rows = session.execute(
+        select(GlossaryHit.entry_slug, GlossaryHit.count)
+        .join(GlossaryEntryRow, GlossaryEntryRow.slug == GlossaryHit.entry_slug)
+        .where(GlossaryEntryRow.status == ACTIVE)
+        .order_by(GlossaryHit.count.desc(), GlossaryHit.entry_slug)
+        .limit(limit)
+    )
+    return [(slug, count) for slug, count in rows]

@@ -1,0 +1,181 @@
+"""Drive the real app the way Slack does: signed HTTP bodies through the production WSGI adapter."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from bot.app import create_app, web_client
+from bot.container import Services
+from bot.server import wsgi_app
+from bot.settings import Settings
+from bot.signing import WsgiResponse, call_wsgi, interaction_body, signed_headers, slash_command_body
+from bot.slack_standin import RecordedCall, SlackStandIn
+
+SECRET = "test-signing-secret"
+CHANNEL = "C0GENERAL"
+
+
+class SlackHarness:
+    def __init__(self, settings: Settings, services: Services, standin: SlackStandIn) -> None:
+        self.services = services
+        self.standin = standin
+        self.app = create_app(
+            settings, services, client=web_client("xoxb-test", standin.base_url), signing_secret=SECRET
+        )
+        self.wsgi = wsgi_app(self.app)
+
+    # -------------------------------------------------------------- requests
+
+    def post(
+        self,
+        body: str,
+        *,
+        content_type: str | None = None,
+        timestamp: int | None = None,
+        secret: str = SECRET,
+    ) -> WsgiResponse:
+        headers = signed_headers(secret, body, timestamp=timestamp, content_type=content_type)
+        return call_wsgi(self.wsgi, body=body, headers=headers)
+
+    def command(self, text: str, *, user: str = "U0ANYONE", channel: str = CHANNEL) -> WsgiResponse:
+        body = slash_command_body(
+            text, user_id=user, channel_id=channel, response_url=self.standin.response_url("cmd")
+        )
+        return self.post(body)
+
+    def ask(self, text: str, *, user: str = "U0ANYONE") -> dict[str, Any]:
+        """The ephemeral reply body of a command that answers directly."""
+        response = self.command(text, user=user)
+        assert response.status == 200, response.body
+        reply = response.json()
+        assert reply is not None, "expected a reply in the HTTP response"
+        assert_valid_message(reply)
+        return reply
+
+    def action(
+        self, action_id: str, value: str, *, user: str = "U0ANYONE", hook: str = "action"
+    ) -> WsgiResponse:
+        payload = {
+            "type": "block_actions",
+            "team": {"id": "T0CSP", "domain": "csp"},
+            "user": {"id": user, "team_id": "T0CSP"},
+            "api_app_id": "A0CSPBOT",
+            "container": {
+                "type": "message",
+                "message_ts": "1700000000.000001",
+                "channel_id": CHANNEL,
+                "is_ephemeral": True,
+            },
+            "trigger_id": "1337.42.trigger",
+            "channel": {"id": CHANNEL, "name": "general"},
+            "response_url": self.standin.response_url(hook),
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "b",
+                    "type": "button",
+                    "value": value,
+                    "action_ts": "1700000000.1",
+                }
+            ],
+        }
+        return self.post(interaction_body(payload))
+
+    def submit_view(
+        self, view: dict[str, Any], values: dict[str, str], *, user: str = "U0ANYONE"
+    ) -> WsgiResponse:
+        state: dict[str, Any] = {}
+        for block_id, value in values.items():
+            if block_id == "kind":
+                state[block_id] = {"value": {"type": "static_select", "selected_option": {"value": value}}}
+            else:
+                state[block_id] = {"value": {"type": "plain_text_input", "value": value}}
+        payload = {
+            "type": "view_submission",
+            "team": {"id": "T0CSP", "domain": "csp"},
+            "user": {"id": user, "team_id": "T0CSP"},
+            "api_app_id": "A0CSPBOT",
+            "trigger_id": "1337.42.trigger",
+            "view": {**view, "id": "V0FORM", "state": {"values": state}},
+        }
+        return self.post(interaction_body(payload))
+
+    def message_shortcut(self, callback_id: str, text: str, *, user: str = "U0ANYONE") -> WsgiResponse:
+        payload = {
+            "type": "message_action",
+            "callback_id": callback_id,
+            "team": {"id": "T0CSP", "domain": "csp"},
+            "user": {"id": user, "team_id": "T0CSP"},
+            "channel": {"id": CHANNEL, "name": "general"},
+            "message": {"type": "message", "user": "U0OTHER", "ts": "1700000000.000200", "text": text},
+            "message_ts": "1700000000.000200",
+            "response_url": self.standin.response_url("shortcut"),
+            "trigger_id": "1337.42.trigger",
+        }
+        return self.post(interaction_body(payload))
+
+    def event(self, event: dict[str, Any]) -> WsgiResponse:
+        envelope = {
+            "token": "deprecated",
+            "team_id": "T0CSP",
+            "api_app_id": "A0CSPBOT",
+            "event": event,
+            "type": "event_callback",
+            "event_id": f"Ev{time.time_ns()}",
+            "event_time": int(time.time()),
+            "authorizations": [{"team_id": "T0CSP", "user_id": "UCSPBOT", "is_bot": True}],
+        }
+        return self.post(json.dumps(envelope), content_type="application/json")
+
+    # -------------------------------------------------------------- what Slack received
+
+    def hook_posts(self, hook: str) -> list[dict[str, Any]]:
+        return [c.args for c in self.standin.calls_to("response_url") if c.args.get("_hook") == hook]
+
+    def calls(self, method: str) -> list[RecordedCall]:
+        return self.standin.calls_to(method)
+
+
+def assert_valid_message(message: dict[str, Any]) -> None:
+    """Every payload must pass slack_sdk's Block Kit validation and Slack's 50-block limit."""
+    blocks = message.get("blocks") or []
+    assert len(blocks) <= 50
+    assert message.get("text"), "a message needs fallback text"
+    for raw in blocks:
+        block = Block.parse(raw)
+        assert block is not None, f"unknown block type {raw.get('type')}"
+        block.validate_json()
+
+
+def assert_valid_view(view: dict[str, Any]) -> None:
+    View(**view).validate_json()
+    assert len(view.get("blocks", [])) <= 100
+
+
+def rendered_text(payload: Any) -> str:
+    """Every string Slack would render (text objects, fallback text), excluding button values."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str):
+                    found.append(value)
+                elif key not in {"value", "private_metadata", "action_id", "block_id", "callback_id"}:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(payload)
+    return "\n".join(found)
+
+
+def all_text(message: dict[str, Any]) -> str:
+    """Every string in a payload, for "is this anywhere in it" checks."""
+    return json.dumps(message, ensure_ascii=False)
