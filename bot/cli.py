@@ -20,11 +20,11 @@ from glossary.model import GlossaryEntry, LookupResult, LookupStatus
 from store.db import DatabaseConfigError
 
 
-def _settings() -> Settings:
+def _settings(*, serving: bool = False) -> Settings:
     settings = load_settings()
-    logging.basicConfig(
-        level=settings.csp_log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    # one-shot commands print results, not progress: only a server (or DEBUG) logs routine events
+    level = settings.csp_log_level if serving or settings.csp_log_level == "DEBUG" else "WARNING"
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return settings
 
 
@@ -221,7 +221,7 @@ def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -
     from bot.container import Services
     from bot.server import serve_http, serve_socket_mode, wsgi_app
 
-    settings = _settings()
+    settings = _settings(serving=True)
     if socket_mode:
         settings.require("slack_bot_token", "slack_app_token", why="for Socket Mode")
         app = create_app(settings, Services.build(settings))

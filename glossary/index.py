@@ -19,7 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
 from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
-from glossary.normalise import compact, fold, forms, singular, strip_question
+from glossary.normalise import compact, drop_acronym_plurals, fold, forms, singular, strip_question
 
 MAX_SUGGESTIONS = 5
 MAX_AMBIGUOUS = 10
@@ -221,7 +221,7 @@ class GlossaryIndex:
         if not text:
             return LookupResult(query=query, status=LookupStatus.NOT_FOUND, normalised="")
 
-        owners = self._probe(text)
+        owners = self._probe(text) or self._probe(strip_question(drop_acronym_plurals(query)))
         if owners:
             return self._result(query, text, LookupStatus.FOUND, owners, prefer)
 

@@ -33,7 +33,8 @@ _WRAPPERS = [
         r"^(?:what|wat|wot)\s+(?:does|do|did)\s+(?:an?\s+|the\s+)?(?P<q>.+?)\s+(?:stand\s+for|mean|means)$",
         r"^(?:what|wat|wot)\s+(?:is|are)\s+(?:an?\s+|the\s+)?(?P<q>.+?)\s+(?:stand\s+for|short\s+for)$",
         r"^(?:what\s+is\s+meant\s+by|what\s+do\s+(?:we|you)\s+mean\s+by)\s+(?:an?\s+|the\s+)?(?P<q>.+)$",
-        r"^(?:what|wat|wot|who)(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(?:an?\s+|the\s+)?(?P<q>.+)$",
+        # "what's" has already lost its "'s" to the possessive rule, so the verb is optional
+        r"^(?:what|wat|wot|who)(?:\s+is|\s+are|\s+was|\s+were)?\s+(?:an?\s+|the\s+)?(?P<q>.+)$",
         r"^(?:define|definition\s+of|meaning\s+of|explain|expand|lookup|look\s+up)\s+(?:an?\s+|the\s+)?(?P<q>.+)$",
         r"^(?:tell\s+me\s+about|info\s+on|information\s+on)\s+(?:an?\s+|the\s+)?(?P<q>.+)$",
     )
@@ -109,6 +110,14 @@ def strip_question(text: str) -> str:
     while words and words[-1] in _EDGE_STOPWORDS:
         words.pop()
     return " ".join(words)
+
+
+_ACRONYM_PLURAL = re.compile(r"\b([A-Z][A-Z0-9&]+)(?:'s|’s|s)(?=\W|$)")
+
+
+def drop_acronym_plurals(text: str) -> str:
+    """ "CEs", "MKs", "PCSO's" → "CE", "MK", "PCSO": read from the original capitals, which folding loses."""
+    return _ACRONYM_PLURAL.sub(r"\1", text)
 
 
 def forms(folded: str) -> tuple[str, str, str]:

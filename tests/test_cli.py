@@ -1,0 +1,179 @@
+"""The csp-bot command line, in-process through ``main()`` and once as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    try:
+        main(list(argv))
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> str:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("CSP_LOG_LEVEL", "WARNING")
+    return database_url
+
+
+def test_ask_prints_the_reply_as_a_person_reads_it(capsys, env) -> None:
+    code, out, _ = run(capsys, "ask", "acronym MARAC")
+    assert code == 0
+    assert out.splitlines()[0] == "MARAC: Multi Agency Risk Assessment Committee"
+    assert "[Share in channel]" in out
+
+
+def test_ask_json_has_the_body_slack_receives_and_the_api_calls(capsys, env) -> None:
+    code, out, _ = run(capsys, "ask", "--json", "acronym", "MARAC")
+    assert code == 0
+    data = json.loads(out)
+    assert data["response"]["response_type"] == "ephemeral"
+    assert data["response"]["text"] == "MARAC: Multi Agency Risk Assessment Committee"
+    assert data["api_calls"] == []
+
+
+def test_ask_as_a_coordinator_records_the_modal(capsys, env) -> None:
+    assert run(capsys, "members", "add", "U0COORD", "--role", "coordinator")[0] == 0
+    code, out, _ = run(capsys, "ask", "--json", "--user", "U0COORD", "glossary add NPS")
+    data = json.loads(out)
+    (call,) = data["api_calls"]
+    assert call["method"] == "views.open"
+    assert call["args"]["view"]["callback_id"] == "glossary_entry_form"
+    code, out, _ = run(capsys, "ask", "--user", "U0COORD", "glossary add NPS = National Probation Service")
+    assert "Added NPS" in out
+    assert run(capsys, "ask", "acronym NPS")[1].startswith("NPS: National Probation Service")
+
+
+def test_glossary_lookup_json_lines_and_stdin(capsys, env, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run(capsys, "glossary", "lookup", "--json", "MARRAC")
+    record = json.loads(out)
+    assert record["status"] == "found"
+    assert record["corrected_from"] == "MARRAC"
+    assert record["matches"][0] == {
+        "key": "MARAC",
+        "kind": "acronym",
+        "text": "Multi Agency Risk Assessment Committee",
+        "source": "Appendix B – Glossary of Acronyms",
+    }
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO("PPE\nmulti agency\n\nxqzw\n"))
+    code, out, _ = run(capsys, "glossary", "lookup", "--json", "-")
+    statuses = [json.loads(line)["status"] for line in out.splitlines()]
+    assert statuses == ["suggestions", "ambiguous", "not_found"]
+    assert json.loads(out.splitlines()[0])["suggestions"][0]["key"] == "PPO"
+
+
+def test_glossary_export_and_import(capsys, env, tmp_path: Path) -> None:
+    exported = tmp_path / "glossary.csv"
+    assert run(capsys, "glossary", "export", "--format", "csv", "--output", str(exported))[0] == 0
+    assert exported.read_text().startswith("kind,key,text,")
+    extra = tmp_path / "extra.csv"
+    extra.write_text("kind,key,text\nacronym,NPS,National Probation Service\n")
+    code, out, _ = run(capsys, "glossary", "import", str(extra))
+    assert code == 0 and out.startswith("Added 1, changed 0, left 0 unchanged.")
+    code, out, _ = run(capsys, "glossary", "import", str(exported))
+    assert out.startswith("Added 0, changed 0, left 60 unchanged.")
+    code, out, _ = run(capsys, "glossary", "export", "--format", "json")
+    assert any(e["key"] == "NPS" for e in json.loads(out)["entries"])
+
+
+def test_import_of_a_broken_file_is_one_clear_line(capsys, env, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.csv"
+    broken.write_text("key,meaning\nNPS,x\n")
+    code, out, err = run(capsys, "glossary", "import", str(broken))
+    assert code == 2
+    assert err.strip() == "csp-bot: broken.csv: the header must include kind,key,text (missing: kind, text)"
+
+
+def test_members(capsys, env) -> None:
+    assert run(capsys, "members", "list")[1].startswith("No members yet.")
+    assert run(capsys, "members", "add", "u0abc", "--role", "coordinator", "--org", "WDC")[1] == (
+        "U0ABC is now a coordinator (WDC).\n"
+    )
+    assert "U0ABC\tcoordinator\tWDC" in run(capsys, "members", "list")[1]
+    code, _, err = run(capsys, "members", "add", "not-a-user")
+    assert code == 2 and "is not a Slack user ID" in err
+    assert run(capsys, "members", "remove", "U0ABC")[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        (
+            "SLACK_BOT_TOKEN",
+            "xoxp-user-token",
+            "csp-bot: SLACK_BOT_TOKEN must be a bot token starting with xoxb-.",
+        ),
+        (
+            "SLACK_API_URL",
+            "slack.com",
+            "csp-bot: SLACK_API_URL must be an http(s) URL such as https://slack.com/api/.",
+        ),
+        ("DATABASE_URL", "not a url", "csp-bot: DATABASE_URL is not a valid database URL"),
+    ],
+)
+def test_a_wrong_setting_is_one_line_naming_it(capsys, env, monkeypatch, variable, value, message) -> None:
+    monkeypatch.setenv(variable, value)
+    code, _, err = run(capsys, "ask", "acronym MARAC")
+    assert code == 2
+    assert err.strip() == message
+
+
+def test_serve_without_its_secrets_says_which(capsys, env) -> None:
+    code, _, err = run(capsys, "serve")
+    assert code == 2
+    assert err.strip() == "csp-bot: SLACK_BOT_TOKEN is not set: it is needed to serve Slack over HTTP."
+    code, _, err = run(capsys, "serve", "--socket")
+    assert err.strip() == "csp-bot: SLACK_BOT_TOKEN is not set: it is needed for Socket Mode."
+
+
+def test_db_upgrade_is_idempotent(capsys, monkeypatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
+    code, out, _ = run(capsys, "db", "upgrade")
+    assert code == 0 and "(was empty)" in out
+    assert run(capsys, "db", "upgrade")[1].endswith("up to date.\n")
+
+
+def test_manifest_check(capsys, tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[1]
+    assert run(capsys, "manifest", "--check", str(root / "app-manifest.yml"))[0] == 0
+    stale = tmp_path / "stale.yml"
+    stale.write_text("old")
+    assert run(capsys, "manifest", "--check", str(stale))[0] == 1
+
+
+def test_readme_first_command_in_a_real_process(tmp_path: Path) -> None:
+    """`csp-bot ask "acronym MARAC"` on a machine with no database yet and no Slack settings."""
+    executable = shutil.which("csp-bot", path=str(Path(sys.executable).parent)) or shutil.which("csp-bot")
+    assert executable, "csp-bot is not installed (pip install -e .)"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_", "HTTP", "http"))}
+    clean["HOME"] = str(tmp_path)  # the default database goes under the user's data directory
+    clean["XDG_DATA_HOME"] = str(tmp_path / "data")
+    done = subprocess.run(
+        [executable, "ask", "acronym MARAC"],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "MARAC: Multi Agency Risk Assessment Committee"
+    assert (tmp_path / "data" / "csp-bot" / "csp-bot.sqlite3").exists()
+    assert "Traceback" not in done.stderr

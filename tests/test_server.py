@@ -1,0 +1,101 @@
+"""`csp-bot serve` as a real process on gunicorn: health check, signed requests, refusals."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.signing import signed_headers, slash_command_body
+from bot.slack_standin import SlackStandIn
+
+SECRET = "serve-test-secret"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(database_url: str, standin: SlackStandIn) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env.update(
+        DATABASE_URL=database_url,
+        SLACK_BOT_TOKEN="xoxb-serve-test",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=standin.base_url,
+        CSP_LOG_LEVEL="WARNING",
+    )
+    executable = Path(sys.executable).parent / "csp-bot"
+    process = subprocess.Popen(
+        [str(executable), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if _get(port, "/healthz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"server did not start: {process.communicate(timeout=5)}")
+            time.sleep(0.1)
+        yield port, process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _get(port: int, path: str) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def _post(port: int, body: str, headers: dict[str, str]) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("POST", "/slack/events", body=body.encode(), headers=headers)
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def test_serve_answers_signed_requests_and_refuses_forged_ones(
+    server: tuple[int, subprocess.Popen[str]], standin: SlackStandIn
+) -> None:
+    port, _ = server
+    assert _get(port, "/healthz") == (200, b'{"ok": true}')
+    body = slash_command_body(
+        "acronym MARAC", user_id="U0X", channel_id="C0X", response_url=standin.response_url()
+    )
+    status, reply = _post(port, body, signed_headers(SECRET, body))
+    assert status == 200
+    assert b"Multi Agency Risk Assessment Committee" in reply
+    assert _post(port, body, signed_headers("wrong-secret", body))[0] == 401
+    assert _get(port, "/nowhere")[0] == 404
+
+
+def test_serve_stops_cleanly_on_sigterm(server: tuple[int, subprocess.Popen[str]]) -> None:
+    _, process = server
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=15) == 0
+    assert "Traceback" not in process.stderr.read()

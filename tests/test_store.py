@@ -1,0 +1,79 @@
+"""The store: created, migrated and seeded on first use; migrations match the models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select
+
+from store import glossary_repo as repo
+from store.db import Database
+from store.models import AppState, Base, GlossaryChange, GlossaryEntryRow
+from store.seed import seed_if_empty
+
+
+def test_first_use_creates_migrates_and_seeds(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "csp.sqlite3"
+    database = Database(f"sqlite:///{path}")
+    database.ensure_ready()
+    assert path.exists()
+    assert database.current_revision() == database.head_revision()
+    with database.transaction() as session:
+        assert len(repo.active_entries(session)) == 60
+        assert session.scalar(select(func.count()).select_from(GlossaryChange)) == 60
+        assert repo.read_version(session) == 1
+
+
+def test_second_start_does_not_reseed_even_when_emptied(database_url: str) -> None:
+    database = Database(database_url)
+    with database.transaction() as session:
+        for row in session.scalars(select(GlossaryEntryRow)):
+            row.status = repo.REMOVED
+    database.ensure_ready()
+    with database.transaction() as session:
+        assert seed_if_empty(session) is False
+        assert repo.active_entries(session) == []
+
+
+def test_migrations_match_the_models(database_url: str) -> None:
+    database = Database(database_url)
+    with database.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+
+
+def test_usage_counts_add_up_across_batches(database_url: str) -> None:
+    database = Database(database_url)
+    with database.transaction() as session:
+        repo.add_usage(session, {"marac": 2}, {"xqzw": 1})
+    with database.transaction() as session:
+        repo.add_usage(session, {"marac": 3}, {"xqzw": 4})
+    with database.transaction() as session:
+        assert repo.top_hits(session) == [("marac", 5)]
+        (miss,) = repo.top_misses(session)
+        assert (miss.query, miss.count) == ("xqzw", 5)
+
+
+def test_a_failed_transaction_writes_nothing(database_url: str) -> None:
+    database = Database(database_url)
+    try:
+        with database.transaction() as session:
+            session.add(AppState(name="half", value="written"))
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    with database.transaction() as session:
+        assert session.get(AppState, "half") is None
+
+
+def test_bad_database_url_is_a_clear_error() -> None:
+    import pytest
+
+    from store.db import DatabaseConfigError
+
+    with pytest.raises(DatabaseConfigError, match="DATABASE_URL"):
+        Database("not a url")
+    with pytest.raises(DatabaseConfigError, match="driver"):
+        Database("nosuchdb://x/y")
