@@ -1,0 +1,94 @@
+"""The command parser and router: pure parsing, then every input gets a valid reply."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.container import Services
+from bot.views.common import Reply
+from handlers.context import CommandContext, OpenModal
+from handlers.parsing import parse_definition, split_verb, unquote
+from handlers.router import SUBCOMMANDS, closest_verb, dispatch, help_lines
+from tests.harness import assert_valid_message, rendered_text
+
+
+def test_split_verb() -> None:
+    assert split_verb("  Acronym   MARAC ") == ("acronym", "MARAC")
+    assert split_verb("") == ("", "")
+    assert split_verb("help") == ("help", "")
+    assert split_verb("define\u00a0hate crime") == ("define", "hate crime")
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "meaning"),
+    [
+        ("NPS = National Probation Service", "NPS", "National Probation Service"),
+        ('"Street Community Group"="A multi-agency group"', "Street Community Group", "A multi-agency group"),
+        ("NPS - National Probation Service", "NPS", "National Probation Service"),
+        ("Anti-Social Behaviour Team = x = y", "Anti-Social Behaviour Team", "x = y"),
+        ("NPS", "NPS", None),
+        ("NPS =", "NPS", None),
+        ("", "", None),
+    ],
+)
+def test_parse_definition(text: str, key: str, meaning: str | None) -> None:
+    parsed = parse_definition(text)
+    assert (parsed.key, parsed.meaning) == (key, meaning)
+
+
+def test_unquote() -> None:
+    assert unquote("“hate crime”") == "hate crime"
+    assert unquote("'x'") == "x"
+
+
+def test_closest_verb() -> None:
+    assert closest_verb("serch") == "search"
+    assert closest_verb("acronm") == "acronym"
+    assert closest_verb("defin") == "define"
+    assert closest_verb("marac") is None
+    assert closest_verb("ad", ["add", "edit"]) == "add"
+
+
+def test_help_lists_every_subcommand_from_the_table() -> None:
+    usages = [line.usage for line in help_lines()]
+    for sub in SUBCOMMANDS:
+        assert sub.usage in usages
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=200))
+def test_parse_definition_never_raises(text: str) -> None:
+    parsed = parse_definition(text)
+    assert isinstance(parsed.key, str)
+
+
+_COMMAND_TEXT = st.one_of(
+    st.text(max_size=150),
+    st.builds(
+        lambda verb, rest: f"{verb} {rest}",
+        st.sampled_from([s.name for s in SUBCOMMANDS] + ["glossary", "acronm", "serch", "<!channel>"]),
+        st.text(max_size=80),
+    ),
+)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=_COMMAND_TEXT)
+def test_every_input_gets_a_valid_escaped_reply(services: Services, text: str) -> None:
+    ctx = CommandContext(services=services, user_id="U0NOBODY", channel_id="C0X", trigger_id="t")
+    try:
+        outcome = dispatch(ctx, text)
+    except Exception as error:  # user-facing errors are rendered by the listener wrapper
+        from bot.errors import UserFacingError
+        from bot.privacy import PersonalDataError
+
+        assert isinstance(error, (UserFacingError, PersonalDataError)), repr(error)
+        return
+    assert isinstance(outcome, (Reply, OpenModal))
+    if isinstance(outcome, Reply):
+        message = outcome.message()
+        assert_valid_message(message)
+        rendered = rendered_text(message)
+        assert "<!" not in rendered and "<@" not in rendered.replace("<@U0NOBODY>", "")

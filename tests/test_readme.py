@@ -1,0 +1,50 @@
+"""The README stays true: its reply, commands, settings and test command are checked against the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.ask import ask
+from bot.plaintext import render_message
+from bot.settings import Settings
+from handlers.router import SUBCOMMANDS
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_rendered_reply_is_what_ask_prints(settings: Settings) -> None:
+    match = re.search(r"<!-- README-REPLY:(.+?) -->\n```text\n(.*?)```", README, re.S)
+    assert match, "the README shows a real reply"
+    question, shown = match.group(1), match.group(2)
+    result = ask(settings, question)
+    assert result.response is not None
+    assert render_message(result.response) + "\n" == shown
+
+
+@pytest.mark.parametrize("question", ["acronym MARRAC", "acronym PPE", "multi agency"])
+def test_the_other_sample_replies_are_real(settings: Settings, question: str) -> None:
+    result = ask(settings, question)
+    assert result.response is not None
+    assert f'$ csp-bot ask "{question}"\n{render_message(result.response)}\n' in README
+
+
+def test_every_subcommand_is_documented() -> None:
+    for sub in SUBCOMMANDS:
+        assert f"`{sub.usage}`" in README, sub.usage
+
+
+def test_every_setting_is_documented() -> None:
+    for name in Settings.model_fields:
+        assert f"`{name.upper()}`" in README, name
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    commands = re.findall(r"```sh\n(.*?)\n```", README, re.S)
+    assert len(commands) >= 2
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert ci == commands[1]
+    assert commands[0].endswith('csp-bot ask "acronym MARAC"')
