@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 import handlers
 from bot.container import Services
+from bot.logs import BOLT_LOGGER, clamp_body_loggers
 from bot.settings import Settings
 
 
@@ -42,9 +43,8 @@ def create_app(
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    # Bolt logs whole request bodies at DEBUG; user text must never reach a log.
-    bolt_logger = logging.getLogger("csp_bot.bolt")
-    bolt_logger.setLevel(max(logging.INFO, logging.getLogger().getEffectiveLevel()))
+    clamp_body_loggers()  # also when the app is built outside the CLI (tests, embedding)
+    bolt_logger = logging.getLogger(BOLT_LOGGER)
     app = App(
         client=client or web_client(token, settings.slack_api_url),
         signing_secret=secret,

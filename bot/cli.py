@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-import logging
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.errors import UserFacingError
+from bot.logs import configure_logging
 from bot.permissions import Actor, Role
 from bot.privacy import PersonalDataError
 from bot.settings import Settings, SettingsError, load_settings
@@ -23,8 +24,7 @@ from store.db import DatabaseConfigError
 def _settings(*, serving: bool = False) -> Settings:
     settings = load_settings()
     # one-shot commands print results, not progress: only a server (or DEBUG) logs routine events
-    level = settings.csp_log_level if serving or settings.csp_log_level == "DEBUG" else "WARNING"
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.csp_log_level if serving or settings.csp_log_level == "DEBUG" else "WARNING")
     return settings
 
 
@@ -312,6 +312,8 @@ def main(argv: list[str] | None = None) -> None:
         _fail(f"refused: {error}")
     except UserFacingError as error:
         _fail(error.message + (f" {error.hint}" if error.hint else ""))
+    except SlackApiError as error:
+        _fail(f"Slack refused the request: {error.response.get('error', 'unknown error')}")
     except (OperationalError, ProgrammingError) as error:
         _fail(
             f"cannot use the database at DATABASE_URL ({type(error.orig).__name__ if error.orig else 'error'})"

@@ -2,18 +2,19 @@
 
 A Community Safety Partnership's Slack log holds aggregates ("12 ABCs issued Q2"), never cases. UK GDPR
 Art. 9/10, the Sexual Offences (Amendment) Act 1992 and CYPA 1933 s.49 all forbid putting a victim's, child's
-or suspect's identifying details into a general chat workspace (see ``docs/csp-domain.md`` §5). This module
-spots the common shapes of such details so a service can refuse the text and ask for an aggregate instead.
+or suspect's identifying details into a general chat workspace (``docs/csp-domain.md`` §5). This module spots
+the common shapes of such details so that a service can refuse the text and ask for an aggregate instead.
 
 Design rules:
 
 * Precision matters as much as recall. Refusing "Section 35 dispersal notices issued in the HP11 area" or
   "IOM = Integrated Offender Management" is a defect, so every rule is anchored on a shape that aggregate
-  reporting does not produce (a checksum, a full postcode, a cue word such as "DOB" or "case ref").
-* Findings never carry the matched text: a description is fixed wording per kind, so an error message or a
+  reporting does not produce: a checksum, a full postcode, a cue word such as "DOB" or "case ref".
+* Findings never carry the matched text. A description is fixed wording per kind, so an error message or a
   log line built from it cannot leak what it refused.
-* Every pattern is bounded (no nested unbounded repetition) and anchored by look-behinds, so a check is linear
-  in the length of the text; multi-kilobyte messages check in well under a millisecond.
+* Checks stay linear and fast on long messages. No pattern nests unbounded repetition, and every pattern
+  starts with a literal or a small character set (word cues are found with ``str.find`` on a folded copy),
+  so the regex engine only tries a match where one could begin.
 
 Pure Python: no Slack, no database.
 """
@@ -22,7 +23,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -77,21 +79,56 @@ _FINDINGS: Final[dict[PersonalDataKind, PersonalDataFinding]] = {
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Normalisation: fold look-alike characters so "０７７００ ９００１２３" or a zero-width space inside a number
-# cannot slip past the ASCII patterns below.
+# The text under test, in two aligned forms.
 
-_INVISIBLE: Final[dict[int, None]] = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"))
+# Zero-width characters and soft hyphens inside a number or a name are the cheapest way round a filter.
+_INVISIBLE: Final = ("\u00ad", "\u180e", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff")
 
 
-def _normalise(text: str) -> str:
-    if text.isascii():
-        return text
-    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+class _Text:
+    """``raw``: the text with look-alikes folded (NFKC turns "０７７００" into "07700") and invisible characters
+    removed. ``folded``: the same text lower-cased, ASCII only, every other character replaced by "?". The
+    two have the same length, so a position found in one is valid in the other: word cues are searched in
+    ``folded`` with fast case-sensitive patterns, and capitalisation is read from ``raw``."""
+
+    __slots__ = ("folded", "has_digit", "raw")
+
+    def __init__(self, text: str) -> None:
+        if not text.isascii():
+            if not unicodedata.is_normalized("NFKC", text):
+                text = unicodedata.normalize("NFKC", text)
+            for character in _INVISIBLE:
+                if character in text:
+                    text = text.replace(character, "")
+        self.raw = text
+        self.folded = text.encode("ascii", "replace").lower().decode("ascii")
+        self.has_digit = _DIGIT.search(text) is not None
 
 
 def _tokens(text: str) -> tuple[str, ...]:
     """The whitespace-separated words of a word list written as a block of text."""
     return tuple(text.split())
+
+
+def _starts_word(folded: str, position: int) -> bool:
+    return position == 0 or not folded[position - 1].isalnum()
+
+
+def _word_starts(folded: str, stem: str) -> Iterator[int]:
+    """Every position where ``stem`` begins a word of ``folded`` (a fast C search, then a boundary check)."""
+    position = folded.find(stem)
+    while position != -1:
+        if _starts_word(folded, position):
+            yield position
+        position = folded.find(stem, position + 1)
+
+
+def _is_token_boundary(raw: str, position: int, extra: str = "") -> bool:
+    """True at the start of the text or after a character that cannot be part of a word (or of ``extra``)."""
+    if position == 0:
+        return True
+    before = raw[position - 1]
+    return not (before.isalnum() or before == "_" or before in extra)
 
 
 _DIGIT: Final = re.compile(r"[0-9]")
@@ -111,24 +148,30 @@ def _is_year_or_financial_year(token: str) -> bool:
 
 
 # ----------------------------------------------------------------------------------------------------------
-# E-mail addresses. The look-behind pins a match to the start of a token, which keeps the scan linear.
+# E-mail addresses, found from their "@".
 
 _EMAIL: Final = re.compile(
-    r"(?<![\w.%+\-])[A-Za-z0-9][\w.%+\-]{0,63}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,8}"
-    r"\.[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
+    r"@(?<=[\w.%+\-]@)[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
 )
-# "jane.smith [at] example [dot] org" – the usual way round a naive filter.
+# "jane.smith [at] example [dot] org": the usual way round a naive filter. Matched in the folded text from
+# the "[at]", then the local part in front of it is checked.
 _EMAIL_SPELT_OUT: Final = re.compile(
-    r"(?<![\w.%+\-])[A-Za-z0-9][\w.%+\-]{0,63}[ \t]*[\[(][ \t]*at[ \t]*[\])][ \t]*[A-Za-z0-9\-]{1,63}"
-    r"(?:[ \t]*[\[(][ \t]*dot[ \t]*[\])][ \t]*|\.)[A-Za-z]{2,24}(?![A-Za-z0-9\-])",
-    re.IGNORECASE,
+    r"[\[(][ \t]*at[ \t]*[\])][ \t]*[a-z0-9\-]{1,63}"
+    r"(?:[ \t]*[\[(][ \t]*dot[ \t]*[\])][ \t]*|\.)[a-z]{2,24}(?![a-z0-9\-])"
 )
+_EMAIL_LOCAL_PART_END: Final = re.compile(r"[a-z0-9_.%+\-][ \t]*\Z")
 
 
-def _has_email(text: str) -> bool:
-    if "@" in text and _EMAIL.search(text):
+def _has_email(text: _Text) -> bool:
+    if "@" in text.raw and _EMAIL.search(text.raw):
         return True
-    return ("[" in text or "(" in text) and _EMAIL_SPELT_OUT.search(text) is not None
+    folded = text.folded
+    if "at" not in folded:
+        return False
+    for match in _EMAIL_SPELT_OUT.finditer(folded):
+        if _EMAIL_LOCAL_PART_END.search(folded, max(0, match.start() - 8), match.start()):
+            return True
+    return False
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -138,57 +181,81 @@ def _has_email(text: str) -> bool:
 
 _PHONE: Final = re.compile(
     r"""
-    (?<![\w+])
     (?:
-        (?:\+|00)[ \t]?44[ \t\-]?(?:\([ \t]?0[ \t]?\)[ \t]?|0[ \t]?)?   # +44, 0044, +44 (0), +44 0
-      | \(?0                                                        # national trunk prefix, maybe bracketed
+        \+[ \t]?44\)?[ \t\-]?(?:\([ \t]?0[ \t]?\)[ \t]?|0[ \t]?)?   # +44, (+44), +44 (0), +44 0
+      | 0044[ \t\-]?(?:\([ \t]?0[ \t]?\)[ \t]?|0[ \t]?)?            # 0044
+      | \(0                                                          # (01494) 421000
+      | 0                                                            # 07700 900123
     )
     (?P<number>[127](?:[ \t\-.)]{0,2}[0-9]){8,9})
-    (?![ \t\-.]?[0-9])
+    (?![0-9])
     """,
     re.VERBOSE,
 )
-_PHONE_SEPARATOR_RUN: Final = re.compile(r"[^0-9]+")
+_NON_DIGITS: Final = re.compile(r"[^0-9]+")
 
 
-def _has_phone(text: str) -> bool:
-    for match in _PHONE.finditer(text):
-        number = match.group("number")
-        digits = _PHONE_SEPARATOR_RUN.sub("", number)
-        # Real numbers are written in at most three or four groups; "01 02 03 04 05 06" is a list.
-        if len(_PHONE_SEPARATOR_RUN.findall(number)) > 3:
-            continue
-        if digits[0] in "27" and len(digits) == 10:
+def _is_uk_personal_number(number: str) -> bool:
+    digits = _NON_DIGITS.sub("", number)
+    # Real numbers are written in at most four groups; "01 02 03 04 05 06" is a list.
+    if len(_NON_DIGITS.findall(number)) > 3:
+        return False
+    if digits[0] in "27":
+        return len(digits) == 10
+    return len(digits) in (9, 10)  # 01…: a few areas still have nine-digit numbers
+
+
+def _has_phone(text: _Text) -> bool:
+    raw = text.raw
+    position = 0
+    while (match := _PHONE.search(raw, position)) is not None:
+        start = match.start()
+        if (raw[start] == "(" or _is_token_boundary(raw, start, "+")) and _is_uk_personal_number(
+            match.group("number")
+        ):
             return True
-        if digits[0] == "1" and len(digits) in (9, 10):
-            return True
+        position = start + 1
     return False
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Full UK postcodes. Only real postcode areas are accepted, and the inward code must use the letters Royal
-# Mail allows, so "Q2 3rd" or "P1 3rd" never look like postcodes. An outward code alone ("HP11", "the HP13
-# area") is a district of thousands of households and passes.
+# Full UK postcodes, found from the district digit ("HP11 2BH": the "1" after "HP"). Only real postcode
+# areas count, and the inward code must use the letters Royal Mail allows, so "Q2 3rd" is no postcode. An
+# outward code alone ("HP11", "the HP13 area") is a district of thousands of households and passes.
 
-_POSTCODE_AREAS: Final = _tokens(
-    """
-    AB AL B BA BB BD BF BH BL BN BR BS BT BX CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT DY
-    E EC EH EN EX FK FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW KY L LA LD LE LL LN
-    LS LU M ME MK ML N NE NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM S SA SE SG SK SL SM SN SO SP
-    SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC WD WF WN WR WS WV YO ZE
-    """
+_POSTCODE_AREAS: Final = frozenset(
+    _tokens(
+        """
+        AB AL B BA BB BD BF BH BL BN BR BS BT BX CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT DY
+        E EC EH EN EX FK FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW KY L LA LD LE LL LN
+        LS LU M ME MK ML N NE NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM S SA SE SG SK SL SM SN SO SP
+        SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC WD WF WN WR WS WV YO ZE
+        """
+    )
 )
-_POSTCODE_AREA: Final = "|".join(_POSTCODE_AREAS)
-_POSTCODE: Final = re.compile(
-    r"(?<![A-Za-z0-9])(?:(?:" + _POSTCODE_AREA + r")[0-9][A-Z0-9]?|GIR)"
-    r"[ \t]{0,2}(?P<inward>[0-9][ABD-HJLNP-UW-Z]{2})(?![A-Za-z0-9])",
-    re.IGNORECASE,
+_POSTCODE_FROM_DISTRICT: Final = re.compile(
+    r"[0-9][A-Za-z0-9]?[ \t]{0,2}(?P<inward>[0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2})(?![A-Za-z0-9])"
 )
 _ORDINAL_SUFFIXES: Final = frozenset({"st", "nd", "rd", "th"})
 
 
-def _has_postcode(text: str) -> bool:
-    for match in _POSTCODE.finditer(text):
+def _postcode_area_before(raw: str, position: int) -> str | None:
+    """The one or two letters that stand as a word right before ``position``, upper-cased."""
+    start = position
+    while start > 0 and position - start < 3 and raw[start - 1].isascii() and raw[start - 1].isalpha():
+        start -= 1
+    if not 1 <= position - start <= 2 or not _is_token_boundary(raw, start):
+        return None
+    return raw[start:position].upper()
+
+
+def _has_postcode(text: _Text) -> bool:
+    raw = text.raw
+    position = 0
+    while (match := _POSTCODE_FROM_DISTRICT.search(raw, position)) is not None:
+        position = match.start() + 1
+        if _postcode_area_before(raw, match.start()) not in _POSTCODE_AREAS:
+            continue
         # "B1 2nd floor", "M4 5th junction": a lower-case ordinal is not an inward code.
         if match.group("inward")[1:] in _ORDINAL_SUFFIXES:
             continue
@@ -200,86 +267,111 @@ def _has_postcode(text: str) -> bool:
 # Dates of birth: a birth cue ("DOB", "D.O.B.", "date of birth", "born") followed within a few words by a
 # date. A date without a cue ("event held on 12/03/2018") and an age ("aged 14") pass. "born" only counts
 # with a full date: "the scheme was born in March 2018" is a figure of speech; "DOB 03/2009" is not.
+# Matched in the folded text, so every pattern here is lower-case.
 
 _MONTH: Final = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])"
 )
-_DATE_NUMERIC: Final = re.compile(
-    r"(?<![0-9])(?P<a>[0-9]{1,2})[ \t]?(?P<sep>[/.\-])[ \t]?(?P<b>[0-9]{1,2})[ \t]?(?P=sep)[ \t]?"
-    r"(?P<year>[0-9]{4}|[0-9]{2})(?![0-9])"
+_DAY_SUFFIX: Final = r"(?:st|nd|rd|th)?"
+# Each pattern starts with a digit or a month so the regex engine can skip ahead; the look-behinds that
+# keep "112/03/2009" out sit after that first character.
+_ONE_OR_TWO_DIGITS: Final = r"[0-9](?<![0-9]{2})(?<![0-9][/.\-][0-9])[0-9]?"
+_FULL_DATES: Final = (
+    # 12/03/2009, 12-03-09, 12.03.2009
+    re.compile(
+        rf"(?P<d>{_ONE_OR_TWO_DIGITS})[ \t]?(?P<sep>[/.\-])[ \t]?(?P<m>[0-9]{{1,2}})[ \t]?(?P=sep)[ \t]?"
+        r"(?:[0-9]{4}|[0-9]{2})(?![0-9])"
+    ),
+    # 2009-03-12
+    re.compile(
+        r"(?:19|20)(?<![0-9]..)[0-9]{2}(?P<sep>[/.\-])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})(?![0-9])"
+    ),
+    # 12 March 2009, 12th of March 2009, 12-Mar-09
+    re.compile(
+        rf"(?P<d>{_ONE_OR_TWO_DIGITS}){_DAY_SUFFIX}(?:[ \t]+of)?[ \t\-]+{_MONTH}\.?[ \t,\-]+"
+        r"(?:[0-9]{4}|['?]?[0-9]{2})(?![0-9])"
+    ),
+    # March 12, 2009
+    re.compile(rf"{_MONTH}\.?[ \t]+(?P<d>[0-9]{{1,2}}){_DAY_SUFFIX},?[ \t]+[0-9]{{4}}(?![0-9])"),
 )
-_DATE_ISO: Final = re.compile(
-    r"(?<![0-9])(?P<year>(?:19|20)[0-9]{2})(?P<sep>[/.\-])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})(?![0-9])"
+# March 2009, 03/2009: accepted after an explicit cue ("DOB 03/2009") but not after "born".
+_MONTH_YEARS: Final = (
+    re.compile(rf"{_MONTH}\.?[ \t,]+(?:19|20)[0-9]{{2}}(?![0-9])"),
+    re.compile(rf"(?P<m>{_ONE_OR_TWO_DIGITS})[/.\-](?:19|20)[0-9]{{2}}(?![0-9])"),
 )
-_DATE_DAY_MONTH_YEAR: Final = re.compile(
-    r"(?<![0-9])(?P<d>[0-9]{1,2})(?:st|nd|rd|th)?(?:[ \t]+of)?[ \t\-]+" + _MONTH + r"\.?[ \t,\-]+"
-    r"(?P<year>[0-9]{4}|['’]?[0-9]{2})(?![0-9])",
-    re.IGNORECASE,
-)
-_DATE_MONTH_DAY_YEAR: Final = re.compile(
-    r"(?<![a-z])" + _MONTH + r"\.?[ \t]+(?P<d>[0-9]{1,2})(?:st|nd|rd|th)?,?[ \t]+(?P<year>[0-9]{4})(?![0-9])",
-    re.IGNORECASE,
-)
-_DATE_MONTH_YEAR: Final = re.compile(
-    r"(?<![a-z0-9])(?:" + _MONTH + r"\.?[ \t,]+|(?P<m>[0-9]{1,2})[/.\-])(?:19|20)[0-9]{2}(?![0-9])",
-    re.IGNORECASE,
-)
-
+_DOB_CUE_STEMS: Final = ("dob", "d.o.b", "date", "birth", "born")
 _DOB_CUE: Final = re.compile(
-    r"(?<![A-Za-z])(?:d\.?o\.?b\.?|date[ \t]+of[ \t]+birth|birth[ \t]?date|(?P<born>born))(?![A-Za-z])",
-    re.IGNORECASE,
+    r"(?:d\.?o\.?b\.?|date[ \t]+of[ \t]+birth|birth[ \t]?date|(?P<born>born))(?![a-z])"
 )
 # A full stop ends the search window only where it ends a sentence, not inside "12.03.09" or "12 Mar. 2009".
 _SENTENCE_END: Final = re.compile(r"[!?\n]|\.(?=[ \t]*(?:$|[A-Z\n]))")
-_WORD: Final = re.compile(r"[A-Za-z]+")
+_WORD: Final = re.compile(r"[a-z]+")
+_DATE_JUST_BEFORE_CUE: Final = re.compile(r"[ \t]?\(?")
 _DOB_MAX_WORDS_BETWEEN: Final = 4
 _DOB_WINDOW: Final = 60
 
 
-def _is_full_date(match: re.Match[str]) -> bool:
+@dataclass(frozen=True, slots=True)
+class _DateSpan:
+    start: int
+    end: int
+    full: bool  # day, month and year; False for month and year only
+
+
+def _date_is_valid(match: re.Match[str]) -> bool:
     groups = match.groupdict()
-    if "a" in groups:  # dd/mm/yy, or mm/dd/yy written by someone used to US forms
-        a, b = int(groups["a"]), int(groups["b"])
+    day, month = groups.get("d"), groups.get("m")
+    if match.re is _FULL_DATES[0] and day is not None and month is not None:
+        # dd/mm/yy, or mm/dd/yy from someone used to US forms
+        a, b = int(day), int(month)
         return (1 <= a <= 31 and 1 <= b <= 12) or (1 <= a <= 12 and 1 <= b <= 31)
-    if groups.get("m") is not None and not 1 <= int(groups["m"]) <= 12:
+    if month is not None and not 1 <= int(month) <= 12:
         return False
-    return 1 <= int(groups["d"]) <= 31
+    return day is None or 1 <= int(day) <= 31
 
 
-_FULL_DATES: Final = (_DATE_NUMERIC, _DATE_ISO, _DATE_DAY_MONTH_YEAR, _DATE_MONTH_DAY_YEAR)
+def _date_spans(folded: str) -> list[_DateSpan]:
+    spans = [
+        _DateSpan(match.start(), match.end(), full)
+        for patterns, full in ((_FULL_DATES, True), (_MONTH_YEARS, False))
+        for pattern in patterns
+        for match in pattern.finditer(folded)
+        if _date_is_valid(match)
+    ]
+    spans.sort(key=lambda span: span.start)
+    return spans
 
 
-def _valid_dates(window: str, *, month_year_too: bool) -> Iterable[re.Match[str]]:
-    for pattern in _FULL_DATES:
-        for match in pattern.finditer(window):
-            if _is_full_date(match):
-                yield match
-    if month_year_too:
-        for match in _DATE_MONTH_YEAR.finditer(window):
-            month = match.group("m")
-            if month is None or 1 <= int(month) <= 12:
-                yield match
-
-
-_DATE_JUST_BEFORE_CUE: Final = re.compile(r"[ \t]*\(?[ \t]*")
-
-
-def _has_date_of_birth(text: str) -> bool:
-    for cue in _DOB_CUE.finditer(text):
+def _has_date_of_birth(text: _Text) -> bool:
+    folded = text.folded
+    cues = sorted({position for stem in _DOB_CUE_STEMS for position in _word_starts(folded, stem)})
+    if not cues:
+        return False
+    dates = _date_spans(folded)
+    starts = [span.start for span in dates]
+    for position in cues:
+        cue = _DOB_CUE.match(folded, position)
+        if cue is None:
+            continue
         explicit = cue.group("born") is None
-        after = text[cue.end() : cue.end() + _DOB_WINDOW]
-        sentence_end = _SENTENCE_END.search(after)
-        if sentence_end is not None:
-            after = after[: sentence_end.start()]
-        for date in _valid_dates(after, month_year_too=explicit):
-            if len(_WORD.findall(after, 0, date.start())) <= _DOB_MAX_WORDS_BETWEEN:
+        index = bisect_left(starts, cue.end())
+        while index < len(dates) and dates[index].start <= cue.end() + _DOB_WINDOW:
+            span = dates[index]
+            index += 1
+            if not (span.full or explicit):
+                continue
+            # endpos one past the date's start, so that "approx. 12 March" is not read as a sentence end
+            if _SENTENCE_END.search(text.raw, cue.end(), span.start + 1):
+                break
+            if len(_WORD.findall(folded, cue.end(), span.start)) <= _DOB_MAX_WORDS_BETWEEN:
                 return True
         if explicit:  # "12/03/2009 (DOB)"
-            start = max(0, cue.start() - _DOB_WINDOW)
-            before = text[start : cue.start()]
-            for date in _valid_dates(before, month_year_too=False):
-                if _DATE_JUST_BEFORE_CUE.fullmatch(before, date.end()):
+            index = bisect_left(starts, position - _DOB_WINDOW)
+            while index < len(dates) and dates[index].start < position:
+                span = dates[index]
+                index += 1
+                if span.full and _DATE_JUST_BEFORE_CUE.fullmatch(folded, span.end, position):
                     return True
     return False
 
@@ -289,59 +381,62 @@ def _has_date_of_birth(text: str) -> bool:
 # About one random ten-digit number in eleven passes the check, which is why only valid ones are flagged.
 
 _NHS: Final = re.compile(
-    r"(?<![0-9])(?<![0-9][.,/\-])(?P<a>[0-9]{3})[ \-]?(?P<b>[0-9]{3})[ \-]?(?P<c>[0-9]{4})"
-    r"(?![0-9])(?![.,/\-][0-9])"
+    r"[0-9](?<![0-9][0-9])(?<![0-9][.,/\-][0-9])[0-9]{2}[ \-]?[0-9]{3}[ \-]?[0-9]{4}(?![0-9])(?![.,/\-][0-9])"
 )
+_NHS_WEIGHTS: Final = tuple(range(10, 1, -1))
 
 
 def _nhs_check_digit_ok(digits: str) -> bool:
-    total = sum(int(digit) * weight for digit, weight in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
+    total = sum(int(digit) * weight for digit, weight in zip(digits[:9], _NHS_WEIGHTS, strict=True))
+    check = (11 - total % 11) % 11
     return check != 10 and check == int(digits[9])
 
 
-def _has_nhs_number(text: str) -> bool:
-    return any(_nhs_check_digit_ok("".join(match.group("a", "b", "c"))) for match in _NHS.finditer(text))
+def _has_nhs_number(text: _Text) -> bool:
+    return any(_nhs_check_digit_ok(_NON_DIGITS.sub("", match.group())) for match in _NHS.finditer(text.raw))
 
 
 # ----------------------------------------------------------------------------------------------------------
-# Police and case references. Some shapes are distinctive on their own (a crime number "43/12345/18", a case
-# file URN "43AB1234567", a PNC ID "18/123456A", a CRO number "123456/18A"); anything else needs a cue such as
-# "case ref", "crime no", "MARAC ref" or "CRN" before a token containing digits. "DHR", "MARAC",
-# "Section 35", "2017/18" and action codes like "P1.3" carry no cue and pass.
+# Police and case references. Some shapes are distinctive on their own: a crime number "43/12345/18" or
+# "CR/12345/19", a case file URN "43AB1234567", a PNC ID "18/123456A", a CRO number "123456/18A". Anything
+# else needs a cue such as "case ref", "crime no", "MARAC ref" or "CRN" before a token containing digits.
+# "DHR", "MARAC", "Section 35", "2017/18" and action codes like "P1.3" carry no cue and pass.
 
-_REFERENCE_SHAPES: Final = re.compile(
+_REFERENCE_FROM_DIGIT: Final = re.compile(
     r"""
-    (?<![\w/])
+    [0-9](?<![\w/][0-9])
     (?:
-        [0-9]{2}/(?P<crn_middle>[0-9]{4,7})/(?P<crn_year>[0-9]{2})     # crime number 43/12345/18
-      | [A-Z]{2,4}/[0-9]{5,8}/[0-9]{2,4}                               # CR/12345/19
-      | [0-9]{2}[A-Z]{2}[0-9]{7}                                       # case file URN 43AB1234567
-      | [0-9]{2}/[0-9]{4,7}[A-Z]                                       # PNC ID 18/123456A
-      | [0-9]{5,6}/[0-9]{2}[A-Z]                                       # CRO number 123456/18A
+        [0-9]/(?P<crn_middle>[0-9]{4,7})/(?P<crn_year>[0-9]{2})    # crime number 43/12345/18
+      | [0-9][A-Z]{2}[0-9]{7}                                      # case file URN 43AB1234567
+      | [0-9]/[0-9]{4,7}[A-Z]                                      # PNC ID 18/123456A
+      | [0-9]{4,5}/[0-9]{2}[A-Z]                                   # CRO number 123456/18A
     )
     (?![\w/])
     """,
     re.VERBOSE,
 )
+# The "/12345/19" of "CR/12345/19"; the letters in front are checked separately.
+_REFERENCE_AFTER_LETTERS: Final = re.compile(r"/[0-9]{5,8}/[0-9]{2,4}(?![\w/])")
+_REFERENCE_CUE_STEMS: Final = (
+    "case", "crime", "marac", "dhr", "mappa", "incident", "occurrence", "log", "niche", "custody", "ref",
+    "crn", "urn", "pnc", "cro",
+)  # fmt: skip
 _REFERENCE_CUE: Final = re.compile(
     r"""
-    (?<![A-Za-z])
     (?:
         (?:case|crime|marac|dhr|mappa|incident|occurrence|log|referral|niche|custody|ref|reference)
-        \.?[ \t]*(?:ref(?:erence)?|no|num(?:ber)?|id)(?![A-Za-z])\.?
+        \.?[ \t]*(?:ref(?:erence)?|no|num(?:ber)?|id)(?![a-z])\.?
+        (?:[ \t]*(?:no|num(?:ber)?)(?![a-z])\.?)?                   # crime reference number
       | (?:case|crime|marac|dhr|incident|referral)[ \t]*\#
-      | (?P<acronym>crn|urn|pnc(?:[ \t]*id)?|cro)(?![A-Za-z])
+      | (?P<acronym>crn|urn|pnc(?:[ \t]*id)?|cro)(?![a-z])
     )
-    [ \t]*(?:[:#=\-–][ \t]*|(?:is|was)[ \t]+)?
-    (?P<token>[A-Za-z0-9][A-Za-z0-9/\-]{0,30})
-    (?![A-Za-z0-9/%])
+    [ \t]*(?:[:#=\-?][ \t]*|(?:is|was)[ \t]+)?
+    (?P<token>[a-z0-9][a-z0-9/\-]{0,30})
+    (?![a-z0-9/%])
     """,
-    re.VERBOSE | re.IGNORECASE,
+    re.VERBOSE,
 )
-_LETTER: Final = re.compile(r"[A-Za-z]")
+_LETTER: Final = re.compile(r"[a-z]")
 _FIVE_DIGITS: Final = re.compile(r"[0-9]{5}")
 
 
@@ -355,15 +450,31 @@ def _looks_like_identifier(token: str, *, acronym_cue: bool) -> bool:
     return "/" in token or _LETTER.search(token) is not None or _FIVE_DIGITS.search(token) is not None
 
 
-def _has_case_reference(text: str) -> bool:
-    for match in _REFERENCE_SHAPES.finditer(text):
+def _uppercase_prefix_length(raw: str, position: int) -> int:
+    start = position
+    while start > 0 and position - start <= 4 and "A" <= raw[start - 1] <= "Z":
+        start -= 1
+    return position - start if _is_token_boundary(raw, start, "/") else 0
+
+
+def _has_case_reference(text: _Text) -> bool:
+    raw, folded = text.raw, text.folded
+    for match in _REFERENCE_FROM_DIGIT.finditer(raw):
         middle, year = match.group("crn_middle"), match.group("crn_year")
-        if middle is not None and _is_year_or_financial_year(f"{middle}/{year}"):
-            continue
-        return True
-    for match in _REFERENCE_CUE.finditer(text):
-        if _looks_like_identifier(match.group("token"), acronym_cue=match.group("acronym") is not None):
+        if middle is None or not _is_year_or_financial_year(f"{middle}/{year}"):
             return True
+    if any(
+        2 <= _uppercase_prefix_length(raw, match.start()) <= 4
+        for match in _REFERENCE_AFTER_LETTERS.finditer(raw)
+    ):
+        return True
+    for stem in _REFERENCE_CUE_STEMS:
+        for position in _word_starts(folded, stem):
+            match = _REFERENCE_CUE.match(folded, position)
+            if match is not None and _looks_like_identifier(
+                match.group("token"), acronym_cue=match.group("acronym") is not None
+            ):
+                return True
     return False
 
 
@@ -505,45 +616,50 @@ _SURNAMES_ALSO_LISTED: Final = _words(
     Major Marlow Mayor Money Nurse Oxford Page Parent Reading Sergeant Street Wales Ward Welsh White Young
     """
 )
-# Words that are also given names ("May Jones", "Grace Smith") but more often months, seasons or ordinary
-# words ("victims supported May to June", "Victims Grant Scheme"): they count as a first name only when a
-# surname follows.
+# Words that are also given names ("May Jones", "Will Smith") but after a role word are more often months,
+# seasons or ordinary words ("victims supported May to June", "the Victims Bill", "Victims Grant Scheme"):
+# they count as a first name only when a surname follows.
 _AMBIGUOUS_FIRST_NAMES: Final = _words(
     """
     January February March April May June July August September October November December Jan Feb Mar Apr
-    Jun Jul Aug Sep Sept Oct Nov Dec Spring Summer Autumn Winter Will Grace Hope Faith Joy Dawn Rose Holly
-    Ivy Crystal Amber Ruby Pearl Iris Mark Bill Pat Sue Jack Frank Guy Rob Ray Sky Star Grant Christian
-    Roma Angel Chase Hunter Kit
+    Jun Jul Aug Sep Sept Oct Nov Dec Spring Summer Autumn Winter Will Bill Grant Christian Roma Grace Hope
+    Faith Joy Dawn Rose Holly Ivy Crystal Amber Ruby Pearl Iris Sky Star Angel Chase Hunter Kit
     """
 )
 
-_ROLE: Final = re.compile(
-    r"(?<![A-Za-z])(?:victims?|suspects?|perpetrators?|perps?|offenders?|witness(?:es)?|child(?:ren)?"
-    r"|complainants?|defendants?|survivors?|nominals?|accused)(?![A-Za-z])",
-    re.IGNORECASE,
+
+_ROLE_STEMS: Final = (
+    "victim", "suspect", "perp", "offender", "witness", "child", "complainant", "defendant", "survivor",
+    "nominal", "accused",
+)  # fmt: skip
+_ROLE_WORD: Final = re.compile(
+    r"(?:victims?|suspects?|perp(?:etrator)?s?|offenders?|witness(?:es)?|child(?:ren)?|complainants?"
+    r"|defendants?|survivors?|nominals?|accused)(?![a-z])"
 )
 # What may sit between a role word and the name: "victim Jane", "victim: Jane", "victim - Jane",
-# "victim is Jane", "victim named Jane", "victim's name is Jane".
+# "victim is Jane", "victim named Jane", "victim's name is Jane". Matched in the folded text, where "?"
+# stands for any non-ASCII character such as an en dash or a curly apostrophe.
 _ROLE_CONNECTOR: Final = re.compile(
-    r"(?i:['’]s[ \t]+name)?"
-    r"(?:[ \t]*:[ \t]*|[ \t]+[-–—][ \t]*|[-–—][ \t]+|[ \t]+)"
-    r"(?i:(?:is|was|named|called|known[ \t]+as|aka|name)[ \t]*[:\-–—]?[ \t]+){0,2}"
+    r"(?:['?]s[ \t]+name)?"
+    r"(?:[ \t]*:[ \t]*|[ \t]+[-?][ \t]*|[-?][ \t]+|[ \t]+)"
+    r"(?:(?:is|was|named|called|known[ \t]+as|aka|name)[ \t]*[:\-?]?[ \t]+){0,2}"
 )
-_TITLE: Final = re.compile(r"(?<![A-Za-z])(?:Mr|Mrs|Ms|Miss|Mx|Dr)(?![A-Za-z])\.?[ \t]+")
+_TITLE: Final = re.compile(r"(?:Mrs?|Ms|Miss|Mx|Dr)\.?[ \t]+")
 
 _UPPER: Final = "A-ZÀ-ÖØ-Þ"
 _LOWER: Final = "a-zß-öø-ÿ"
+# Jane, O'Brien, McDonald, Smith-Jones, Zoë
 _NAME_WORD_PATTERN: Final = (
     rf"(?:[{_UPPER}]['’])?[{_UPPER}][{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)?(?:-[{_UPPER}][{_LOWER}]+)?"
     rf"(?![{_UPPER}{_LOWER}0-9])"
 )
 _NAME_WORD: Final = re.compile(_NAME_WORD_PATTERN)
+_SURNAME_IN_CAPITALS: Final = re.compile(r"[A-Z]{2,}(?![A-Za-z0-9])")
 _NEXT_NAME_WORD: Final = re.compile(rf"[ \t]+(?P<word>{_NAME_WORD_PATTERN}|[A-Z]{{2,}}(?![A-Za-z0-9]))")
-# "J. Bloggs", "J Bloggs", "J.P. Smith", "J SMITH": initials then a surname.
+# "J. Bloggs", "J Bloggs", "J.P. Smith", "J SMITH": initials, then a surname.
 _INITIALS_AND_SURNAME: Final = re.compile(
     rf"(?:[A-Z](?:\.[ \t]*|[ \t]+)){{1,2}}(?P<surname>{_NAME_WORD_PATTERN}|[A-Z]{{2,}}(?![A-Za-z0-9]))"
 )
-_SURNAME_IN_CAPITALS: Final = re.compile(r"[A-Z]{2,}(?![A-Za-z0-9])")
 
 
 def _can_be_surname(word: str) -> bool:
@@ -551,48 +667,56 @@ def _can_be_surname(word: str) -> bool:
     return folded not in _NOT_NAMES or folded in _SURNAMES_ALSO_LISTED
 
 
-def _name_starts_at(text: str, position: int) -> bool:
+def _name_starts_at(raw: str, position: int) -> bool:
     """Whether a person's name (one or two capitalised words, or initials and a surname) starts here."""
-    first = _NAME_WORD.match(text, position)
+    first = _NAME_WORD.match(raw, position)
     if first is not None:
         word = first.group().casefold()
         if word in _NOT_NAMES:
             return False
-        following = _NEXT_NAME_WORD.match(text, first.end())
+        following = _NEXT_NAME_WORD.match(raw, first.end())
         if following is not None:
-            # "Rahab Project", "Grace Church": a capitalised proper noun heading a descriptor, not a forename.
+            # "Rahab Project", "Hotel Watch": a proper noun heading a descriptor, not a forename and surname.
             return _can_be_surname(following.group("word"))
         return word not in _AMBIGUOUS_FIRST_NAMES
     # A lone capital ("Child A", "Victim X") is the anonymising convention of published reviews and passes.
-    initials = _INITIALS_AND_SURNAME.match(text, position)
+    initials = _INITIALS_AND_SURNAME.match(raw, position)
     return initials is not None and _can_be_surname(initials.group("surname"))
 
 
-def _surname_starts_at(text: str, position: int) -> bool:
+def _surname_starts_at(raw: str, position: int) -> bool:
     """After a title almost any capitalised word is a surname: "Mrs Smith", "Mr J. Smith", "Dr SMITH"."""
-    initials = _INITIALS_AND_SURNAME.match(text, position)
+    initials = _INITIALS_AND_SURNAME.match(raw, position)
     if initials is not None:
         surname = initials.group("surname")
     else:
-        word = _NAME_WORD.match(text, position) or _SURNAME_IN_CAPITALS.match(text, position)
+        word = _NAME_WORD.match(raw, position) or _SURNAME_IN_CAPITALS.match(raw, position)
         if word is None:
             return False
         surname = word.group()
     return surname.casefold() not in _FUNCTION_WORDS
 
 
-def _has_named_person(text: str) -> bool:
-    for role in _ROLE.finditer(text):
-        connector = _ROLE_CONNECTOR.match(text, role.end())
-        if connector is not None and _name_starts_at(text, connector.end()):
+def _has_named_person(text: _Text) -> bool:
+    raw, folded = text.raw, text.folded
+    for stem in _ROLE_STEMS:
+        for position in _word_starts(folded, stem):
+            role = _ROLE_WORD.match(folded, position)
+            if role is None:
+                continue
+            connector = _ROLE_CONNECTOR.match(folded, role.end())
+            if connector is not None and _name_starts_at(raw, connector.end()):
+                return True
+    for title in _TITLE.finditer(raw):
+        if _is_token_boundary(raw, title.start()) and _surname_starts_at(raw, title.end()):
             return True
-    return any(_surname_starts_at(text, title.end()) for title in _TITLE.finditer(text))
+    return False
 
 
 # ----------------------------------------------------------------------------------------------------------
 
-_DETECTORS: Final[tuple[tuple[PersonalDataKind, Callable[[str], bool], bool], ...]] = (
-    # kind, detector, needs a digit somewhere in the text
+_DETECTORS: Final[tuple[tuple[PersonalDataKind, Callable[[_Text], bool], bool], ...]] = (
+    # kind, detector, whether it needs a digit somewhere in the text
     (PersonalDataKind.EMAIL, _has_email, False),
     (PersonalDataKind.PHONE, _has_phone, True),
     (PersonalDataKind.POSTCODE, _has_postcode, True),
@@ -609,12 +733,11 @@ def find_personal_data(text: str) -> list[PersonalDataFinding]:
         raise TypeError(f"expected str, not {type(text).__name__}")
     if not text:
         return []
-    text = _normalise(text)
-    has_digit = _DIGIT.search(text) is not None
+    subject = _Text(text)
     return [
         _FINDINGS[kind]
         for kind, detector, needs_digit in _DETECTORS
-        if (has_digit or not needs_digit) and detector(text)
+        if (subject.has_digit or not needs_digit) and detector(subject)
     ]
 
 

@@ -7,8 +7,9 @@ realistic ``ok: true`` body, unless a fault was scripted with :meth:`SlackStandI
 
 Routes:
 
-* ``/api/<method>``: Web API methods. A missing or non-``Bearer xox…`` Authorization header is answered
-  with ``{"ok": false, "error": "not_authed"}`` (except for the OAuth exchange methods).
+* ``/api/<method>``: Web API methods. A call with neither a ``Bearer xox…`` Authorization header nor an
+  ``xox…`` ``token`` argument is answered with ``{"ok": false, "error": "not_authed"}`` (except for the
+  OAuth exchange methods).
 * ``/hooks/<name>``: ``response_url`` posts; answered ``200 ok`` and recorded as method ``"response_url"``
   with ``args["_hook"] = name``.
 * ``/upload/<file_id>``: the upload URLs handed out by ``files.getUploadURLExternal``; recorded as method
@@ -394,6 +395,10 @@ class SlackStandIn:
                 args["_hook"] = unquote(path.removeprefix("/hooks/"))
             else:
                 method = path
+        # Slack takes the token in the Authorization header or as a `token` argument (apps.connections.open)
+        authorised = headers.get("authorization", "").startswith(("Bearer xox", "Bearer xapp-")) or str(
+            args.get("token", "")
+        ).startswith("xox")
         for key in _SECRET_ARGS & args.keys():
             args[key] = "***"
         recorded_headers = {
@@ -403,7 +408,7 @@ class SlackStandIn:
 
         with self._lock:
             try:
-                reply = self._answer(method, path, args, headers)
+                reply = self._answer(method, path, args, authorised)
             except Exception as exc:  # a bug in the stand-in: answer it visibly rather than hang the client
                 reply = _json_reply(
                     {"ok": False, "error": f"standin_error: {type(exc).__name__}: {exc}"}, status=500
@@ -415,13 +420,11 @@ class SlackStandIn:
             )
         return reply
 
-    def _answer(self, method: str, path: str, args: dict[str, Any], headers: dict[str, str]) -> _Reply:
+    def _answer(self, method: str, path: str, args: dict[str, Any], authorised: bool) -> _Reply:
         if method == path:
             return _json_reply({"ok": False, "error": "unknown_path"}, status=404)
-        if path.startswith("/api/") and method not in _AUTH_FREE_METHODS:
-            auth = headers.get("authorization", "")
-            if not auth.startswith("Bearer xox"):
-                return _json_reply({"ok": False, "error": "not_authed"})
+        if path.startswith("/api/") and method not in _AUTH_FREE_METHODS and not authorised:
+            return _json_reply({"ok": False, "error": "not_authed"})
 
         fault = self._take_fault(method)
         if fault is not None:

@@ -55,7 +55,7 @@ def test_ask_as_a_coordinator_records_the_modal(capsys, env) -> None:
     assert call["method"] == "views.open"
     assert call["args"]["view"]["callback_id"] == "glossary_entry_form"
     code, out, _ = run(capsys, "ask", "--user", "U0COORD", "glossary add NPS = National Probation Service")
-    assert "Added NPS" in out
+    assert code == 0 and "Added NPS" in out
     assert run(capsys, "ask", "acronym NPS")[1].startswith("NPS: National Probation Service")
 
 
@@ -74,6 +74,7 @@ def test_glossary_lookup_json_lines_and_stdin(capsys, env, monkeypatch: pytest.M
 
     monkeypatch.setattr(sys, "stdin", io.StringIO("PPE\nmulti agency\n\nxqzw\n"))
     code, out, _ = run(capsys, "glossary", "lookup", "--json", "-")
+    assert code == 0
     statuses = [json.loads(line)["status"] for line in out.splitlines()]
     assert statuses == ["suggestions", "ambiguous", "not_found"]
     assert json.loads(out.splitlines()[0])["suggestions"][0]["key"] == "PPO"
@@ -96,7 +97,7 @@ def test_glossary_export_and_import(capsys, env, tmp_path: Path) -> None:
 def test_import_of_a_broken_file_is_one_clear_line(capsys, env, tmp_path: Path) -> None:
     broken = tmp_path / "broken.csv"
     broken.write_text("key,meaning\nNPS,x\n")
-    code, out, err = run(capsys, "glossary", "import", str(broken))
+    code, _, err = run(capsys, "glossary", "import", str(broken))
     assert code == 2
     assert err.strip() == "csp-bot: broken.csv: the header must include kind,key,text (missing: kind, text)"
 
@@ -177,3 +178,16 @@ def test_readme_first_command_in_a_real_process(tmp_path: Path) -> None:
     assert done.stdout.splitlines()[0] == "MARAC: Multi Agency Risk Assessment Committee"
     assert (tmp_path / "data" / "csp-bot" / "csp-bot.sqlite3").exists()
     assert "Traceback" not in done.stderr
+
+
+def test_ask_with_a_bot_token_talks_to_the_configured_slack(capsys, env, monkeypatch) -> None:
+    from bot.slack_standin import SlackStandIn
+
+    with SlackStandIn() as configured_slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-real-looking")
+        monkeypatch.setenv("SLACK_API_URL", configured_slack.base_url)
+        assert run(capsys, "members", "add", "U0COORD", "--role", "coordinator")[0] == 0
+        code, _, _ = run(capsys, "ask", "--user", "U0COORD", "glossary add NPS")
+        assert code == 0
+        (call,) = configured_slack.calls_to("views.open")
+        assert call.headers["authorization"] == "Bearer ***"

@@ -376,3 +376,48 @@ def test_app_home_for_a_non_member_has_no_coordinator_section(slack: SlackHarnes
 def test_messages_tab_event_publishes_nothing(slack: SlackHarness) -> None:
     assert slack.event({"type": "app_home_opened", "user": "U0NEW", "tab": "messages"}).status == 200
     assert not slack.calls("views.publish")
+
+
+def test_reject_button_keeps_the_suggestion_out(slack: SlackHarness, people: dict[str, str]) -> None:
+    slack.ask("glossary suggest NPS = National Probation Service", user=people["member"])
+    pending = slack.ask("glossary pending", user=people["coordinator"])
+    slack.action(views.REJECT, _button(pending, views.REJECT)["value"], user=people["coordinator"])
+    posts = slack.hook_posts("action")
+    assert any("Rejected *NPS*" in all_text(p) for p in posts)
+    assert any(p.get("replace_original") and "No suggestions are waiting" in all_text(p) for p in posts)
+    assert slack.ask("acronym NPS")["text"].startswith("I ")
+    _, changes = slack.services.glossary.history("NPS")
+    assert [c.action for c in changes] == ["reject", "suggest"]
+
+
+def test_buttons_on_a_removed_entry_say_so(slack: SlackHarness, people: dict[str, str]) -> None:
+    reply = slack.ask("acronym MARAC")
+    slack.ask("glossary remove MARAC", user=people["coordinator"])
+    slack.action(views.SHARE, _button(reply, views.SHARE)["value"])
+    (post,) = slack.hook_posts("action")
+    assert "has since been removed" in post["text"]
+    assert post.get("response_type") != "in_channel"
+
+
+def test_user_text_never_reaches_the_logs(slack: SlackHarness, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    slack.ask("define Jane Smith of 12 High Street HP11 2BH")
+    slack.ask("glossary suggest Case = victim Jane Smith")
+    slack.message_shortcut(EXPLAIN_SHORTCUT, "Jane Smith MARAC")
+    slack.services.glossary.usage.flush()
+    assert "Jane" not in caplog.text
+    assert "HP11" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["define Jane Smith of 12 High Street HP11 2BH", "search 07700 900123", "acronym victim Jane Smith"],
+)
+def test_lookups_holding_personal_data_are_refused_not_echoed(slack: SlackHarness, text: str) -> None:
+    reply = slack.ask(text)
+    raw = all_text(reply)
+    assert "Nothing was saved, posted or logged" in raw
+    for datum in ("Jane", "HP11 2BH", "07700"):
+        assert datum not in raw

@@ -169,6 +169,8 @@ class GlossaryService:
         return result
 
     def answer(self, query: str, prefer: EntryKind | None = None) -> GlossaryAnswer:
+        """A look-up for a person. A query holding personal data is refused rather than echoed back."""
+        ensure_no_personal_data(query)
         return self._with_see_also(self.lookup(query, prefer))
 
     def show(self, entry_ids: list[str], query: str = "") -> GlossaryAnswer:
@@ -189,6 +191,7 @@ class GlossaryService:
         return GlossaryAnswer(result=result, see_also=see_also)
 
     def search(self, query: str, limit: int = 10) -> list[GlossaryEntry]:
+        ensure_no_personal_data(query)
         return self.index.search(query, limit)
 
     def explain(self, message: str) -> list[ExplainedToken]:

@@ -61,7 +61,8 @@ def personal_data_reply(error: PersonalDataError) -> Reply:
     """Says what kind of personal data was seen, never the data itself."""
     kinds = _join([f.description for f in error.findings])
     return notice(
-        f"I can't save or post that: it looks like it contains {kinds}. Nothing was saved.",
+        f"I can't take that: it looks like it contains {kinds}, which must never go into Slack. "
+        "Nothing was saved, posted or logged.",
         escape(REWRITE_HINT),
         icon=":no_entry:",
     )
