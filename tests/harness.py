@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from slack_sdk.models.blocks import Block
@@ -179,3 +186,27 @@ def rendered_text(payload: Any) -> str:
 def all_text(message: dict[str, Any]) -> str:
     """Every string in a payload, for "is this anywhere in it" checks."""
     return json.dumps(message, ensure_ascii=False)
+
+
+@contextmanager
+def csp_bot_process(
+    *args: str, env: dict[str, str], stop: int = signal.SIGTERM
+) -> Iterator[subprocess.Popen[str]]:
+    """Run the installed `csp-bot` with a clean environment (no proxies), and always stop it."""
+    clean = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "csp-bot"), *args],
+        env={**clean, "CSP_LOG_LEVEL": "WARNING", **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.send_signal(stop)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import http.client
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from bot.signing import signed_headers, slash_command_body
 from bot.slack_standin import SlackStandIn
+from tests.harness import csp_bot_process
 
 SECRET = "serve-test-secret"
 
@@ -29,23 +27,14 @@ def _free_port() -> int:
 @pytest.fixture
 def server(database_url: str, standin: SlackStandIn) -> Iterator[tuple[int, subprocess.Popen[str]]]:
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    env.update(
-        DATABASE_URL=database_url,
-        SLACK_BOT_TOKEN="xoxb-serve-test",
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=standin.base_url,
-        CSP_LOG_LEVEL="WARNING",
-    )
-    executable = Path(sys.executable).parent / "csp-bot"
-    process = subprocess.Popen(
-        [str(executable), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    env = {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": "xoxb-serve-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": standin.base_url,
+    }
+    args = ("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2")
+    with csp_bot_process(*args, env=env) as process:
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -57,12 +46,6 @@ def server(database_url: str, standin: SlackStandIn) -> Iterator[tuple[int, subp
                 raise AssertionError(f"server did not start: {process.communicate(timeout=5)}")
             time.sleep(0.1)
         yield port, process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 def _get(port: int, path: str) -> tuple[int, bytes]:

@@ -8,19 +8,16 @@ slash command envelope and reads the app's acknowledgement.
 from __future__ import annotations
 
 import json
-import os
 import queue
 import signal
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.slack_standin import SlackStandIn
+from tests.harness import csp_bot_process
 
 websockets_sync = pytest.importorskip("websockets.sync.server")
 
@@ -80,29 +77,14 @@ def socket_server(database_url: str, standin: SlackStandIn) -> Iterator[SocketMo
     endpoint = SocketModeEndpoint([_slash_envelope("acronym MARAC", standin.response_url())])
     with endpoint:
         standin.set_response("apps.connections.open", {"url": endpoint.url})
-        env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-        env.update(
-            DATABASE_URL=database_url,
-            SLACK_BOT_TOKEN="xoxb-socket-test",
-            SLACK_APP_TOKEN="xapp-socket-test",
-            SLACK_API_URL=standin.base_url,
-            CSP_LOG_LEVEL="WARNING",
-        )
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "csp-bot"), "serve", "--socket"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
+        env = {
+            "DATABASE_URL": database_url,
+            "SLACK_BOT_TOKEN": "xoxb-socket-test",
+            "SLACK_APP_TOKEN": "xapp-socket-test",
+            "SLACK_API_URL": standin.base_url,
+        }
+        with csp_bot_process("serve", "--socket", env=env, stop=signal.SIGINT):
             yield endpoint
-        finally:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 def test_socket_mode_answers_a_slash_command(

@@ -164,7 +164,7 @@ class GlossaryService:
         result = self.index.lookup(query, prefer)
         if result.status is LookupStatus.FOUND:
             self.usage.hit([e.id for e in result.matches[:1]])
-        elif result.normalised and not _has_personal_data(query):
+        elif result.normalised and not contains_personal_data(query):
             self.usage.miss(result.normalised)
         return result
 
@@ -290,7 +290,6 @@ class GlossaryService:
         )
         with self._db.transaction() as session:
             row = self._resolve_one(session, ref, for_update=True)
-            before = repo.snapshot(row)
             current = repo.to_entry(row)
             changes: dict[str, object] = {}
             if text is not None:
@@ -306,10 +305,7 @@ class GlossaryService:
             updated = self._validated(current.model_copy(update=changes))
             if updated == current:
                 return current
-            repo.apply(row, updated)
-            row.updated_by = actor.user_id
-            row.updated_at = _now()
-            self._log(session, actor, "edit", row, before=before)
+            self._change(session, actor, row, "edit", entry=updated)
         self._refresh(force=True)
         return updated
 
@@ -317,12 +313,7 @@ class GlossaryService:
         require_coordinator(actor, "remove glossary entries")
         with self._db.transaction() as session:
             row = self._resolve_one(session, ref, for_update=True)
-            before = repo.snapshot(row)
-            row.status = repo.REMOVED
-            row.updated_by = actor.user_id
-            row.updated_at = _now()
-            self._log(session, actor, "remove", row, before=before)
-            entry = repo.to_entry(row)
+            entry = self._change(session, actor, row, "remove", status=repo.REMOVED)
         self._refresh(force=True)
         return entry
 
@@ -333,12 +324,7 @@ class GlossaryService:
             row = repo.row_by_slug(session, entry_id, for_update=True)
             if row is None or row.status != repo.REMOVED:
                 raise NotFound("That entry is not removed, so there is nothing to undo.")
-            before = repo.snapshot(row)
-            row.status = repo.ACTIVE
-            row.updated_by = actor.user_id
-            row.updated_at = _now()
-            self._log(session, actor, "restore", row, before=before)
-            entry = repo.to_entry(row)
+            entry = self._change(session, actor, row, "restore", status=repo.ACTIVE)
         self._refresh(force=True)
         return entry
 
@@ -371,17 +357,12 @@ class GlossaryService:
             row = repo.row_by_slug(session, entry_id, for_update=True)
             if row is None or row.status != repo.PENDING:
                 raise Conflict("That suggestion has already been dealt with.")
-            before = repo.snapshot(row)
             if approve:
                 self._refuse_duplicate(session, repo.to_entry(row))
-                row.status = repo.ACTIVE
                 repo.forget_misses(session, [fold(row.key)])
+                entry = self._change(session, actor, row, "approve", status=repo.ACTIVE)
             else:
-                row.status = repo.REJECTED
-            row.updated_by = actor.user_id
-            row.updated_at = _now()
-            self._log(session, actor, "approve" if approve else "reject", row, before=before)
-            entry = repo.to_entry(row)
+                entry = self._change(session, actor, row, "reject", status=repo.REJECTED)
         if approve:
             self._refresh(force=True)
         return entry
@@ -402,7 +383,7 @@ class GlossaryService:
         with self._db.transaction() as session:
             position = repo.next_position(session)
             for entry in entries:
-                if _has_personal_data(entry.key) or _has_personal_data(entry.text):
+                if contains_personal_data(entry.key) or contains_personal_data(entry.text):
                     report.refused.append(entry.id)
                     continue
                 row = repo.row_by_slug(session, entry.id, for_update=True)
@@ -416,12 +397,7 @@ class GlossaryService:
                 if repo.to_entry(row) == entry and row.status == repo.ACTIVE:
                     report.unchanged.append(entry.id)
                     continue
-                before = repo.snapshot(row)
-                repo.apply(row, entry)
-                row.status = repo.ACTIVE
-                row.updated_by = actor.user_id
-                row.updated_at = _now()
-                self._log(session, actor, "import", row, before=before)
+                self._change(session, actor, row, "import", entry=entry, status=repo.ACTIVE)
                 report.changed.append(entry.id)
         self._refresh(force=True)
         return report
@@ -501,6 +477,27 @@ class GlossaryService:
             session.refresh(rows[0], with_for_update=True)
         return rows[0]
 
+    def _change(  # type: ignore[no-untyped-def]
+        self,
+        session,
+        actor: Actor,
+        row: GlossaryEntryRow,
+        action: str,
+        *,
+        entry: GlossaryEntry | None = None,
+        status: str | None = None,
+    ) -> GlossaryEntry:
+        """Change an existing row and record it: history with before and after, audit, version."""
+        before = repo.snapshot(row)
+        if entry is not None:
+            repo.apply(row, entry)
+        if status is not None:
+            row.status = status
+        row.updated_by = actor.user_id
+        row.updated_at = utcnow()
+        self._log(session, actor, action, row, before=before)
+        return repo.to_entry(row)
+
     def _log(self, session, actor: Actor, action: str, row: GlossaryEntryRow, *, before) -> None:  # type: ignore[no-untyped-def]
         after = repo.snapshot(row)
         repo.record_change(
@@ -518,5 +515,3 @@ class GlossaryService:
         repo.bump_version(session)
 
 
-_now = utcnow
-_has_personal_data = contains_personal_data
