@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 import handlers
+from bot.authorization import token_authorize
 from bot.container import Services
 from bot.logs import BOLT_LOGGER, clamp_body_loggers
 from bot.settings import Settings
@@ -45,14 +46,14 @@ def create_app(
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     clamp_body_loggers()  # also when the app is built outside the CLI (tests, embedding)
     bolt_logger = logging.getLogger(BOLT_LOGGER)
+    client = client or web_client(token, settings.slack_api_url)
     app = App(
-        client=client or web_client(token, settings.slack_api_url),
+        client=client,
+        authorize=token_authorize(client.token or "", client.base_url),
         signing_secret=secret,
         # Listeners run inline: ack() is the HTTP response, with no 10 ms thread hand-off
         # (shared/docs/slack-platform.md §7). Nothing slow runs before ack.
         process_before_response=True,
-        # No auth.test at start-up: Slack being unreachable must not stop the app starting.
-        token_verification_enabled=False,
         # Without a secret (Socket Mode) Slack's connection is the authentication.
         request_verification_enabled=secret is not None,
         logger=bolt_logger,

@@ -2,8 +2,9 @@
 
 The request is signed (with the configured signing secret, or a throwaway one)
 and goes through Bolt's WSGI adapter, request verification and middleware to
-the same listeners Slack reaches. Web API calls go to an in-process stand-in
-unless SLACK_BOT_TOKEN is set; response_url posts always land in the stand-in.
+the same listeners Slack reaches. Web API calls go to an in-process recorder,
+which answers them itself, or, when SLACK_BOT_TOKEN is set, forwards them to the
+configured Slack (SLACK_API_URL). response_url posts always land in the recorder.
 """
 
 from __future__ import annotations
@@ -35,11 +36,12 @@ class AskResult:
 def ask(settings: Settings, text: str, *, user_id: str = "U0LOCAL", channel_id: str = "C0LOCAL") -> AskResult:
     services = Services.build(settings)
     try:
-        with SlackStandIn() as standin:
-            if settings.slack_bot_token:
-                client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-            else:
-                client = web_client(LOCAL_TOKEN, standin.base_url)
+        # With a token, the recorder forwards every Web API call to the configured Slack, so
+        # api_calls is the complete conversation either way.
+        upstream = settings.slack_api_url if settings.slack_bot_token else None
+        with SlackStandIn(upstream=upstream) as standin:
+            token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else LOCAL_TOKEN
+            client = web_client(token, standin.base_url)
             secret = (
                 settings.slack_signing_secret.get_secret_value()
                 if settings.slack_signing_secret

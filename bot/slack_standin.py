@@ -26,6 +26,8 @@ import copy
 import json
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import deque
 from dataclasses import dataclass
 from email.parser import BytesParser
@@ -208,8 +210,16 @@ class SlackStandIn:
     """
 
     def __init__(
-        self, *, team_id: str = "T0CSP", bot_user_id: str = "UCSPBOT", bot_id: str = "BCSPBOT"
+        self,
+        *,
+        team_id: str = "T0CSP",
+        bot_user_id: str = "UCSPBOT",
+        bot_id: str = "BCSPBOT",
+        upstream: str | None = None,
     ) -> None:
+        """``upstream``: a real Web API base URL. Calls are then recorded and forwarded there
+        (with their token), so a recording of a real conversation is as complete as a local one."""
+        self.upstream = upstream if upstream is None or upstream.endswith("/") else upstream + "/"
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -406,6 +416,16 @@ class SlackStandIn:
             for name, value in headers.items()
         }
 
+        if self.upstream and path.startswith("/api/"):
+            reply = self._forward(method, headers, body)
+            with self._lock:
+                self._calls.append(
+                    RecordedCall(
+                        method=method, args=args, path=path, headers=recorded_headers, status=reply.status
+                    )
+                )
+            return reply
+
         with self._lock:
             try:
                 reply = self._answer(method, path, args, authorised)
@@ -419,6 +439,26 @@ class SlackStandIn:
                 )
             )
         return reply
+
+    def _forward(self, method: str, headers: dict[str, str], body: bytes) -> _Reply:
+        """Pass one call to the upstream Web API and its answer (429s and 5xx included) back."""
+        assert self.upstream is not None
+        wanted = {name: headers[name] for name in ("authorization", "content-type") if name in headers}
+        request = urllib.request.Request(
+            self.upstream + method, data=body or None, headers=wanted, method="POST" if body else "GET"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:
+                status, raw, response_headers = response.status, response.read(), response.headers
+        except urllib.error.HTTPError as error:
+            status, raw, response_headers = error.code, error.read(), error.headers
+        except (urllib.error.URLError, OSError):
+            return _json_reply({"ok": False, "error": "upstream_unreachable"}, status=503)
+        passed_on = {
+            k: v for k, v in response_headers.items() if k.lower() in {"retry-after", "x-oauth-scopes"}
+        }
+        content_type = response_headers.get("content-type", "application/json; charset=utf-8")
+        return _Reply(status=status, body=raw, content_type=content_type, headers=passed_on)
 
     def _answer(self, method: str, path: str, args: dict[str, Any], authorised: bool) -> _Reply:
         if method == path:

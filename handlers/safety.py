@@ -8,9 +8,17 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+
 from bot.errors import UserFacingError
 from bot.privacy import PersonalDataError
-from bot.views.common import Reply, error_reply, personal_data_reply, unexpected_error_reply
+from bot.views.common import (
+    Reply,
+    error_reply,
+    personal_data_reply,
+    slack_unavailable_reply,
+    unexpected_error_reply,
+)
 
 log = logging.getLogger("csp_bot.handlers")
 
@@ -33,6 +41,9 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
             _reply(kwargs, personal_data_reply(error))
         except UserFacingError as error:
             _reply(kwargs, error_reply(error))
+        except SlackApiError as error:
+            log_failure(listener.__name__, error)
+            _reply(kwargs, slack_unavailable_reply())
         except Exception as error:
             log_failure(listener.__name__, error)
             _reply(kwargs, unexpected_error_reply())

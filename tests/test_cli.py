@@ -187,7 +187,30 @@ def test_ask_with_a_bot_token_talks_to_the_configured_slack(capsys, env, monkeyp
         monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-real-looking")
         monkeypatch.setenv("SLACK_API_URL", configured_slack.base_url)
         assert run(capsys, "members", "add", "U0COORD", "--role", "coordinator")[0] == 0
-        code, _, _ = run(capsys, "ask", "--user", "U0COORD", "glossary add NPS")
+        code, out, _ = run(capsys, "ask", "--json", "--user", "U0COORD", "glossary add NPS")
         assert code == 0
         (call,) = configured_slack.calls_to("views.open")
         assert call.headers["authorization"] == "Bearer ***"
+        assert [c["method"] for c in json.loads(out)["api_calls"]] == ["views.open"]
+
+
+def test_ask_with_slack_unreachable_still_answers_and_explains(capsys, env, monkeypatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-real-looking")
+    monkeypatch.setenv("SLACK_API_URL", f"http://127.0.0.1:{_closed_port()}/api/")
+    assert run(capsys, "members", "add", "U0COORD", "--role", "coordinator")[0] == 0
+    code, out, _ = run(capsys, "ask", "acronym MARAC")
+    assert out.startswith("MARAC: "), "a look-up needs no Web API call, so it works without Slack"
+    code, out, err = run(capsys, "ask", "--json", "--user", "U0COORD", "glossary add NPS")
+    assert code == 0
+    data = json.loads(out)
+    assert "Slack didn't answer just now" in json.dumps(data["response"])
+    assert {c["method"] for c in data["api_calls"]} <= {"auth.test", "views.open"}
+    assert "Traceback" not in err
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

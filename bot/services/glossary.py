@@ -513,5 +513,3 @@ class GlossaryService:
             )
         )
         repo.bump_version(session)
-
-

@@ -76,6 +76,13 @@ def unexpected_error_reply() -> Reply:
     )
 
 
+def slack_unavailable_reply() -> Reply:
+    return notice(
+        "Slack didn't answer just now, so I couldn't finish that. Please try again in a moment.",
+        icon=":warning:",
+    )
+
+
 def _join(items: Sequence[str]) -> str:
     items = list(dict.fromkeys(items))
     if len(items) <= 1:
