@@ -29,7 +29,9 @@ def _alembic_config(url: str) -> Config:
     return config
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # We issue BEGIN ourselves (see _sqlite_begin), so pysqlite's own transaction handling is off.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets readers and one writer work at once; busy_timeout makes writers queue, not fail
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -37,6 +39,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+    # A write transaction takes the write lock up front (BEGIN IMMEDIATE). Otherwise two
+    # read-then-write transactions deadlock on the lock upgrade and one fails at once with
+    # "database is locked", whatever the busy timeout; this way writers queue.
+    connection.exec_driver_sql(f"BEGIN {connection.get_execution_options().get('sqlite_begin', 'DEFERRED')}")
 
 
 class Database:
@@ -54,20 +63,30 @@ class Database:
         try:
             if self.is_sqlite:
                 self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False})
-                event.listen(self.engine, "connect", _sqlite_pragmas)
+                event.listen(self.engine, "connect", _sqlite_connect)
+                event.listen(self.engine, "begin", _sqlite_begin)
             else:
                 self.engine = create_engine(url, pool_pre_ping=True)
         except (NoSuchModuleError, ModuleNotFoundError) as exc:
             raise DatabaseConfigError(
                 f"DATABASE_URL names a database driver that is not installed ({parsed.drivername}): {exc}"
             ) from None
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
+        self._sessions = sessionmaker(writer, expire_on_commit=False)
+        self._readers = sessionmaker(self.engine, expire_on_commit=False)
         self._ready_lock = threading.Lock()
         self._ready = False
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
+        """The unit of work for a write: everything in it commits together or not at all."""
         with self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read that never waits for writers (on SQLite, WAL gives it a consistent snapshot)."""
+        with self._readers.begin() as session:
             yield session
 
     # ------------------------------------------------------------------ migrations

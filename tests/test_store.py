@@ -77,3 +77,34 @@ def test_bad_database_url_is_a_clear_error() -> None:
         Database("not a url")
     with pytest.raises(DatabaseConfigError, match="driver"):
         Database("nosuchdb://x/y")
+
+
+def test_concurrent_read_then_write_transactions_all_land(database_url: str) -> None:
+    """Writers queue (BEGIN IMMEDIATE on SQLite) instead of failing with "database is locked"."""
+    import threading
+    import time
+
+    database = Database(database_url)
+    with database.transaction() as session:
+        session.add(AppState(name="counter", value="0"))
+    failures: list[BaseException] = []
+
+    def increment() -> None:
+        try:
+            with database.transaction() as session:
+                state = session.get(AppState, "counter")
+                assert state is not None
+                value = int(state.value)
+                time.sleep(0.02)  # widen the window in which a lost update would happen
+                state.value = str(value + 1)
+        except BaseException as error:  # collected, so the assertion below names it
+            failures.append(error)
+
+    threads = [threading.Thread(target=increment) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    with database.read() as session:
+        assert session.get(AppState, "counter").value == "8"

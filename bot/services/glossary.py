@@ -152,7 +152,7 @@ class GlossaryService:
 
     def _refresh(self, force: bool = False) -> GlossaryIndex:
         with self._lock:
-            with self._db.transaction() as session:
+            with self._db.read() as session:
                 version = repo.read_version(session)
                 if force or self._index is None or version != self._version:
                     self._index = GlossaryIndex(repo.active_entries(session))
@@ -201,7 +201,7 @@ class GlossaryService:
         return self.index.get(entry_id)
 
     def most_asked(self, limit: int = 8) -> list[tuple[GlossaryEntry, int]]:
-        with self._db.transaction() as session:
+        with self._db.read() as session:
             counts = repo.top_hits(session, limit)
         index = self.index
         return [(entry, count) for entry_id, count in counts if (entry := index.get(entry_id)) is not None]
@@ -210,14 +210,14 @@ class GlossaryService:
         most_asked = self.most_asked()
         if not actor.is_coordinator:
             return HomeSummary(entries=len(self.index), most_asked=most_asked)
-        with self._db.transaction() as session:
+        with self._db.read() as session:
             pending = len(repo.pending_rows(session))
             gaps = sum(1 for m in repo.top_misses(session, 100) if m.count > 0)
         return HomeSummary(entries=len(self.index), most_asked=most_asked, pending=pending, gaps=gaps)
 
     def history(self, ref: str) -> tuple[str, list[Change]]:
         """The key as stored and its changes, newest first (removed and pending entries too)."""
-        with self._db.transaction() as session:
+        with self._db.read() as session:
             rows = self._resolve_any(session, ref)
             if not rows:
                 raise NotFound(f"There is no glossary entry `{ref}`.", "Try `/csp search` to find it.")
@@ -228,7 +228,7 @@ class GlossaryService:
             return rows[0].key, changes
 
     def export(self) -> list[GlossaryEntry]:
-        with self._db.transaction() as session:
+        with self._db.read() as session:
             return repo.active_entries(session)
 
     # ------------------------------------------------------------------ writing (coordinators)
@@ -242,7 +242,7 @@ class GlossaryService:
         )
 
     def current(self, ref: str) -> GlossaryEntry:
-        with self._db.transaction() as session:
+        with self._db.read() as session:
             return repo.to_entry(self._resolve_one(session, ref))
 
     def add(
@@ -348,7 +348,7 @@ class GlossaryService:
 
     def pending(self, actor: Actor) -> list[tuple[GlossaryEntry, str]]:
         require_coordinator(actor, "review suggestions")
-        with self._db.transaction() as session:
+        with self._db.read() as session:
             return [(repo.to_entry(r), r.created_by) for r in repo.pending_rows(session)]
 
     def decide(self, actor: Actor, entry_id: str, *, approve: bool) -> GlossaryEntry:
@@ -369,7 +369,7 @@ class GlossaryService:
 
     def gaps(self, actor: Actor, limit: int = 15) -> list[Gap]:
         require_coordinator(actor, "see glossary gaps")
-        with self._db.transaction() as session:
+        with self._db.read() as session:
             return [
                 Gap(m.query, m.count, m.last_seen) for m in repo.top_misses(session, limit) if m.count > 0
             ]

@@ -35,7 +35,7 @@ class MemberService:
 
     def actor(self, user_id: str) -> Actor:
         """The acting user with their role (no role: they can read, not write)."""
-        with self._db.transaction() as session:
+        with self._db.read() as session:
             row = session.get(Member, user_id)
             if row is None:
                 return Actor(user_id=user_id)
@@ -88,5 +88,5 @@ class MemberService:
             )
 
     def list(self) -> list[MemberInfo]:
-        with self._db.transaction() as session:
+        with self._db.read() as session:
             return [_info(r) for r in session.scalars(select(Member).order_by(Member.role, Member.user_id))]
