@@ -17,7 +17,7 @@ from bot.app import create_app, web_client
 from bot.container import Services
 from bot.server import wsgi_app
 from bot.settings import Settings
-from bot.signing import call_wsgi, signed_headers, slash_command_body
+from bot.signing import call_wsgi, signed_headers, slack_escape, slash_command_body
 from bot.slack_standin import SlackStandIn
 
 LOCAL_TOKEN = "xoxb-local-csp-bot"
@@ -49,7 +49,10 @@ def ask(settings: Settings, text: str, *, user_id: str = "U0LOCAL", channel_id: 
             )
             app = create_app(settings, services, client=client, signing_secret=secret)
             body = slash_command_body(
-                text, user_id=user_id, channel_id=channel_id, response_url=standin.response_url("ask")
+                slack_escape(text),
+                user_id=user_id,
+                channel_id=channel_id,
+                response_url=standin.response_url("ask"),
             )
             reply = call_wsgi(wsgi_app(app), body=body, headers=signed_headers(secret, body))
             calls = [

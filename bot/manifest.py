@@ -49,7 +49,8 @@ def build_manifest() -> dict[str, Any]:
                     "command": COMMAND,
                     "description": "Ask the partnership glossary",
                     "usage_hint": usage_hint(),
-                    "should_escape": False,
+                    # mentions arrive as <@U123|name>, so "/csp members add @user" names a user ID
+                    "should_escape": True,
                 }
             ],
         },

@@ -29,6 +29,11 @@ def signed_headers(
     }
 
 
+def slack_escape(typed: str) -> str:
+    """What Slack sends for text a person typed, with the command's should_escape on."""
+    return typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def slash_command_body(
     text: str,
     *,

@@ -2,11 +2,53 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
 _QUOTES = "\"'“”‘’`"
 _DASH = re.compile(r"\s+[-–—]\s+")
+
+
+# Slack's escaped command text (should_escape: true): <@U123|name>, <#C123|name>, <!channel>, <url|label>
+_SLACK_TOKEN = re.compile(r"<((?:[@#][A-Z0-9]+|![a-z^A-Z0-9]+|https?://|mailto:)[^<>]*)>")
+USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
+CHANNEL_MENTION = re.compile(r"<#([CG][A-Z0-9]+)>")
+_BARE_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+
+
+def from_slack(text: str) -> str:
+    """Slack's escaped text as plain text, keeping user and channel mentions as ``<@U…>`` / ``<#C…>``.
+
+    Special mentions become words ("@channel"), links their URL, and &amp; &lt; &gt; are unescaped:
+    everything a handler sees is what the person typed. Output is escaped again by the views.
+    """
+
+    def plain(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        target, _, label = inner.partition("|")
+        if target.startswith("@"):
+            return f"<{target}>"
+        if target.startswith("#"):
+            return f"<{target}>"
+        if target.startswith("!subteam^"):
+            return label or "@group"
+        if target.startswith("!"):
+            return "@" + target[1:].split("^")[0]
+        if target.startswith("mailto:"):
+            return target.removeprefix("mailto:")
+        return target
+
+    return html.unescape(_SLACK_TOKEN.sub(plain, text))
+
+
+def user_id_of(token: str) -> str | None:
+    """A user from a mention (<@U123>) or a bare ID (U123)."""
+    token = token.strip()
+    match = USER_MENTION.fullmatch(token)
+    if match:
+        return match.group(1)
+    return token.upper() if _BARE_USER_ID.match(token.upper()) else None
 
 
 @dataclass(frozen=True)

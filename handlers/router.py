@@ -11,7 +11,7 @@ from rapidfuzz.distance import OSA
 from bot.views.help import HelpLine, help_reply
 from handlers import glossary as g
 from handlers.context import CommandContext, Outcome
-from handlers.parsing import split_verb
+from handlers.parsing import from_slack, split_verb
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,7 @@ def closest_verb(word: str, choices: list[str] | None = None) -> str | None:
 
 
 def dispatch(ctx: CommandContext, text: str) -> Outcome:
+    text = from_slack(text)
     verb, rest = split_verb(text)
     if not verb:
         return help_reply(help_lines())

@@ -92,3 +92,36 @@ def test_every_input_gets_a_valid_escaped_reply(services: Services, text: str) -
         assert_valid_message(message)
         rendered = rendered_text(message)
         assert "<!" not in rendered and "<@" not in rendered.replace("<@U0NOBODY>", "")
+
+
+@pytest.mark.parametrize(
+    ("escaped", "plain"),
+    [
+        ("members add <@U0ABC|jane> TVP", "members add <@U0ABC> TVP"),
+        ("alerts channel <#C0ALERT|csp-alerts>", "alerts channel <#C0ALERT>"),
+        ("A &amp; B &lt;script&gt;", "A & B <script>"),
+        ("<!channel> MARAC", "@channel MARAC"),
+        ("<!subteam^S0X|@coordinators> hi", "@coordinators hi"),
+        ("see <https://example.org|example>", "see https://example.org"),
+        ("mail <mailto:a@b.org|a@b.org>", "mail a@b.org"),
+        ("plain MARAC", "plain MARAC"),
+    ],
+)
+def test_from_slack(escaped: str, plain: str) -> None:
+    from handlers.parsing import from_slack
+
+    assert from_slack(escaped) == plain
+
+
+def test_user_id_of() -> None:
+    from handlers.parsing import user_id_of
+
+    assert user_id_of("<@U0ABC>") == "U0ABC"
+    assert user_id_of("u0abc") == "U0ABC"
+    assert user_id_of("TVP") is None
+
+
+def test_from_slack_leaves_other_angle_brackets_alone() -> None:
+    from handlers.parsing import from_slack
+
+    assert from_slack("<script>x</script>") == "<script>x</script>"

@@ -152,12 +152,14 @@ def test_user_text_is_escaped_and_pings_no_one(slack: SlackHarness, text: str) -
     raw = rendered_text(reply)
     for dangerous in ("<!channel>", "<!here>", "<@U123>", "<script>"):
         assert dangerous not in raw
-    assert "&lt;" in raw or "MARAC" in raw
+    assert " & " not in raw, "a bare & is escaped too"
 
 
 def test_escaped_query_echo(slack: SlackHarness) -> None:
-    reply = slack.ask("acronym <!channel>&co")
+    # typed literally in Slack, "<!channel>&co" arrives escaped; the echo must be escaped again
+    reply = slack.ask("acronym &lt;!channel&gt;&amp;co")
     assert "&lt;!channel&gt;&amp;co" in all_text(reply)
+    assert "<!channel>" not in rendered_text(reply)
 
 
 # ---------------------------------------------------------------------- buttons
@@ -421,3 +423,10 @@ def test_lookups_holding_personal_data_are_refused_not_echoed(slack: SlackHarnes
     assert "Nothing was saved, posted or logged" in raw
     for datum in ("Jane", "HP11 2BH", "07700"):
         assert datum not in raw
+
+
+def test_slack_escaped_text_is_understood_and_escaped_again(slack: SlackHarness) -> None:
+    reply = slack.ask("acronym &lt;!channel&gt; &amp; MARAC")
+    assert reply["text"].startswith("MARAC: ")
+    reply = slack.ask("search <!channel> A &amp; B")
+    assert "<!channel>" not in rendered_text(reply)
