@@ -111,10 +111,10 @@ class Database:
                 return
             if self.current_revision() != self.head_revision():
                 self.upgrade()
-            from store.seed import seed_if_empty  # seeding needs the migrated schema
+            from store.seed import seed_all  # seeding needs the migrated schema
 
             with self.transaction() as session:
-                seed_if_empty(session)
+                seed_all(session)
             self._ready = True
 
     def dispose(self) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -112,3 +112,104 @@ class AppState(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+# ---------------------------------------------------------------------- the plan
+
+
+class PartnershipRow(Base):
+    """The partnership and its plan period (one row until partnerships scale out)."""
+
+    __tablename__ = "partnerships"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(80))
+    plan_title: Mapped[str] = mapped_column(String(200))
+    plan_updated: Mapped[str] = mapped_column(String(80))
+    plan_start: Mapped[date] = mapped_column(Date)
+    plan_end: Mapped[date] = mapped_column(Date)
+
+
+class OrganisationRow(Base):
+    __tablename__ = "organisations"
+
+    short: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_is_from_plan: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PriorityRow(Base):
+    __tablename__ = "priorities"
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    achievements_heading: Mapped[str] = mapped_column(String(200))
+
+
+class ActionRow(Base):
+    """One of the plan's actions (P2.3) with its current RAG status; ``history`` keeps every change."""
+
+    __tablename__ = "actions"
+
+    ref: Mapped[str] = mapped_column(String(16), primary_key=True)
+    priority: Mapped[int] = mapped_column(ForeignKey("priorities.number"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    lead: Mapped[str | None] = mapped_column(ForeignKey("organisations.short"), index=True)
+    plan_year: Mapped[str] = mapped_column(String(7))
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="not_started", index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ActionChange(Base):
+    """History of an action: status, lead and due-date changes, each with who, when and why."""
+
+    __tablename__ = "action_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action_ref: Mapped[str] = mapped_column(ForeignKey("actions.ref"), index=True)
+    field: Mapped[str] = mapped_column(String(16))  # status | lead | due_date
+    before: Mapped[str | None] = mapped_column(String(200))
+    after: Mapped[str | None] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AchievementRow(Base):
+    """Something achieved against a priority, as the plan's "Our Achievements" lists them."""
+
+    __tablename__ = "achievements"
+    __table_args__ = (Index("ix_achievements_year_priority", "plan_year", "priority"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    priority: Mapped[int] = mapped_column(ForeignKey("priorities.number"))
+    organisation: Mapped[str | None] = mapped_column(ForeignKey("organisations.short"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    achieved_on: Mapped[date] = mapped_column(Date)
+    plan_year: Mapped[str] = mapped_column(String(7))
+    #: seed entries keep the plan's order within a year; later ones sort by date
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)  # active | deleted
+    logged_by: Mapped[str] = mapped_column(String(64))
+    logged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AchievementChange(Base):
+    __tablename__ = "achievement_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # log | edit | delete | restore | seed
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

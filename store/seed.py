@@ -7,16 +7,106 @@ from sqlalchemy.orm import Session
 
 from glossary.loader import seed_entries
 from store import glossary_repo
-from store.models import AppState
+from store.models import (
+    AchievementChange,
+    AchievementRow,
+    ActionRow,
+    AppState,
+    OrganisationRow,
+    PartnershipRow,
+    PriorityRow,
+)
+from store.plan_data import PlanData, load_plan, plan_year_bounds
 
 SEEDED_GLOSSARY = "seeded_glossary"
+SEEDED_PLAN = "seeded_plan"
 SEED_ACTOR = "plan"
+
+
+def seed_all(session: Session) -> None:
+    seed_if_empty(session)
+    seed_plan(session)
+
+
+def _flag(session: Session, name: str) -> bool:
+    return bool(session.scalar(select(AppState.value).where(AppState.name == name)))
+
+
+def seed_plan(session: Session, plan: PlanData | None = None) -> bool:
+    """Load the plan's partnership, partners, priorities, actions and achievements, once."""
+    if _flag(session, SEEDED_PLAN):
+        return False
+    plan = plan or load_plan()
+    p = plan.partnership
+    session.add(
+        PartnershipRow(
+            name=p.name,
+            short_name=p.short_name,
+            plan_title=p.plan_title,
+            plan_updated=p.plan_updated,
+            plan_start=p.plan_start,
+            plan_end=p.plan_end,
+        )
+    )
+    for position, org in enumerate(plan.organisations, start=1):
+        session.add(
+            OrganisationRow(
+                short=org.short, name=org.name, short_is_from_plan=org.short_is_from_plan, position=position
+            )
+        )
+    for priority in plan.priorities:
+        session.add(
+            PriorityRow(
+                number=priority.number,
+                title=priority.title,
+                description=priority.description,
+                achievements_heading=priority.achievements_heading,
+            )
+        )
+    session.flush()
+    for position, action in enumerate(plan.actions, start=1):
+        session.add(
+            ActionRow(
+                ref=action.ref,
+                priority=action.priority,
+                position=position,
+                text=action.text,
+                lead=action.lead,
+                plan_year=action.plan_year,
+                due_date=plan_year_bounds(action.plan_year)[1],  # due by the end of its plan year
+                status="not_started",
+            )
+        )
+    for position, achievement in enumerate(plan.achievements, start=1):
+        row = AchievementRow(
+            priority=achievement.priority,
+            organisation=achievement.organisation,
+            text=achievement.text,
+            # the plan gives no dates: reported as of the end of the year it was achieved in
+            achieved_on=plan_year_bounds(achievement.plan_year)[1],
+            plan_year=achievement.plan_year,
+            position=position,
+            logged_by=SEED_ACTOR,
+        )
+        session.add(row)
+        session.flush()
+        session.add(
+            AchievementChange(
+                achievement_id=row.id,
+                action="seed",
+                actor=SEED_ACTOR,
+                before=None,
+                after={"text": row.text, "priority": row.priority, "organisation": row.organisation},
+            )
+        )
+    session.add(AppState(name=SEEDED_PLAN, value="1"))
+    return True
 
 
 def seed_if_empty(session: Session) -> bool:
     """Load the plan's glossary once. A flag, not emptiness, decides, so a glossary
     that coordinators have emptied on purpose is not refilled behind their backs."""
-    if session.scalar(select(AppState.value).where(AppState.name == SEEDED_GLOSSARY)):
+    if _flag(session, SEEDED_GLOSSARY):
         return False
     for position, entry in enumerate(seed_entries(), start=1):
         if glossary_repo.row_by_slug(session, entry.id) is not None:
