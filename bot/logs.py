@@ -8,6 +8,7 @@ level is asked for; our own code logs kinds and places, never messages.
 from __future__ import annotations
 
 import logging
+import traceback
 
 BOLT_LOGGER = "csp_bot.bolt"
 _BODY_LOGGERS = ("slack_bolt", "slack_sdk", BOLT_LOGGER)
@@ -32,3 +33,10 @@ def clamp_body_loggers() -> None:
             logger.setLevel(logging.INFO)
     logging.getLogger(BOLT_LOGGER).addFilter(_DropNoise())
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
+
+
+def log_failure(logger: logging.Logger, where: str, error: BaseException) -> None:
+    """Log the kind and place of a failure, never its message: messages can carry user text."""
+    frames = traceback.extract_tb(error.__traceback__)
+    place = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+    logger.error("%s failed: %s at %s", where, type(error).__name__, place)

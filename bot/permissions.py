@@ -41,3 +41,13 @@ def require_coordinator(actor: Actor, doing: str, alternative: str | None = None
             f"Only partnership coordinators can {doing}.",
             alternative or "Ask a coordinator, or see `/csp help` for what you can do.",
         )
+
+
+def require_member(actor: Actor, doing: str) -> None:
+    """Anyone can read; writing needs a membership, and the refusal says how to get one."""
+    if actor.is_operator or actor.role is not None:
+        return
+    raise PermissionDenied(
+        f"You're not set up as a partnership member yet, so you can read but not {doing}.",
+        "Ask a coordinator to add you with `/csp members add @you ORG`; `/csp whoami` shows your access.",
+    )

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.errors import InvalidInput, NotFound
 from bot.permissions import Actor, Role, require_coordinator
+from bot.services.plan import PlanService
 from store.db import Database
 from store.models import AuditEvent, Member
 
@@ -30,8 +31,9 @@ def _info(row: Member) -> MemberInfo:
 
 
 class MemberService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, plan: PlanService) -> None:
         self._db = db
+        self._plan = plan
 
     def actor(self, user_id: str) -> Actor:
         """The acting user with their role (no role: they can read, not write)."""
@@ -49,6 +51,10 @@ class MemberService:
                 f"`{user_id[:40]}` is not a Slack user ID.",
                 "A user ID looks like U0123ABCD (in Slack: profile → ⋮ → Copy member ID).",
             )
+        org = self._plan.organisation(org).short if org else None
+        if role is Role.MEMBER and org is None:
+            known = ", ".join(o.short for o in self._plan.organisations())
+            raise InvalidInput("A member belongs to one partner organisation: name it.", f"One of: {known}.")
         with self._db.transaction() as session:
             row = session.get(Member, user_id)
             before = None if row is None else {"role": row.role, "org": row.org}
@@ -75,7 +81,7 @@ class MemberService:
         with self._db.transaction() as session:
             row = session.get(Member, user_id)
             if row is None:
-                raise NotFound(f"{user_id} is not a member.", "See the list with `csp-bot members list`.")
+                raise NotFound(f"{user_id} is not a member.", "See who is with `/csp members list`.")
             session.delete(row)
             session.add(
                 AuditEvent(
