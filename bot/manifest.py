@@ -10,7 +10,8 @@ from handlers import COMMAND
 from handlers.glossary import EXPLAIN_SHORTCUT
 from handlers.router import usage_hint
 
-BOT_SCOPES = ["commands", "chat:write"]
+# chat:write for confirmations after a form; im:write and files:write to send reports as a DM
+BOT_SCOPES = ["commands", "chat:write", "im:write", "files:write"]
 BOT_EVENTS = ["app_home_opened"]
 
 

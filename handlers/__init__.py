@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.container import Services
-from handlers import glossary, home, router
+from handlers import glossary, home, plan, router
 from handlers.context import CommandContext, OpenModal
 from handlers.safety import guarded
 
@@ -23,6 +23,7 @@ def register(app: App, services: Services) -> None:
             user_id=command["user_id"],
             channel_id=command.get("channel_id"),
             trigger_id=command.get("trigger_id"),
+            client=client,
         )
         outcome = router.dispatch(ctx, command.get("text") or "")
         if isinstance(outcome, OpenModal):
@@ -33,4 +34,5 @@ def register(app: App, services: Services) -> None:
 
     app.command(COMMAND)(csp_command)
     glossary.register(app, services)
+    plan.register(app, services)
     home.register(app, services)

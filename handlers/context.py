@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
 from bot.container import Services
@@ -28,6 +29,8 @@ class CommandContext:
     user_id: str
     channel_id: str | None = None
     trigger_id: str | None = None
+    #: the request's Web API client, for work that follows the reply (App Home refresh, uploads)
+    client: WebClient | None = None
     _actor: Actor | None = field(default=None, repr=False)
 
     @cached_property

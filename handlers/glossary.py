@@ -14,7 +14,7 @@ from bot.errors import InvalidInput, UserFacingError
 from bot.privacy import PersonalDataError
 from bot.services.glossary import GlossaryAnswer
 from bot.views import glossary as views
-from bot.views.common import Reply, error_reply
+from bot.views.common import Reply, error_reply, personal_data_field_error
 from glossary.model import EntryKind
 from handlers.context import CommandContext, OpenModal, Outcome
 from handlers.parsing import parse_definition, unquote
@@ -216,14 +216,7 @@ def register(app: App, services: Services) -> None:
                     ctx.actor, field("key"), field("meaning"), context=field("context") or None
                 )
         except PersonalDataError as error:
-            descriptions = ", ".join(dict.fromkeys(f.description for f in error.findings))
-            ack(
-                response_action="errors",
-                errors={
-                    "meaning": f"This looks like it contains {descriptions}. "
-                    "Please remove it: nothing was saved."
-                },
-            )
+            ack(response_action="errors", errors={"meaning": personal_data_field_error(error)})
             return
         except UserFacingError as error:
             ack(response_action="errors", errors={"key": error.message[:150]})

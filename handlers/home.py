@@ -1,4 +1,7 @@
-"""The App Home tab: a short guide and the most-asked entries, refreshed whenever it is opened."""
+"""The App Home tab: a guide, the viewer's organisation's actions, the plan at a glance, the glossary.
+
+Published when the tab is opened and again, in the background, after each change the viewer makes.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,21 @@ from slack_sdk import WebClient
 
 from bot.container import Services
 from bot.views.home import home_view
+from handlers.context import CommandContext
 from handlers.safety import guarded
+
+
+def publish_home(client: WebClient, services: Services, user_id: str) -> None:
+    actor = services.members.actor(user_id)
+    client.views_publish(user_id=user_id, view=home_view(services.home.data(actor)))
+
+
+def refresh_home_later(ctx: CommandContext) -> None:
+    """After a change: the person's dashboard catches up without delaying their reply."""
+    if ctx.client is not None:
+        ctx.services.background.submit(
+            "app home refresh", publish_home, ctx.client, ctx.services, ctx.user_id
+        )
 
 
 def register(app: App, services: Services) -> None:
@@ -17,8 +34,6 @@ def register(app: App, services: Services) -> None:
     def app_home_opened(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab") != "home":
             return
-        actor = services.members.actor(event["user"])
-        summary = services.glossary.home_summary(actor)
-        client.views_publish(user_id=event["user"], view=home_view(actor, summary))
+        publish_home(client, services, event["user"])
 
     app.event("app_home_opened")(app_home_opened)

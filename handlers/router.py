@@ -10,6 +10,8 @@ from rapidfuzz.distance import OSA
 
 from bot.views.help import HelpLine, help_reply
 from handlers import glossary as g
+from handlers import members as m
+from handlers import plan as p
 from handlers.context import CommandContext, Outcome
 from handlers.parsing import from_slack, split_verb
 
@@ -61,6 +63,39 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand(
         "glossary history", "TERM", "Every change to an entry: who, when, before and after", g.history
     ),
+    Subcommand(
+        "log",
+        "[P1] [TVP] what was achieved",
+        "Log an achievement; alone, opens a form",
+        p.log,
+        "P1 TVP secured 4 CBOs",
+    ),
+    Subcommand(
+        "achievements",
+        "[P1] [2018/19] [TVP] [mine]",
+        "Achievements, newest first, with who logged each",
+        p.achievements,
+    ),
+    Subcommand("actions", "[P2|mine|red|overdue|TVP]", "The plan's actions with their RAG status", p.actions),
+    Subcommand(
+        "action",
+        'P2.3 [green|amber|red|complete "reason"]',
+        "One action and its history, or change its status",
+        p.action,
+        'P2.3 amber "reason"',
+    ),
+    Subcommand(
+        "report",
+        "achievements|actions [2018/19] [md|csv|docx|xlsx]",
+        "The report as a file, sent to you in a DM",
+        p.report,
+    ),
+    Subcommand("members add", "@user ORG [coordinator]", "Add or change a member (coordinators)", m.add),
+    Subcommand("members remove", "@user", "Remove a member (coordinators)", m.remove),
+    Subcommand(
+        "members list", "", "Who is a member or coordinator, and for which organisation", m.list_members
+    ),
+    Subcommand("whoami", "", "Your organisation and role", m.whoami),
     Subcommand("help", "[TOPIC]", "This list", _help, "help", ("?", "usage")),
 )
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import functools
 import logging
-import traceback
 from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import UserFacingError
+from bot.logs import log_failure
 from bot.privacy import PersonalDataError
 from bot.views.common import (
     Reply,
@@ -21,13 +21,6 @@ from bot.views.common import (
 )
 
 log = logging.getLogger("csp_bot.handlers")
-
-
-def log_failure(where: str, error: BaseException) -> None:
-    """Log the kind and place of a failure, never its message: messages can carry user text."""
-    frames = traceback.extract_tb(error.__traceback__)
-    place = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
-    log.error("%s failed: %s at %s", where, type(error).__name__, place)
 
 
 def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
@@ -42,10 +35,10 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
         except UserFacingError as error:
             _reply(kwargs, error_reply(error))
         except SlackApiError as error:
-            log_failure(listener.__name__, error)
+            log_failure(log, listener.__name__, error)
             _reply(kwargs, slack_unavailable_reply())
         except Exception as error:
-            log_failure(listener.__name__, error)
+            log_failure(log, listener.__name__, error)
             _reply(kwargs, unexpected_error_reply())
         return None
 

@@ -76,6 +76,9 @@ class AchievementService:
         self._plan = plan
         self._today = today
 
+    def today(self) -> date:
+        return self._today()
+
     # ------------------------------------------------------------------ writing
 
     def log(

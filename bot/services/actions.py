@@ -156,6 +156,20 @@ class ActionService:
     def can_update(self, actor: Actor, action: Action) -> bool:
         return actor.is_coordinator or (actor.org is not None and actor.org == action.lead)
 
+    def require_can_update(self, actor: Actor, action: Action) -> None:
+        require_member(actor, "update actions")
+        if self.can_update(actor, action):
+            return
+        if action.lead:
+            raise PermissionDenied(
+                f"Only {action.lead} members and coordinators can update {action.ref}.",
+                "Ask a coordinator if your organisation should lead it.",
+            )
+        raise PermissionDenied(
+            f"{action.ref} has no lead organisation, so only coordinators can update it.",
+            f"A coordinator can set one: `/csp action {action.ref} lead ORG`.",
+        )
+
     # ------------------------------------------------------------------ writing
 
     def set_status(self, actor: Actor, ref: str, status: Status, reason: str | None = None) -> Action:
@@ -173,13 +187,7 @@ class ActionService:
         with self._db.transaction() as session:
             # the row lock makes simultaneous updates queue: each lands in history, the last one wins
             row = self._row(session, ref, for_update=True)
-            if not self.can_update(actor, self._info(row)):
-                raise PermissionDenied(
-                    f"Only {row.lead or 'coordinators'} members and coordinators can update {row.ref}."
-                    if row.lead
-                    else f"{row.ref} has no lead organisation, so only coordinators can update it.",
-                    "Ask a coordinator to set a lead: `/csp action " + row.ref + " lead ORG`.",
-                )
+            self.require_can_update(actor, self._info(row))
             self._change(session, actor, row, "status", row.status, status.value, reason)
             row.status, row.reason = status.value, reason
             self._touch(row, actor)

@@ -68,6 +68,12 @@ def personal_data_reply(error: PersonalDataError) -> Reply:
     )
 
 
+def personal_data_field_error(error: PersonalDataError) -> str:
+    """The same refusal, sized for a form field's error (plain text, under Slack's limit)."""
+    kinds = _join([f.description for f in error.findings])
+    return f"This looks like it contains {kinds}. Please remove it: nothing was saved."[:150]
+
+
 def unexpected_error_reply() -> Reply:
     return notice(
         "Something went wrong on our side, and nothing was saved. Please try again in a moment.",

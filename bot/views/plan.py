@@ -1,0 +1,347 @@
+"""Plan tracking views: achievements, actions and their status, members, reports. Pure functions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    DatePickerElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.permissions import Actor
+from bot.services.achievements import Achievement
+from bot.services.actions import Action, ActionHistoryItem, Status
+from bot.services.members import MemberInfo
+from bot.services.plan import Organisation, Priority
+from bot.views.common import Reply, context, notice, section
+from bot.views.text import clip, escape
+
+ACHIEVEMENT_EDIT = "achievement_edit"
+ACHIEVEMENT_UNDO = "achievement_undo"
+ACHIEVEMENT_FORM = "achievement_form"
+ACTION_STATUS_OPEN = "action_status_open"
+ACTION_STATUS_FORM = "action_status_form"
+
+LIST_LIMIT = 20
+
+STATUS_EMOJI = {
+    Status.NOT_STARTED: ":white_circle:",
+    Status.GREEN: ":large_green_circle:",
+    Status.AMBER: ":large_orange_circle:",
+    Status.RED: ":red_circle:",
+    Status.COMPLETE: ":white_check_mark:",
+}
+
+
+def person(actor: str | None) -> str:
+    """A Slack user as a mention; the plan and the command line by name."""
+    if not actor:
+        return "nobody yet"
+    if actor[:1] in {"U", "W"} and actor.isalnum():
+        return f"<@{actor}>"
+    return {"plan": "the plan", "cli": "the command line"}.get(actor, escape(actor))
+
+
+def _plan_text(text: str) -> str:
+    """The plan's own **bold** markers shown as Slack bold, the rest escaped."""
+    return escape(text).replace("**", "*")
+
+
+# ---------------------------------------------------------------------- achievements
+
+
+def achievement_line(a: Achievement, *, with_logger: bool = True) -> str:
+    org = f" {escape(a.organisation)}" if a.organisation else ""
+    who = f" · {person(a.logged_by)}, {a.achieved_on:%-d %b %Y}" if with_logger else ""
+    return f"• *P{a.priority}*{org}: {_plan_text(clip(a.text, 400))}{who}"
+
+
+def achievement_logged_reply(a: Achievement, priority: Priority, verb: str = "Logged") -> Reply:
+    org = f" for {escape(a.organisation)}" if a.organisation else ""
+    blocks: tuple[Block, ...] = (
+        section(
+            f":white_check_mark: {verb} under *P{priority.number} {escape(priority.title)}*{org}, "
+            f"{a.plan_year}:\n>{_plan_text(a.text)}"
+        ),
+        ActionsBlock(
+            elements=[
+                ButtonElement(text="Edit", action_id=ACHIEVEMENT_EDIT, value=str(a.id)),
+                ButtonElement(text="Undo", action_id=ACHIEVEMENT_UNDO, value=str(a.id)),
+            ]
+        ),
+    )
+    return Reply(text=f"{verb} under P{priority.number}: {escape(clip(a.text, 200))}", blocks=blocks)
+
+
+def achievement_undone_reply(a: Achievement) -> Reply:
+    return notice(
+        f"Undone: “{escape(clip(a.text, 200))}” is no longer logged. History keeps it.", icon=":wastebasket:"
+    )
+
+
+def achievements_reply(items: Sequence[Achievement], described: str, total: int) -> Reply:
+    if not items:
+        return notice(
+            f"No achievements logged{described}.",
+            "Log one with `/csp log P1 what was achieved`.",
+            icon=":mag:",
+        )
+    lines = "\n".join(achievement_line(a) for a in items)
+    blocks: list[Block] = [section(f"*Achievements{described}*, newest first\n{clip(lines, 2900)}")]
+    if total > len(items):
+        blocks.append(
+            context(
+                f"{total - len(items)} more. The whole list: `/csp report achievements` (or narrow with P1, 2018/19, TVP)."
+            )
+        )
+    return Reply(text=f"{total} achievements{described}", blocks=tuple(blocks))
+
+
+def achievement_form(
+    *,
+    priorities: Sequence[Priority],
+    organisations: Sequence[Organisation],
+    today: date,
+    channel_id: str | None,
+    achievement: Achievement | None = None,
+    text: str = "",
+    priority: int | None = None,
+    organisation: str | None = None,
+    achieved_on: date | None = None,
+) -> View:
+    """Log or edit an achievement: priority, organisation, what was achieved, and when."""
+
+    def priority_option(p: Priority) -> Option:
+        return Option(value=str(p.number), label=clip(f"P{p.number} {p.title}", 75))
+
+    def org_option(o: Organisation) -> Option:
+        return Option(value=o.short, label=clip(f"{o.short} – {o.name}", 75))
+
+    chosen_priority = achievement.priority if achievement else priority
+    chosen_org = achievement.organisation if achievement else organisation
+    initial_priority = next((priority_option(p) for p in priorities if p.number == chosen_priority), None)
+    initial_org = next((org_option(o) for o in organisations if o.short == chosen_org), None)
+    metadata = {"id": achievement.id if achievement else None, "channel": channel_id}
+    return View(
+        type="modal",
+        callback_id=ACHIEVEMENT_FORM,
+        title=PlainTextObject(text="Edit achievement" if achievement else "Log an achievement"),
+        submit=PlainTextObject(text="Save" if achievement else "Log it"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=json.dumps(metadata),
+        blocks=[
+            InputBlock(
+                block_id="priority",
+                label="Priority",
+                element=StaticSelectElement(
+                    action_id="value",
+                    options=[priority_option(p) for p in priorities],
+                    initial_option=initial_priority,
+                ),
+            ),
+            InputBlock(
+                block_id="organisation",
+                label="Organisation",
+                optional=True,
+                hint="Defaults to your own",
+                element=StaticSelectElement(
+                    action_id="value",
+                    options=[org_option(o) for o in organisations],
+                    initial_option=initial_org,
+                ),
+            ),
+            InputBlock(
+                block_id="text",
+                label="What was achieved",
+                hint="As an aggregate: “3 victims supported through MARAC this quarter”. No names, addresses or case details.",
+                element=PlainTextInputElement(
+                    action_id="value",
+                    multiline=True,
+                    max_length=1000,
+                    initial_value=(achievement.text if achievement else text)[:1000] or None,
+                ),
+            ),
+            InputBlock(
+                block_id="date",
+                label="When",
+                element=DatePickerElement(
+                    action_id="value",
+                    initial_date=(
+                        achievement.achieved_on if achievement else achieved_on or today
+                    ).isoformat(),
+                ),
+            ),
+        ],
+    )
+
+
+# ---------------------------------------------------------------------- actions
+
+
+def _status_text(action: Action) -> str:
+    text = f"{STATUS_EMOJI[action.status]} {action.status.label}"
+    if action.overdue:
+        text += f" · :hourglass: overdue (due {action.due_date:%-d %b %Y})"
+    return text
+
+
+def action_line(action: Action) -> str:
+    lead = f" ({escape(action.lead)})" if action.lead else ""
+    reason = f": _{escape(clip(action.reason, 150))}_" if action.reason else ""
+    overdue = " · :hourglass: overdue" if action.overdue else ""
+    updated = f" · {action.updated_at:%-d %b} by {person(action.updated_by)}" if action.updated_at else ""
+    return (
+        f"{STATUS_EMOJI[action.status]} *{action.ref}*{lead} {_plan_text(clip(action.text, 160))}"
+        f"{reason}{overdue}{updated}"
+    )
+
+
+def actions_reply(actions: Sequence[Action], described: str) -> Reply:
+    if not actions:
+        return notice(f"No actions{described}.", "See them all with `/csp actions`.", icon=":mag:")
+    blocks: list[Block] = []
+    for priority in sorted({a.priority for a in actions}):
+        lines = "\n".join(action_line(a) for a in actions if a.priority == priority)
+        blocks.append(section(f"*P{priority}*\n{clip(lines, 2900)}"))
+    blocks.append(
+        context('`/csp action P2.3` shows one with its history; `/csp action P2.3 amber "why"` updates it.')
+    )
+    counts = {s: sum(a.status is s for a in actions) for s in Status}
+    summary = ", ".join(f"{n} {s.label.split(' (')[0]}" for s, n in counts.items() if n)
+    return Reply(text=f"{len(actions)} actions{described}: {summary}", blocks=tuple(blocks[:50]))
+
+
+def action_reply(action: Action, history: Sequence[ActionHistoryItem], *, can_update: bool) -> Reply:
+    lead = escape(action.lead) if action.lead else "no lead organisation yet"
+    blocks: list[Block] = [
+        section(f"*{action.ref}* {_plan_text(action.text)}"),
+        section(
+            f"*Status:* {_status_text(action)}\n*Lead:* {lead} · *Due:* {action.due_date:%-d %B %Y}"
+            + (f"\n*Reason:* {escape(action.reason)}" if action.reason else "")
+        ),
+    ]
+    if history:
+        lines = [
+            f"• {item.at:%-d %b %Y %H:%M} {person(item.actor)}: {_change_text(item)}" for item in history
+        ]
+        blocks.append(section("*History*, newest first\n" + clip("\n".join(lines), 2900)))
+    else:
+        blocks.append(context("No updates yet."))
+    if can_update:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text=label,
+                        action_id=f"{ACTION_STATUS_OPEN}_{status.value}",
+                        value=f"{action.ref}|{status.value}",
+                    )
+                    for status, label in (
+                        (Status.GREEN, "Green"),
+                        (Status.AMBER, "Amber"),
+                        (Status.RED, "Red"),
+                        (Status.COMPLETE, "Complete"),
+                    )
+                ]
+            )
+        )
+    return Reply(text=f"{action.ref}: {action.status.label}", blocks=tuple(blocks))
+
+
+def _change_text(item: ActionHistoryItem) -> str:
+    if item.field == "status":
+        before = Status(item.before).label if item.before else "–"
+        after = Status(item.after).label if item.after else "–"
+        why = f": _{escape(clip(item.reason, 200))}_" if item.reason else ""
+        return f"{before} → *{after}*{why}"
+    name = {"lead": "lead", "due_date": "due date"}.get(item.field, item.field)
+    return f"{name} {escape(item.before or '–')} → *{escape(item.after or '–')}*"
+
+
+def status_updated_reply(action: Action) -> Reply:
+    reason = f": _{escape(action.reason)}_" if action.reason else ""
+    return notice(f"*{action.ref}* is now {_status_text(action)}{reason}", icon=":white_check_mark:")
+
+
+def action_updated_reply(action: Action, what: str) -> Reply:
+    return notice(f"*{action.ref}*: {escape(what)}.", icon=":white_check_mark:")
+
+
+def action_status_form(action: Action, *, status: Status | None, channel_id: str | None) -> View:
+    options = [Option(value=s.value, label=s.label.capitalize()) for s in Status]
+    initial = next((o for o in options if o.value == (status or action.status).value), None)
+    return View(
+        type="modal",
+        callback_id=ACTION_STATUS_FORM,
+        title=PlainTextObject(text=f"Update {action.ref}"),
+        submit=PlainTextObject(text="Update"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=json.dumps({"ref": action.ref, "channel": channel_id}),
+        blocks=[
+            section(_plan_text(clip(action.text, 2900))),
+            InputBlock(
+                block_id="status",
+                label="Status",
+                element=StaticSelectElement(action_id="value", options=options, initial_option=initial),
+            ),
+            InputBlock(
+                block_id="reason",
+                label="Reason",
+                optional=True,
+                hint="Needed for amber and red. No names or case details.",
+                element=PlainTextInputElement(action_id="value", multiline=True, max_length=1000),
+            ),
+        ],
+    )
+
+
+# ---------------------------------------------------------------------- members and reports
+
+
+def whoami_reply(actor: Actor, org_name: str | None) -> Reply:
+    if actor.role is None:
+        return notice(
+            "You're not a partnership member yet: you can use the glossary and read the plan.",
+            "To log achievements or update actions, ask a coordinator: `/csp members add @you ORG`.",
+            icon=":bust_in_silhouette:",
+        )
+    org = f"{escape(actor.org)} ({escape(org_name or '')})" if actor.org else "no organisation"
+    return notice(f"You are a *{actor.role.value}* for {org}.", icon=":bust_in_silhouette:")
+
+
+def members_reply(members: Sequence[MemberInfo]) -> Reply:
+    if not members:
+        return notice("No members yet.", "Add one: `/csp members add @user TVP [coordinator]`.")
+    lines = "\n".join(
+        f"• {person(m.user_id)}: {m.role.value}, {escape(m.org or 'no organisation')}" for m in members
+    )
+    return Reply(
+        text=f"{len(members)} members", blocks=(section(f"*Partnership members*\n{clip(lines, 2900)}"),)
+    )
+
+
+def member_saved_reply(member: MemberInfo) -> Reply:
+    org = f" for {escape(member.org)}" if member.org else ""
+    return notice(f"{person(member.user_id)} is now a {member.role.value}{org}.", icon=":white_check_mark:")
+
+
+def report_coming_reply(title: str) -> Reply:
+    return notice(
+        f"Preparing *{escape(title)}*: it will arrive as a direct message from csp-bot in a moment.",
+        icon=":page_facing_up:",
+    )
+
+
+def notice_removed(user_id: str) -> Reply:
+    return notice(f"{person(user_id)} is no longer a partnership member.", icon=":wastebasket:")

@@ -1,0 +1,373 @@
+"""Plan tracking handlers: log and list achievements, action status, reports. Parse, call, render."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.container import Services
+from bot.errors import InvalidInput, UserFacingError
+from bot.permissions import require_member
+from bot.privacy import PersonalDataError
+from bot.reports import ACHIEVEMENT_FORMATS, ACTION_FORMATS, ReportFormat
+from bot.services.achievements import AchievementFilter
+from bot.services.actions import ActionFilter, Status, parse_status
+from bot.services.plan import parse_priority
+from bot.services.reports import checked_year, parse_format
+from bot.views import plan as views
+from bot.views.common import personal_data_field_error
+from handlers.context import CommandContext, OpenModal, Outcome
+from handlers.home import refresh_home_later
+from handlers.parsing import split_verb, unquote
+from handlers.safety import guarded
+
+_PLAN_YEAR = re.compile(r"^\d{4}/\d{2}$")
+_ACTION_REF = re.compile(r"^P\d+\.\d+$", re.IGNORECASE)
+
+
+def _date(token: str) -> date | None:
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(token, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _is_priority_token(token: str) -> bool:
+    return token[:1] in {"P", "p"} and parse_priority(token) is not None
+
+
+# ---------------------------------------------------------------------- achievements
+
+
+def log(ctx: CommandContext, rest: str) -> Outcome:
+    """``/csp log [P1] [2018-03-01] [TVP] what was achieved``: the organisation stays part of the sentence."""
+    services = ctx.services
+    words = rest.split()
+    priority: int | None = None
+    achieved_on: date | None = None
+    while words and (priority is None or achieved_on is None):
+        if priority is None and _is_priority_token(words[0]):
+            priority = parse_priority(words.pop(0))
+        elif achieved_on is None and _date(words[0]) is not None:
+            achieved_on = _date(words.pop(0))
+        else:
+            break
+    text = " ".join(words)
+    organisation = _organisation_named_first(ctx, text)
+    if priority is None or not text:
+        require_member(ctx.actor, "log achievements")  # non-members are told now, not after filling a form
+        return OpenModal(
+            _achievement_form(ctx, text=text, priority=priority, organisation=organisation, when=achieved_on)
+        )
+    achievement = services.achievements.log(
+        ctx.actor, text, priority=priority, organisation=organisation, achieved_on=achieved_on
+    )
+    refresh_home_later(ctx)
+    return views.achievement_logged_reply(achievement, services.plan.priority(achievement.priority))
+
+
+def _organisation_named_first(ctx: CommandContext, text: str) -> str | None:
+    """ "TVP secured 4 CBOs" is TVP's achievement: for a coordinator, or a TVP member. A member of
+    another organisation mentioning TVP first is logging for their own organisation."""
+    first = text.split(maxsplit=1)[0].strip(",:;.") if text else ""
+    known = {o.short.upper(): o.short for o in ctx.services.plan.organisations()}
+    named = known.get(first.upper())
+    if named is None:
+        return None
+    return named if ctx.actor.is_coordinator or ctx.actor.org == named else None
+
+
+def _achievement_form(
+    ctx: CommandContext, *, text: str = "", priority: int | None = None, organisation: str | None = None,
+    when: date | None = None, achievement_id: int | None = None,
+) -> Any:  # fmt: skip
+    services = ctx.services
+    existing = services.achievements.get(achievement_id) if achievement_id is not None else None
+    return views.achievement_form(
+        priorities=services.plan.priorities(),
+        organisations=services.plan.organisations(),
+        today=services.achievements.today(),
+        channel_id=ctx.channel_id,
+        achievement=existing,
+        text=text,
+        priority=priority,
+        organisation=organisation or ctx.actor.org,
+        achieved_on=when,
+    )
+
+
+def achievements(ctx: CommandContext, rest: str) -> Outcome:
+    """``/csp achievements [P1] [2018/19] [TVP] [mine]``, in any order."""
+    priority = year = organisation = logged_by = None
+    described: list[str] = []
+    for token in rest.split():
+        if _is_priority_token(token):
+            priority = ctx.services.plan.priority(token).number
+            described.append(f"P{priority}")
+        elif _PLAN_YEAR.match(token):
+            year = checked_year(token)
+            described.append(year)
+        elif token.lower() == "mine":
+            logged_by = ctx.user_id
+            described.append("logged by you")
+        else:
+            organisation = ctx.services.plan.organisation(token).short
+            described.append(organisation)
+    wanted = AchievementFilter(
+        priority=priority, plan_year=year, organisation=organisation, logged_by=logged_by
+    )
+    found = ctx.services.achievements.list(wanted)
+    label = f" ({', '.join(described)})" if described else ""
+    return views.achievements_reply(found[: views.LIST_LIMIT], label, len(found))
+
+
+# ---------------------------------------------------------------------- actions
+
+
+def actions(ctx: CommandContext, rest: str) -> Outcome:
+    """``/csp actions [P2|mine|red|overdue|TVP]``."""
+    services = ctx.services
+    wanted = ActionFilter()
+    described = ""
+    token = rest.strip()
+    if token:
+        status, leftover = parse_status(token)
+        if _is_priority_token(token):
+            number = services.plan.priority(token).number
+            wanted, described = ActionFilter(priority=number), f" under P{number}"
+        elif token.lower() == "mine":
+            if not ctx.actor.org:
+                raise InvalidInput(
+                    "You have no organisation, so no actions are yours.", "`/csp whoami` shows your access."
+                )
+            wanted, described = ActionFilter(lead=ctx.actor.org), f" led by {ctx.actor.org}"
+        elif token.lower() == "overdue":
+            wanted, described = ActionFilter(overdue=True), " overdue"
+        elif status is not None and not leftover:
+            wanted, described = ActionFilter(status=status), f" {status.label}"
+        else:
+            org = services.plan.organisation(token).short
+            wanted, described = ActionFilter(lead=org), f" led by {org}"
+    return views.actions_reply(services.actions.list(wanted), described)
+
+
+def action(ctx: CommandContext, rest: str) -> Outcome:
+    """``/csp action P2.3`` shows it; ``… amber "why"``, ``… lead TVP``, ``… due 2019-03-31`` change it."""
+    services = ctx.services
+    ref, change = split_verb(rest)
+    if not ref or not _ACTION_REF.match(ref):
+        raise InvalidInput("Which action? They are numbered P1.1, P1.2 …", "For example `/csp action P2.3`.")
+    ref = ref.upper()
+    if not change:
+        current = services.actions.get(ref)
+        return views.action_reply(
+            current, services.actions.history(ref), can_update=services.actions.can_update(ctx.actor, current)
+        )
+    word, value = split_verb(change)
+    if word == "lead":
+        lead = unquote(value)
+        updated = services.actions.set_lead(
+            ctx.actor, ref, None if lead.lower() in {"none", "-", ""} else lead
+        )
+        refresh_home_later(ctx)
+        return views.action_updated_reply(updated, f"lead is now {updated.lead or 'nobody'}")
+    if word in {"due", "due-date"}:
+        due = _date(value.strip())
+        if due is None:
+            raise InvalidInput("Give the due date as 2019-03-31 or 31/03/2019.")
+        updated = services.actions.set_due(ctx.actor, ref, due)
+        refresh_home_later(ctx)
+        return views.action_updated_reply(updated, f"due {due:%-d %B %Y}")
+    status, reason = parse_status(change)
+    if status is None:
+        raise InvalidInput(
+            f"I don't know the status `{change.split()[0][:20]}`.",
+            f'Use not started, green, amber, red or complete: `/csp action {ref} amber "why"`.',
+        )
+    updated = services.actions.set_status(ctx.actor, ref, status, unquote(reason) or None)
+    refresh_home_later(ctx)
+    return views.status_updated_reply(updated)
+
+
+# ---------------------------------------------------------------------- reports
+
+
+def report(ctx: CommandContext, rest: str) -> Outcome:
+    """``/csp report achievements [2018/19] [md|csv|docx]`` or ``/csp report actions [md|csv|xlsx]``: sent as a DM."""
+    kind, options = split_verb(rest)
+    services = ctx.services
+    year: str | None = None
+    fmt: ReportFormat | None = None
+    if kind not in {"achievements", "actions"}:
+        raise InvalidInput(
+            "Which report: achievements or actions?",
+            "`/csp report achievements 2018/19` or `/csp report actions`.",
+        )
+    allowed = ACHIEVEMENT_FORMATS if kind == "achievements" else ACTION_FORMATS
+    for token in options.split():
+        if _PLAN_YEAR.match(token) and kind == "achievements":
+            year = checked_year(token)
+        else:
+            fmt = parse_format(token, allowed)
+    fmt = fmt or (ReportFormat.DOCX if kind == "achievements" else ReportFormat.XLSX)
+    built = (
+        services.reports.achievements(fmt, year) if kind == "achievements" else services.reports.actions(fmt)
+    )
+    if ctx.client is None:
+        raise InvalidInput("Reports are sent through Slack.", "From a terminal use `csp-bot report`.")
+    services.background.submit("report upload", _send_report, ctx.client, ctx.user_id, built)
+    return views.report_coming_reply(built.title)
+
+
+def _send_report(client: WebClient, user_id: str, built: Any) -> None:
+    channel = client.conversations_open(users=user_id)["channel"]["id"]
+    client.files_upload_v2(
+        channel=channel,
+        content=built.content,
+        filename=built.filename,
+        title=built.title,
+        initial_comment=f"{built.title}, as of {date.today():%-d %B %Y}.",
+    )
+
+
+# ---------------------------------------------------------------------- buttons and forms
+
+
+def register(app: App, services: Services) -> None:
+    def context_for(body: dict[str, Any], client: WebClient | None = None) -> CommandContext:
+        channel = (body.get("channel") or {}).get("id")
+        return CommandContext(
+            services=services,
+            user_id=body["user"]["id"],
+            channel_id=channel,
+            trigger_id=body.get("trigger_id"),
+            client=client,
+        )
+
+    @guarded
+    def edit_achievement(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        ctx = context_for(body)
+        form = _achievement_form(ctx, achievement_id=int(body["actions"][0]["value"]))
+        client.views_open(trigger_id=body["trigger_id"], view=form)
+
+    @guarded
+    def undo_achievement(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        ctx = context_for(body, client)
+        removed = services.achievements.delete(ctx.actor, int(body["actions"][0]["value"]))
+        respond(**views.achievement_undone_reply(removed).message(), replace_original=True)
+        refresh_home_later(ctx)
+
+    def submit_achievement(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        values = _form_values(view)
+        ctx = context_for(body, client)
+        ctx.channel_id = metadata.get("channel")
+        try:
+            priority = int(values.get("priority") or 0)
+            organisation = values.get("organisation") or None
+            when = date.fromisoformat(values["date"]) if values.get("date") else None
+            if metadata.get("id"):
+                saved = services.achievements.edit(
+                    ctx.actor, int(metadata["id"]), text=values.get("text", ""), priority=priority,
+                    organisation=organisation, achieved_on=when,
+                )  # fmt: skip
+                verb = "Updated"
+            else:
+                saved = services.achievements.log(
+                    ctx.actor,
+                    values.get("text", ""),
+                    priority=priority,
+                    organisation=organisation,
+                    achieved_on=when,
+                )
+                verb = "Logged"
+        except PersonalDataError as error:
+            ack(response_action="errors", errors={"text": personal_data_field_error(error)})
+            return
+        except UserFacingError as error:
+            ack(response_action="errors", errors={_field_for(error): error.message[:150]})
+            return
+        ack()
+        reply = views.achievement_logged_reply(saved, services.plan.priority(saved.priority), verb)
+        if ctx.channel_id:
+            client.chat_postEphemeral(
+                channel=ctx.channel_id, user=ctx.user_id, text=reply.text, blocks=reply.blocks
+            )
+        refresh_home_later(ctx)
+
+    @guarded
+    def open_status_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        ref, _, status = body["actions"][0]["value"].partition("|")
+        ctx = context_for(body)
+        current = services.actions.get(ref)
+        services.actions.require_can_update(ctx.actor, current)  # refuse before the form, not after it
+        form = views.action_status_form(current, status=Status(status), channel_id=ctx.channel_id)
+        client.views_open(trigger_id=body["trigger_id"], view=form)
+
+    def submit_status(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        values = _form_values(view)
+        ctx = context_for(body, client)
+        ctx.channel_id = metadata.get("channel")
+        try:
+            status = Status(values.get("status") or "")
+            updated = services.actions.set_status(
+                ctx.actor, metadata["ref"], status, values.get("reason") or None
+            )
+        except ValueError as error:
+            if isinstance(error, PersonalDataError):
+                ack(response_action="errors", errors={"reason": personal_data_field_error(error)})
+            else:
+                ack(response_action="errors", errors={"status": "Choose a status."})
+            return
+        except UserFacingError as error:
+            ack(response_action="errors", errors={"reason": error.message[:150]})
+            return
+        ack()
+        reply = views.status_updated_reply(updated)
+        if ctx.channel_id:
+            client.chat_postEphemeral(
+                channel=ctx.channel_id, user=ctx.user_id, text=reply.text, blocks=reply.blocks
+            )
+        refresh_home_later(ctx)
+
+    app.action(views.ACHIEVEMENT_EDIT)(edit_achievement)
+    app.action(views.ACHIEVEMENT_UNDO)(undo_achievement)
+    app.view(views.ACHIEVEMENT_FORM)(guarded(submit_achievement))
+    app.action(re.compile(rf"^{views.ACTION_STATUS_OPEN}_\w+$"))(open_status_form)
+    app.view(views.ACTION_STATUS_FORM)(guarded(submit_status))
+
+
+def _form_values(view: dict[str, Any]) -> dict[str, str]:
+    """Every input's value by block id: text, selected option or picked date."""
+    found: dict[str, str] = {}
+    for block_id, elements in view["state"]["values"].items():
+        element = elements.get("value", {})
+        if "selected_option" in element:
+            found[block_id] = ((element.get("selected_option") or {}).get("value")) or ""
+        elif "selected_date" in element:
+            found[block_id] = element.get("selected_date") or ""
+        else:
+            found[block_id] = (element.get("value") or "").strip()
+    return found
+
+
+def _field_for(error: UserFacingError) -> str:
+    message = error.message.lower()
+    if "date" in message or "future" in message:
+        return "date"
+    if "priority" in message:
+        return "priority"
+    if "organisation" in message or "log achievements for" in message:
+        return "organisation"
+    return "text"
