@@ -1,17 +1,22 @@
 """The in-memory glossary index: exact, partial, typo-tolerant and full-text matching.
 
-Built once from the entries (the database rebuilds it after a change); every
-look-up after that is dictionary probes plus, only on a miss, a bounded
-rapidfuzz scan of names of about the query's length. Names are keys, aliases
-and acronym expansions: never definitions, so a misspelt acronym is matched
-against acronyms (the mistake a peer bot made was fuzzing the definitions).
+Built once from the entries (the service rebuilds it after a change). A hit is
+a few dictionary probes. Typos are matched against names (keys, aliases and
+acronym expansions, never definitions, so a misspelt acronym meets acronyms):
+one edit on a short name is found through a deletion-neighbourhood table
+(dictionary probes again); longer names and second edits fall back to a
+rapidfuzz scan of the names of about the query's length.
+
+Memory matters at tens of thousands of entries, so owners are packed integers
+(entry position * 4 + field) held in lists rather than objects and sets.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -23,28 +28,10 @@ from glossary.normalise import compact, drop_acronym_plurals, fold, forms, singu
 
 MAX_SUGGESTIONS = 5
 MAX_AMBIGUOUS = 10
+#: names up to this long get a deletion-neighbourhood entry (one-edit typos without scanning)
+DELETION_INDEX_MAX = 12
 
-_SEARCH_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "the",
-        "of",
-        "for",
-        "to",
-        "in",
-        "on",
-        "or",
-        "by",
-        "with",
-        "is",
-        "are",
-        "at",
-        "as",
-        "be",
-    ]
-)
+_SEARCH_STOPWORDS = frozenset("a an and the of for to in on or by with is are at as be".split())
 
 
 class Field(IntEnum):
@@ -55,10 +42,16 @@ class Field(IntEnum):
     EXPANSION = 2
 
 
-@dataclass(frozen=True, slots=True)
-class _Owner:
-    entry_id: str
-    field: Field
+def _owner(position: int, field: Field) -> int:
+    return position * 4 + field
+
+
+def _position(owner: int) -> int:
+    return owner >> 2
+
+
+def _field(owner: int) -> Field:
+    return Field(owner & 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,32 +95,73 @@ def is_confident_correction(query: str, name: str, distance: int) -> bool:
     return length >= 20 and distance <= length // 6
 
 
+# Most keys in these tables have exactly one owner, so a bare int stands for one and a tuple
+# for several (a list while building): at 50,000 entries that halves the index's memory.
+Ids = int | tuple[int, ...] | list[int]
+
+
+def _ids(value: Ids | None) -> Sequence[int]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, int) else value
+
+
+def _add_id(table: dict[str, Ids], key: str, value: int) -> None:
+    current = table.get(key)
+    if current is None:
+        table[key] = value
+    elif isinstance(current, int):
+        if current != value:
+            table[key] = [current, value]
+    elif current[-1] != value:  # ids arrive in order, so a repeat can only be the last one
+        current.append(value)  # type: ignore[union-attr]
+
+
+def _freeze_ids(table: dict[str, Ids], order: Callable[[int], object] | None = None) -> None:
+    for key, value in table.items():
+        if isinstance(value, list):
+            table[key] = tuple(sorted(value, key=order) if order else value)
+
+
+def _deletions(text: str) -> set[str]:
+    return {text[:i] + text[i + 1 :] for i in range(len(text))}
+
+
 class GlossaryIndex:
     def __init__(self, entries: Iterable[GlossaryEntry]) -> None:
-        self._entries: dict[str, GlossaryEntry] = {}
+        self._entries: list[GlossaryEntry] = []
+        self._position: dict[str, int] = {}
         for entry in entries:
-            self._entries[entry.id] = entry
-        self._order = {entry_id: n for n, entry_id in enumerate(self._entries)}
+            if entry.id in self._position:
+                self._entries[self._position[entry.id]] = entry
+            else:
+                self._position[entry.id] = len(self._entries)
+                self._entries.append(entry)
         self._concept = self._link_concepts()
-        # three probe tiers: folded, singular, compact singular → owners
-        self._exact: tuple[dict[str, list[_Owner]], ...] = ({}, {}, {})
-        # names (singular folded) → owners, bucketed by length for the typo scan
-        self._name_owners: dict[str, list[_Owner]] = defaultdict(list)
+        self._members: dict[int, list[int]] = defaultdict(list)
+        for position, root in enumerate(self._concept):
+            self._members[root].append(position)
+        # every probe form (folded, singular, compact) of every name → owners
+        self._exact: dict[str, Ids] = {}
+        # distinct names (singular folded) and their owners
+        self._names: list[str] = []
+        self._name_owners: list[Ids] = []
+        self._name_id: dict[str, int] = {}
         self._names_by_length: dict[int, list[str]] = defaultdict(list)
-        # word → names containing it, for partial-name matches
-        self._name_words: dict[str, set[str]] = defaultdict(set)
-        # word → {entry id: weight}, for search
-        self._search_words: dict[str, dict[str, int]] = defaultdict(dict)
-        self._vocabulary: list[str] = []
+        self._deletes: dict[str, Ids] = {}
+        self._name_words: dict[str, Ids] = {}
+        # word → packed (entry position * 16 + weight), for search
+        self._postings: dict[str, array[int]] = {}
+        self._key_phrase: list[str] = []
         self._build()
 
     # ------------------------------------------------------------------ build
 
-    def _link_concepts(self) -> dict[str, str]:
-        """Union a term and its acronym into one concept."""
-        parent = {entry_id: entry_id for entry_id in self._entries}
+    def _link_concepts(self) -> list[int]:
+        """Union a term and its acronym into one concept; the earliest-loaded entry is the root."""
+        parent = list(range(len(self._entries)))
 
-        def find(x: str) -> str:
+        def find(x: int) -> int:
             while parent[x] != x:
                 parent[x] = parent[parent[x]]
                 x = parent[x]
@@ -135,18 +169,16 @@ class GlossaryIndex:
 
         # Only a term and an acronym for the same thing are one concept (ASB ↔ Anti social
         # behaviour); other see-also links (PPO → IOM, CPN → CPN health) stay cross-references.
-        for entry in self._entries.values():
-            for other in entry.see_also:
-                if other in parent and self._entries[other].kind is not entry.kind:
-                    a, b = find(entry.id), find(other)
-                    if a != b:
-                        # keep the earliest-loaded entry as the root so order is stable
-                        if self._order[a] > self._order[b]:
-                            a, b = b, a
-                        parent[b] = a
-        return {entry_id: find(entry_id) for entry_id in self._entries}
+        for position, entry in enumerate(self._entries):
+            for other_id in entry.see_also:
+                other = self._position.get(other_id)
+                if other is not None and self._entries[other].kind is not entry.kind:
+                    a, b = sorted((find(position), find(other)))
+                    parent[b] = a
+        return [find(p) for p in range(len(self._entries))]
 
-    def _names_of(self, entry: GlossaryEntry) -> Iterable[tuple[str, Field]]:
+    @staticmethod
+    def _names_of(entry: GlossaryEntry) -> Iterable[tuple[str, Field]]:
         yield entry.key, Field.KEY
         for alias in entry.aliases:
             yield alias, Field.ALIAS
@@ -154,44 +186,66 @@ class GlossaryIndex:
             yield entry.text, Field.EXPANSION
 
     def _build(self) -> None:
-        seen_exact: tuple[set[tuple[str, str]], ...] = (set(), set(), set())
-        for entry in self._entries.values():
+        for position, entry in enumerate(self._entries):
+            key_phrase = ""
             for name, field in self._names_of(entry):
                 folded = fold(name)
                 if not folded:
                     continue
-                owner = _Owner(entry.id, field)
-                for tier, form in enumerate(forms(folded)):
-                    if (form, entry.id) not in seen_exact[tier]:
-                        seen_exact[tier].add((form, entry.id))
-                        self._exact[tier].setdefault(form, []).append(owner)
-                sing = singular(folded)
-                if not self._name_owners[sing]:
-                    self._names_by_length[len(sing)].append(sing)
-                    for word in sing.split():
-                        self._name_words[word].add(sing)
-                self._name_owners[sing].append(owner)
-            self._index_for_search(entry)
-        for owners in self._exact:
-            for form_owners in owners.values():
-                form_owners.sort(key=lambda o: (o.field, self._order[o.entry_id]))
+                owner = _owner(position, field)
+                name_forms = forms(folded)
+                for form in dict.fromkeys(name_forms):
+                    _add_id(self._exact, form, owner)
+                self._add_name(name_forms[1], owner)
+                if field is Field.KEY:
+                    key_phrase = name_forms[1]
+            self._key_phrase.append(key_phrase)
+            self._index_for_search(position, entry)
+        _freeze_ids(self._exact, order=lambda o: (_field(o), _position(o)))
+        _freeze_ids(self._deletes)
+        _freeze_ids(self._name_words)
+        self._name_owners = [tuple(v) if isinstance(v, list) else v for v in self._name_owners]
         self._lengths = sorted(self._names_by_length)
-        self._vocabulary = sorted(self._search_words)
+        self._vocabulary = sorted(self._postings)
 
-    def _index_for_search(self, entry: GlossaryEntry) -> None:
+    def _add_name(self, name: str, owner: int) -> None:
+        name_id = self._name_id.get(name)
+        if name_id is None:
+            name_id = len(self._names)
+            self._name_id[name] = name_id
+            self._names.append(name)
+            self._name_owners.append(owner)
+            self._names_by_length[len(name)].append(name)
+            for word in dict.fromkeys(name.split()):
+                _add_id(self._name_words, word, name_id)
+            if len(name) <= DELETION_INDEX_MAX:
+                for deleted in _deletions(name):
+                    _add_id(self._deletes, deleted, name_id)
+            return
+        current = self._name_owners[name_id]
+        if isinstance(current, int):
+            if current != owner:
+                self._name_owners[name_id] = [current, owner]
+        elif current[-1] != owner:
+            current.append(owner)  # type: ignore[union-attr]
+
+    def _index_for_search(self, position: int, entry: GlossaryEntry) -> None:
         weighted = [(entry.key, 10), *((alias, 8) for alias in entry.aliases)]
         weighted.append((entry.text, 6 if entry.kind is EntryKind.ACRONYM else 3))
         if entry.context:
             weighted.append((entry.context, 2))
         if entry.note:
             weighted.append((entry.note, 1))
+        best: dict[str, int] = {}
         for text, weight in weighted:
             for word in singular(fold(text)).split():
-                if word in _SEARCH_STOPWORDS:
-                    continue
-                postings = self._search_words[word]
-                if postings.get(entry.id, 0) < weight:
-                    postings[entry.id] = weight
+                if word not in _SEARCH_STOPWORDS and best.get(word, 0) < weight:
+                    best[word] = weight
+        for word, weight in best.items():
+            postings = self._postings.get(word)
+            if postings is None:
+                postings = self._postings[word] = array("I")
+            postings.append(position * 16 + weight)
 
     # ------------------------------------------------------------------ access
 
@@ -199,24 +253,25 @@ class GlossaryIndex:
         return len(self._entries)
 
     def __contains__(self, entry_id: object) -> bool:
-        return entry_id in self._entries
+        return entry_id in self._position
 
     def get(self, entry_id: str) -> GlossaryEntry | None:
-        return self._entries.get(entry_id)
+        position = self._position.get(entry_id)
+        return None if position is None else self._entries[position]
 
     @property
     def entries(self) -> Sequence[GlossaryEntry]:
-        return list(self._entries.values())
+        return list(self._entries)
 
     def linked(self, entry: GlossaryEntry) -> list[GlossaryEntry]:
         """The other entries of the same concept (a term's acronym, an acronym's term)."""
-        root = self._concept[entry.id]
-        return [e for e in self._entries.values() if self._concept[e.id] == root and e.id != entry.id]
+        position = self._position[entry.id]
+        return [self._entries[p] for p in self._members[self._concept[position]] if p != position]
 
     # ------------------------------------------------------------------ look-up
 
     def lookup(self, query: str, prefer: EntryKind | None = None) -> LookupResult:
-        """Answer one query: exact, then part of it, then part of a name, then typos."""
+        """Answer one query: exact; a confident typo fix; part of it; part of a name; else suggestions."""
         text = strip_question(query)
         if not text:
             return LookupResult(query=query, status=LookupStatus.NOT_FOUND, normalised="")
@@ -224,6 +279,13 @@ class GlossaryIndex:
         owners = self._probe(text) or self._probe(strip_question(drop_acronym_plurals(query)))
         if owners:
             return self._result(query, text, LookupStatus.FOUND, owners, prefer)
+
+        # A misspelt name as a whole comes before any shorter name inside it: "Domestic Abuse Servces"
+        # is the service, not the word "Domestic" that happens to be a key.
+        scored = self._typo_candidates(singular(text))
+        correction = self._confident(singular(text), scored)
+        if correction is not None:
+            return self._result(query, text, LookupStatus.FOUND, correction, prefer, corrected=True)
 
         owners = self._probe_sub_phrases(text)
         if owners:
@@ -234,20 +296,28 @@ class GlossaryIndex:
             status = LookupStatus.FOUND if self._concept_count(owners) == 1 else LookupStatus.AMBIGUOUS
             return self._result(query, text, status, owners, prefer)
 
-        return self._typos(query, text, prefer)
+        if scored:
+            found: list[int] = []
+            for _, name_id in scored:
+                found.extend(_ids(self._name_owners[name_id]))
+            suggestions = self._concept_heads(found, prefer)[:MAX_SUGGESTIONS]
+            return LookupResult(
+                query=query, status=LookupStatus.SUGGESTIONS, suggestions=tuple(suggestions), normalised=text
+            )
+        return LookupResult(query=query, status=LookupStatus.NOT_FOUND, normalised=text)
 
-    def _probe(self, folded: str) -> list[_Owner]:
-        for tier, form in enumerate(forms(folded)):
-            owners = self._exact[tier].get(form)
-            if owners:
-                return owners
+    def _probe(self, folded: str) -> list[int]:
+        for form in forms(folded):
+            owners = self._exact.get(form)
+            if owners is not None:
+                return list(_ids(owners))
         return []
 
-    def _probe_sub_phrases(self, folded: str) -> list[_Owner]:
+    def _probe_sub_phrases(self, folded: str) -> list[int]:
         """Longest runs of words that are a name: "MARAC referral" → MARAC."""
         words = folded.split()
         for size in range(len(words) - 1, 0, -1):
-            found: list[_Owner] = []
+            found: list[int] = []
             for start in range(len(words) - size + 1):
                 phrase = words[start : start + size]
                 if size == 1 and (phrase[0] in _SEARCH_STOPWORDS or len(phrase[0]) < 2):
@@ -257,68 +327,98 @@ class GlossaryIndex:
                 return found
         return []
 
-    def _partial_names(self, folded: str) -> list[_Owner]:
+    def _partial_names(self, folded: str) -> list[int]:
         """Names that contain the query as whole words: "homicide review" → DHR."""
         sing = singular(folded)
         words = [w for w in sing.split() if w not in _SEARCH_STOPWORDS]
         if not words or len(compact(sing)) < 4:
             return []
-        candidates = set.intersection(*(self._name_words.get(w, set()) for w in words))
+        lists = sorted((_ids(self._name_words.get(w)) for w in dict.fromkeys(words)), key=len)
+        candidates = set(lists[0])
+        for other in lists[1:]:
+            candidates.intersection_update(other)
+            if not candidates:
+                return []
         padded = f" {sing} "
-        owners: list[_Owner] = []
-        for name in candidates:
-            if padded in f" {name} ":
-                owners.extend(self._name_owners[name])
-        owners.sort(key=lambda o: (self._order[o.entry_id], o.field))
+        owners: list[int] = []
+        for name_id in candidates:
+            if padded in f" {self._names[name_id]} ":
+                owners.extend(_ids(self._name_owners[name_id]))
+        owners.sort(key=lambda o: (_position(o), _field(o)))
         return owners
 
-    def _typos(self, query: str, text: str, prefer: EntryKind | None) -> LookupResult:
-        sing = singular(text)
-        length = len(sing)
-        limit = max_typo_distance(length)
+    def _typo_candidates(self, query: str) -> list[tuple[int, int]]:
+        """(distance, name id) within the query's typo allowance, nearest and earliest first."""
+        limit = max_typo_distance(len(query))
         if limit == 0:
-            return LookupResult(query=query, status=LookupStatus.NOT_FOUND, normalised=text)
-        scored: list[tuple[int, str]] = []
-        lo = bisect.bisect_left(self._lengths, length - limit)
-        hi = bisect.bisect_right(self._lengths, length + limit)
-        for name_length in self._lengths[lo:hi]:
-            bucket = self._names_by_length[name_length]
+            return []
+        found: dict[int, int] = {}
+        if len(query) <= DELETION_INDEX_MAX:
+            # One edit: the query, or one deletion of it, meets a name or one deletion of a name.
+            probes = {query} | _deletions(query)
+            for probe in probes:
+                name_id = self._name_id.get(probe)
+                if name_id is not None:
+                    found[name_id] = 0
+                found.update(dict.fromkeys(_ids(self._deletes.get(probe)), 0))
+            for name_id in list(found):
+                distance = OSA.distance(query, self._names[name_id], score_cutoff=1)
+                if distance <= 1:
+                    found[name_id] = distance
+                else:
+                    del found[name_id]
+        if not found and (limit > 1 or len(query) > DELETION_INDEX_MAX):
             for name, distance, _ in process.extract(
-                sing, bucket, scorer=OSA.distance, score_cutoff=limit, limit=MAX_SUGGESTIONS * 4
+                query,
+                self._scan_candidates(query, limit),
+                scorer=OSA.distance,
+                score_cutoff=limit,
+                limit=MAX_SUGGESTIONS * 4,
             ):
-                scored.append((int(distance), name))
-        if not scored:
-            return LookupResult(query=query, status=LookupStatus.NOT_FOUND, normalised=text)
-        scored.sort(key=lambda item: (item[0], self._first_order(item[1])))
-        best_distance, best_name = scored[0]
-        best_concepts = {
-            self._concept[o.entry_id] for d, n in scored if d == best_distance for o in self._name_owners[n]
-        }
-        # one concept at the best distance, and a safe kind of edit: answer; otherwise ask
-        if len(best_concepts) == 1 and is_confident_correction(sing, best_name, best_distance):
-            return self._result(
-                query, text, LookupStatus.FOUND, self._name_owners[best_name], prefer, corrected=True
-            )
-        owners: list[_Owner] = []
-        for _, name in scored:
-            owners.extend(self._name_owners[name])
-        suggestions = self._concept_heads(owners, prefer)[:MAX_SUGGESTIONS]
-        return LookupResult(
-            query=query, status=LookupStatus.SUGGESTIONS, suggestions=tuple(suggestions), normalised=text
+                found[self._name_id[name]] = int(distance)
+        return sorted(
+            ((d, n) for n, d in found.items()), key=lambda item: (item[0], self._first_owner(item[1]))
         )
 
-    def _first_order(self, name: str) -> int:
-        return min(self._order[o.entry_id] for o in self._name_owners[name])
+    def _scan_candidates(self, query: str, limit: int) -> list[str]:
+        """Names worth an edit-distance check: of about the query's length and, for several words,
+        sharing one of its two rarest indexed words (a typo leaves the other words intact)."""
+        words = set(query.split())
+        shared = sorted((_ids(self._name_words[w]) for w in words if w in self._name_words), key=len)[:2]
+        if len(words) >= 2 and shared:
+            ids = {name_id for name_ids in shared for name_id in name_ids}
+            return [n for i in ids if abs(len(n := self._names[i]) - len(query)) <= limit]
+        lo = bisect.bisect_left(self._lengths, len(query) - limit)
+        hi = bisect.bisect_right(self._lengths, len(query) + limit)
+        return [name for length in self._lengths[lo:hi] for name in self._names_by_length[length]]
 
-    def _concept_count(self, owners: list[_Owner]) -> int:
-        return len({self._concept[o.entry_id] for o in owners})
+    def _confident(self, query: str, scored: list[tuple[int, int]]) -> list[int] | None:
+        """The owners of the single nearest name, when correcting to it is safe; else None."""
+        if not scored:
+            return None
+        best_distance, best_name = scored[0]
+        concepts = {
+            self._concept[_position(o)]
+            for d, n in scored
+            if d == best_distance
+            for o in _ids(self._name_owners[n])
+        }
+        if len(concepts) == 1 and is_confident_correction(query, self._names[best_name], best_distance):
+            return list(_ids(self._name_owners[best_name]))
+        return None
 
-    def _concept_heads(self, owners: list[_Owner], prefer: EntryKind | None) -> list[GlossaryEntry]:
+    def _first_owner(self, name_id: int) -> int:
+        return min(_position(o) for o in _ids(self._name_owners[name_id]))
+
+    def _concept_count(self, owners: list[int]) -> int:
+        return len({self._concept[_position(o)] for o in owners})
+
+    def _concept_heads(self, owners: list[int], prefer: EntryKind | None) -> list[GlossaryEntry]:
         """One entry per concept (the directly matched one, preferred kind first), in order."""
-        heads: dict[str, GlossaryEntry] = {}
+        heads: dict[int, GlossaryEntry] = {}
         for owner in owners:
-            entry = self._entries[owner.entry_id]
-            root = self._concept[entry.id]
+            entry = self._entries[_position(owner)]
+            root = self._concept[_position(owner)]
             current = heads.get(root)
             if current is None or (prefer and current.kind is not prefer and entry.kind is prefer):
                 heads[root] = entry
@@ -329,15 +429,12 @@ class GlossaryIndex:
         query: str,
         text: str,
         status: LookupStatus,
-        owners: list[_Owner],
+        owners: list[int],
         prefer: EntryKind | None,
         *,
         corrected: bool = False,
     ) -> LookupResult:
-        direct: list[str] = []
-        for owner in owners:
-            if owner.entry_id not in direct:
-                direct.append(owner.entry_id)
+        direct = list(dict.fromkeys(_position(o) for o in owners))
         if status is LookupStatus.AMBIGUOUS:
             matches = self._concept_heads(owners, prefer)[:MAX_AMBIGUOUS]
         else:
@@ -350,67 +447,61 @@ class GlossaryIndex:
             normalised=text,
         )
 
-    def _with_linked(self, direct: list[str], prefer: EntryKind | None) -> list[GlossaryEntry]:
+    def _with_linked(self, direct: list[int], prefer: EntryKind | None) -> list[GlossaryEntry]:
         """Direct matches (preferred kind first), then the rest of each matched concept."""
-        ordered = sorted(direct, key=lambda i: (prefer is not None and self._entries[i].kind is not prefer,))
-        result = [self._entries[i] for i in ordered]
-        for entry_id in ordered:
-            for other in self.linked(self._entries[entry_id]):
-                if other not in result:
-                    result.append(other)
-        return result
+        ordered = sorted(direct, key=lambda p: prefer is not None and self._entries[p].kind is not prefer)
+        result = list(ordered)
+        for position in ordered:
+            for member in self._members[self._concept[position]]:
+                if member not in result:
+                    result.append(member)
+        return [self._entries[p] for p in result]
 
     # ------------------------------------------------------------------ search
 
     def search(self, query: str, limit: int = 10) -> list[GlossaryEntry]:
         """Entries whose key, aliases, expansion or definition mention the words, best first."""
-        words = [w for w in singular(fold(query)).split() if w not in _SEARCH_STOPWORDS]
+        words = list(dict.fromkeys(w for w in singular(fold(query)).split() if w not in _SEARCH_STOPWORDS))
         if not words:
             return []
-        scores: dict[str, float] = defaultdict(float)
-        matched_words: dict[str, int] = defaultdict(int)
-        for word in dict.fromkeys(words):
+        scores: dict[int, float] = defaultdict(float)
+        matched_words: dict[int, int] = defaultdict(int)
+        for word in words:
+            reached: dict[int, float] = {}
             for term, factor in self._expand_search_word(word):
-                for entry_id, weight in self._search_words[term].items():
-                    scores[entry_id] += weight * factor
-                    matched_words[entry_id] += 1
+                for packed in self._postings[term]:
+                    position, weight = packed >> 4, packed & 15
+                    reached[position] = max(reached.get(position, 0.0), weight * factor)
+            for position, score in reached.items():
+                scores[position] += score
+                matched_words[position] += 1
         if not scores:
             return []
         phrase = singular(fold(query))
-        for entry_id in scores:
-            entry = self._entries[entry_id]
-            if phrase in singular(fold(entry.key)):
-                scores[entry_id] += 20
-        wanted = len(dict.fromkeys(words))
-        ranked = sorted(
-            scores,
-            key=lambda i: (-min(matched_words[i], wanted), -scores[i], self._order[i]),
-        )
-        return [self._entries[i] for i in ranked[:limit]]
+        for position in scores:
+            if phrase in self._key_phrase[position]:
+                scores[position] += 20
+        ranked = sorted(scores, key=lambda p: (-matched_words[p], -scores[p], p))
+        return [self._entries[p] for p in ranked[:limit]]
 
     def _expand_search_word(self, word: str) -> list[tuple[str, float]]:
         """The word itself, words it prefixes ("exploit" → "exploitation"), or its typo fix."""
-        found: list[tuple[str, float]] = []
-        if word in self._search_words:
-            found.append((word, 1.0))
+        found: dict[str, float] = {}
+        if word in self._postings:
+            found[word] = 1.0
         if len(word) >= 4:
             start = bisect.bisect_left(self._vocabulary, word)
             for term in self._vocabulary[start : start + 50]:
                 if not term.startswith(word):
                     break
-                if term != word:
-                    found.append((term, 0.8))
+                found.setdefault(term, 0.8)
         if not found and len(word) >= 4:
             limit = 1 if len(word) < 8 else 2
             for term, _, _ in process.extract(
                 word, self._vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=3
             ):
-                found.append((term, 0.6))
-        # one word may reach the same term twice (prefix and exact): keep the best
-        best: dict[str, float] = {}
-        for term, factor in found:
-            best[term] = max(best.get(term, 0.0), factor)
-        return list(best.items())
+                found[term] = 0.6
+        return list(found.items())
 
     # ------------------------------------------------------------------ explain
 
@@ -421,13 +512,13 @@ class GlossaryIndex:
             folded = fold(token)
             if not folded or folded in found:
                 continue
-            owners = [
-                o
+            positions = [
+                _position(o)
                 for o in self._probe(folded)
-                if o.field is not Field.EXPANSION and self._entries[o.entry_id].kind is EntryKind.ACRONYM
+                if _field(o) is not Field.EXPANSION and self._entries[_position(o)].kind is EntryKind.ACRONYM
             ]
-            if owners:
-                entries = tuple(dict.fromkeys(self._entries[o.entry_id] for o in owners))
+            if positions:
+                entries = tuple(self._entries[p] for p in dict.fromkeys(positions))
                 found[folded] = ExplainedToken(token=token, entries=entries)
         return list(found.values())
 
@@ -435,7 +526,7 @@ class GlossaryIndex:
         cached = getattr(self, "_mixed_keys", None)
         if cached is None:
             cached = frozenset(
-                e.key for e in self._entries.values() if e.kind is EntryKind.ACRONYM and not e.key.isupper()
+                e.key for e in self._entries if e.kind is EntryKind.ACRONYM and not e.key.isupper()
             )
             self._mixed_keys = cached
         return cached

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Punctuation that separates words (hyphens, slashes, dashes) becomes a space;
 # dots vanish so "M.A.R.A.C" reads as "marac"; "&" reads as "and".
@@ -24,7 +25,6 @@ _TRANSLATE = str.maketrans(
 )
 _POSSESSIVE = re.compile(r"(?<=\w)'s\b|(?<=s)'(?=\s|$)")
 _STRAY_QUOTES = re.compile(r"'")
-_SPACES = re.compile(r"\s+")
 
 # "what does MARAC stand for?", "what's a PCSO", "define hate crime", "meaning of CSE"
 _WRAPPERS = [
@@ -66,12 +66,15 @@ _EDGE_STOPWORDS = frozenset(
 
 def fold(text: str) -> str:
     """Case- and punctuation-fold ``text`` into space-separated lower-case words."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE).casefold()
-    text = _POSSESSIVE.sub("", text)
-    text = _STRAY_QUOTES.sub("", text)
-    return _SPACES.sub(" ", text).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    text = text.translate(_TRANSLATE).casefold()
+    if "'" in text:
+        text = _STRAY_QUOTES.sub("", _POSSESSIVE.sub("", text))
+    return " ".join(text.split())
 
 
+@lru_cache(maxsize=1 << 16)  # a glossary's vocabulary is small and repeats endlessly
 def singular_word(word: str) -> str:
     """A deliberately simple English singular: enough for MARACs, crimes, authorities.
 
@@ -88,6 +91,8 @@ def singular_word(word: str) -> str:
 
 
 def singular(folded: str) -> str:
+    if "s " not in folded and not folded.endswith("s"):
+        return folded  # no word ends in "s": the common case, and a cheap one
     return " ".join(singular_word(w) for w in folded.split())
 
 
@@ -105,9 +110,10 @@ def strip_question(text: str) -> str:
             text = match.group("q")
             break
     words = text.split()
-    while words and words[0] in _EDGE_STOPWORDS:
+    # filler at the edges goes ("the MARAC please"), but never the last word: THE or ON may be a key
+    while len(words) > 1 and words[0] in _EDGE_STOPWORDS:
         words.pop(0)
-    while words and words[-1] in _EDGE_STOPWORDS:
+    while len(words) > 1 and words[-1] in _EDGE_STOPWORDS:
         words.pop()
     return " ".join(words)
 

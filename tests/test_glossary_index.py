@@ -262,3 +262,44 @@ def test_every_key_is_found_in_any_case(entry: GlossaryEntry, case: str) -> None
 
 
 GLOBAL_INDEX = GlossaryIndex(seed_entries())
+
+
+def _entry(entry_id: str, key: str, text: str, kind: EntryKind = EntryKind.ACRONYM) -> GlossaryEntry:
+    return GlossaryEntry(id=entry_id, kind=kind, key=key, text=text, source="test")
+
+
+def test_a_misspelt_name_beats_a_shorter_key_inside_it() -> None:
+    index = GlossaryIndex(
+        [
+            _entry("financial", "Financial", "Money matters", EntryKind.TERM),
+            _entry("ftow", "FTOW", "Financial Trading Online Work"),
+        ]
+    )
+    result = index.lookup("Financial Trading Online Wokr")
+    assert result.status is LookupStatus.FOUND
+    assert result.matches[0].key == "FTOW"
+    assert result.corrected_from == "Financial Trading Online Wokr"
+    assert index.lookup("Financial referral").matches[0].key == "Financial", "extra words still work"
+
+
+@pytest.mark.parametrize("key", ["THE", "ON", "IS", "IN", "FOR"])
+def test_acronyms_that_are_also_filler_words(key: str) -> None:
+    index = GlossaryIndex([_entry(key.lower(), key, f"The {key} thing")])
+    assert index.lookup(key).status is LookupStatus.FOUND
+    assert index.lookup(f"{key}'s").status is LookupStatus.FOUND
+    assert index.lookup(f"what is {key}").status is LookupStatus.FOUND
+
+
+def test_one_edit_is_found_for_every_kind_of_edit() -> None:
+    index = GlossaryIndex([_entry("mappa", "MAPPA", "Multi Agency Public Protection Assessment")])
+    for typo in ("MAPA", "MAPPPA", "MAPPB", "MPAPA", "AMPPA"):
+        result = index.lookup(typo)
+        assert result.status in (LookupStatus.FOUND, LookupStatus.SUGGESTIONS), typo
+        assert "MAPPA" in keys(result.matches or result.suggestions), typo
+
+
+def test_linked_is_the_concept_not_a_scan() -> None:
+    index = GlossaryIndex(seed_entries())
+    asb = index.get("asb")
+    assert asb is not None
+    assert [e.id for e in index.linked(asb)] == ["anti-social-behaviour"]

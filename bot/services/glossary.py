@@ -8,6 +8,7 @@ version bump in one transaction, then the index is rebuilt.
 
 from __future__ import annotations
 
+import gc
 import logging
 import queue
 import re
@@ -157,6 +158,9 @@ class GlossaryService:
                 if force or self._index is None or version != self._version:
                     self._index = GlossaryIndex(repo.active_entries(session))
                     self._version = version
+                    # The index is long-lived and acyclic: keep it out of the cyclic collector's
+                    # full passes, which otherwise stall a request for a large glossary.
+                    gc.freeze()
             self._checked_at = time.monotonic()
             return self._index
 
