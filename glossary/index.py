@@ -14,8 +14,8 @@ Memory matters at tens of thousands of entries, so owners are packed integers
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
 from array import array
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -31,7 +31,7 @@ MAX_AMBIGUOUS = 10
 #: names up to this long get a deletion-neighbourhood entry (one-edit typos without scanning)
 DELETION_INDEX_MAX = 12
 
-_SEARCH_STOPWORDS = frozenset("a an and the of for to in on or by with is are at as be".split())
+_SEARCH_STOPWORDS = frozenset(["a", "an", "and", "the", "of", "for", "to", "in", "on", "or", "by", "with", "is", "are", "at", "as", "be"])
 
 
 class Field(IntEnum):
