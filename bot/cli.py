@@ -15,6 +15,7 @@ from bot.errors import UserFacingError
 from bot.logs import configure_logging
 from bot.permissions import Actor, Role
 from bot.privacy import PersonalDataError
+from bot.reports import ACHIEVEMENT_FORMATS, ACTION_FORMATS, ReportFormat
 from bot.settings import Settings, SettingsError, load_settings
 from glossary.loader import GlossaryFileError, parse_file, to_csv, to_json, to_yaml
 from glossary.model import GlossaryEntry, LookupResult, LookupStatus
@@ -178,7 +179,7 @@ def members() -> None:
 @click.option(
     "--role", type=click.Choice([r.value for r in Role]), default=Role.MEMBER.value, show_default=True
 )
-@click.option("--org", help="Partner organisation short name, e.g. TVP.")
+@click.option("--org", help="Partner organisation short name, e.g. TVP (required for members).")
 def members_add(user_id: str, role: str, org: str | None) -> None:
     info = _services(_settings()).members.add(Actor.operator(), user_id, Role(role), org)
     click.echo(f"{info.user_id} is now a {info.role.value}" + (f" ({info.org})" if info.org else "") + ".")
@@ -200,6 +201,54 @@ def members_list() -> None:
         )
     for info in rows:
         click.echo(f"{info.user_id}\t{info.role.value}\t{info.org or '-'}")
+
+
+# ---------------------------------------------------------------------- reports
+
+
+@cli.group()
+def report() -> None:
+    """The plan's reports as files: achievements (md, csv, docx) and action status (md, csv, xlsx)."""
+
+
+def _write_report(built, output: Path | None) -> None:  # type: ignore[no-untyped-def]
+    if output is not None:
+        output.write_bytes(built.content)
+        click.echo(f"Wrote {built.title} to {output}.", err=True)
+    elif built.filename.endswith((".docx", ".xlsx")) and sys.stdout.isatty():
+        raise click.ClickException(f"{built.filename} is a binary file: add --output {built.filename}")
+    else:
+        sys.stdout.buffer.write(built.content)
+        sys.stdout.flush()
+
+
+@report.command("achievements")
+@click.option("--year", help="One plan year, e.g. 2017/18 (default: every year, newest first).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in ACHIEVEMENT_FORMATS]),
+    default="md",
+    show_default=True,
+)
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout."
+)
+def report_achievements(year: str | None, fmt: str, output: Path | None) -> None:
+    """The plan's "Our Achievements during <year>" section, a heading per priority."""
+    _write_report(_services(_settings()).reports.achievements(ReportFormat(fmt), year), output)
+
+
+@report.command("actions")
+@click.option(
+    "--format", "fmt", type=click.Choice([f.value for f in ACTION_FORMATS]), default="md", show_default=True
+)
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout."
+)
+def report_actions(fmt: str, output: Path | None) -> None:
+    """The action status table: priority, ref, action, lead, RAG, last update, reason."""
+    _write_report(_services(_settings()).reports.actions(ReportFormat(fmt)), output)
 
 
 # ---------------------------------------------------------------------- serve, db, manifest

@@ -15,9 +15,11 @@ _BODY_LOGGERS = ("slack_bolt", "slack_sdk", BOLT_LOGGER)
 
 
 class _DropNoise(logging.Filter):
-    # Bolt reads SLACK_BOT_TOKEN itself and then warns that the client we hand it wins, which it should.
+    # Bolt reads SLACK_BOT_TOKEN itself and then warns that the client and authorize function we hand
+    # it win over it, which is the point.
     def filter(self, record: logging.LogRecord) -> bool:
-        return "`token` will be unused" not in record.getMessage()
+        message = record.getMessage()
+        return "`token` will be unused" not in message and "will be ignored" not in message
 
 
 def configure_logging(level: str) -> None:

@@ -35,12 +35,19 @@ class Actor:
         return self.is_operator or self.role is Role.COORDINATOR
 
 
+_GET_ACCESS = (
+    "Ask a coordinator to add you with `/csp members add @you ORG`; `/csp whoami` shows your access."
+)
+
+
 def require_coordinator(actor: Actor, doing: str, alternative: str | None = None) -> None:
     if not actor.is_coordinator:
-        raise PermissionDenied(
-            f"Only partnership coordinators can {doing}.",
-            alternative or "Ask a coordinator, or see `/csp help` for what you can do.",
+        fallback = (
+            _GET_ACCESS
+            if actor.role is None
+            else "Ask a coordinator, or see `/csp help` for what you can do."
         )
+        raise PermissionDenied(f"Only partnership coordinators can {doing}.", alternative or fallback)
 
 
 def require_member(actor: Actor, doing: str) -> None:
@@ -48,6 +55,5 @@ def require_member(actor: Actor, doing: str) -> None:
     if actor.is_operator or actor.role is not None:
         return
     raise PermissionDenied(
-        f"You're not set up as a partnership member yet, so you can read but not {doing}.",
-        "Ask a coordinator to add you with `/csp members add @you ORG`; `/csp whoami` shows your access.",
+        f"You're not set up as a partnership member yet, so you can read but not {doing}.", _GET_ACCESS
     )

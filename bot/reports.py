@@ -68,7 +68,7 @@ def achievements_markdown(
     achievements: Sequence[Achievement],
     years: Sequence[str],
 ) -> str:
-    lines = [f"<!-- {partnership.name}: {partnership.plan_title} -->", ""]
+    lines: list[str] = []
     for year in years:
         lines += [f"# {achievements_title(year)}", ""]
         for priority in priorities:

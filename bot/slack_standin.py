@@ -540,6 +540,10 @@ class SlackStandIn:
                     "is_archived": False,
                 },
             }
+        if method == "conversations.open":
+            # a direct message with the first user named: D + their ID, stable across calls
+            first = str(args.get("users", "")).split(",")[0]
+            return {"ok": True, "channel": {"id": f"D{first[1:] or 'X'}", "is_im": True, "user": first}}
         if method == "conversations.history":
             messages = self._messages.get(str(args.get("channel", "")), [])
             return {"ok": True, "messages": copy.deepcopy(messages[::-1]), "has_more": False}

@@ -78,7 +78,8 @@ def standin() -> Iterator[SlackStandIn]:
 
 
 @pytest.fixture
-def slack(settings: Settings, services: Services, standin: SlackStandIn) -> SlackHarness:
+def slack(standin: SlackStandIn, settings: Settings, services: Services) -> SlackHarness:
+    # the stand-in is set up first so it is torn down last: background work may still be calling it
     return SlackHarness(settings, services, standin)
 
 

@@ -93,15 +93,21 @@ class SlackHarness:
         }
         return self.post(interaction_body(payload))
 
-    def submit_view(
-        self, view: dict[str, Any], values: dict[str, str], *, user: str = "U0ANYONE"
+    def submit_form(
+        self, view: dict[str, Any], values: dict[str, str], user: str = "U0ANYONE"
     ) -> WsgiResponse:
+        """Submit a modal as Slack would: each value in the shape of its block's element."""
+        kinds = {b["block_id"]: b["element"]["type"] for b in view["blocks"] if b.get("type") == "input"}
         state: dict[str, Any] = {}
         for block_id, value in values.items():
-            if block_id == "kind":
-                state[block_id] = {"value": {"type": "static_select", "selected_option": {"value": value}}}
+            kind = kinds.get(block_id, "plain_text_input")
+            if kind == "static_select":
+                element = {"type": kind, "selected_option": {"value": value} if value else None}
+            elif kind == "datepicker":
+                element = {"type": kind, "selected_date": value or None}
             else:
-                state[block_id] = {"value": {"type": "plain_text_input", "value": value}}
+                element = {"type": kind, "value": value}
+            state[block_id] = {"value": element}
         payload = {
             "type": "view_submission",
             "team": {"id": "T0CSP", "domain": "csp"},

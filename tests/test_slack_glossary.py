@@ -282,7 +282,7 @@ def test_add_without_meaning_opens_the_form_and_submission_saves(
     (call,) = slack.calls("views.open")
     view = call.args["view"]
     assert_valid_view(view)
-    submitted = slack.submit_view(
+    submitted = slack.submit_form(
         view,
         {"key": "NPS", "meaning": "National Probation Service", "context": "", "kind": "acronym", "note": ""},
         user=people["coordinator"],
@@ -296,12 +296,12 @@ def test_add_without_meaning_opens_the_form_and_submission_saves(
 def test_form_shows_validation_errors_and_saves_nothing(slack: SlackHarness, people: dict[str, str]) -> None:
     slack.command("glossary add", user=people["coordinator"])
     view = slack.calls("views.open")[0].args["view"]
-    response = slack.submit_view(view, {"key": "MARAC", "meaning": "Duplicate"}, user=people["coordinator"])
+    response = slack.submit_form(view, {"key": "MARAC", "meaning": "Duplicate"}, user=people["coordinator"])
     body = response.json()
     assert body["response_action"] == "errors"
     assert "already in the glossary" in body["errors"]["key"]
 
-    response = slack.submit_view(
+    response = slack.submit_form(
         view, {"key": "NPS", "meaning": "Call 07700 900123 for help"}, user=people["coordinator"]
     )
     body = response.json()
