@@ -31,7 +31,27 @@ MAX_AMBIGUOUS = 10
 #: names up to this long get a deletion-neighbourhood entry (one-edit typos without scanning)
 DELETION_INDEX_MAX = 12
 
-_SEARCH_STOPWORDS = frozenset(["a", "an", "and", "the", "of", "for", "to", "in", "on", "or", "by", "with", "is", "are", "at", "as", "be"])
+_SEARCH_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "the",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "or",
+        "by",
+        "with",
+        "is",
+        "are",
+        "at",
+        "as",
+        "be",
+    ]
+)
 
 
 class Field(IntEnum):

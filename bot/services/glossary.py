@@ -71,7 +71,11 @@ class GlossaryAnswer:
     """A look-up result with what a reader needs next to it: cross-references per matched entry."""
 
     result: LookupResult
-    see_also: dict[str, tuple[GlossaryEntry, ...]] = field(default_factory=dict)
+    #: (entry id, its cross-references), immutable so that an answer can key a cache of its view
+    see_also: tuple[tuple[str, tuple[GlossaryEntry, ...]], ...] = ()
+
+    def related(self, entry_id: str) -> tuple[GlossaryEntry, ...]:
+        return next((others for owner, others in self.see_also if owner == entry_id), ())
 
 
 @dataclass
@@ -187,12 +191,12 @@ class GlossaryService:
     def _with_see_also(self, result: LookupResult) -> GlossaryAnswer:
         index = self.index
         shown = {e.id for e in result.matches}
-        see_also: dict[str, tuple[GlossaryEntry, ...]] = {}
+        see_also: list[tuple[str, tuple[GlossaryEntry, ...]]] = []
         for entry in result.matches:
             others = tuple(o for i in entry.see_also if i not in shown and (o := index.get(i)) is not None)
             if others:
-                see_also[entry.id] = others
-        return GlossaryAnswer(result=result, see_also=see_also)
+                see_also.append((entry.id, others))
+        return GlossaryAnswer(result=result, see_also=tuple(see_also))
 
     def search(self, query: str, limit: int = 10) -> list[GlossaryEntry]:
         ensure_no_personal_data(query)

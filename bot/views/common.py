@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
@@ -29,7 +30,13 @@ class Reply:
             raise ValueError(f"a message holds at most {MESSAGE_BLOCK_LIMIT} blocks")
 
     def message(self) -> dict[str, Any]:
-        """The body Slack receives (ack, respond or chat.postMessage)."""
+        """The body Slack receives (ack, respond or chat.postMessage). Each call returns new top-level
+        and block dicts; deeper objects are shared, so callers must not mutate them."""
+        return {**self._serialised, "blocks": [dict(b) for b in self._serialised["blocks"]]}
+
+    @cached_property
+    def _serialised(self) -> dict[str, Any]:
+        # to_dict() validates every object (slack_sdk introspects each with dir()): do it once per reply
         return {
             "response_type": "in_channel" if self.in_channel else "ephemeral",
             "text": self.text,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 from datetime import datetime
 
 from slack_sdk.models.blocks import (
@@ -79,6 +80,7 @@ def _suggest_button(query: str) -> ButtonElement:
     return ButtonElement(text="Suggest an entry", action_id=SUGGEST_OPEN, value=clip(query, 200))
 
 
+@lru_cache(maxsize=2048)  # a pure function of immutable inputs: the same question gets the same reply
 def answer_reply(answer: GlossaryAnswer, *, shared_by: str | None = None) -> Reply:
     """The reply to a look-up: the answer, "did you mean", several candidates, or an honest miss."""
     result = answer.result
@@ -106,7 +108,7 @@ def _found(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Reply:
         blocks.append(section(f"*{escape(matches[0].key)}* has {len(same_key)} meanings:"))
     for entry in matches:
         blocks.append(section(_details(entry)))
-        related = answer.see_also.get(entry.id)
+        related = answer.related(entry.id)
         if related:
             blocks.append(context("See also: " + "; ".join(_line(r, full=False) for r in related)))
     sources = list(dict.fromkeys(m.source for m in matches))
