@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
