@@ -465,3 +465,35 @@ def test_cli_ask_works_exactly_as_in_slack(
         data["response"], ensure_ascii=False
     )
     assert [c["method"] for c in data["api_calls"]] == ["views.publish"], "the App Home refresh is part of it"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "log P2 Supported victim Jane Smith, DOB 03/04/2009, at HP11 2BH",
+        "log P1 Call 07700 900123 about case ref 43/12345/18",
+        'action P1.6 red "suspect John Bloggs re-offended"',
+        "log P2 Referral for NHS number 943 476 5919",
+    ],
+)
+def test_planted_personal_data_reaches_no_database_log_or_slack(
+    slack: SlackHarness, team, command: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    reply = slack.ask(command, user=TVP_MEMBER)
+    slack.services.background.drain()
+    assert "Nothing was saved" in all_text(reply)
+    planted = ("Jane", "Smith", "2009", "HP11 2BH", "07700", "43/12345", "Bloggs", "943 476")
+    shown = all_text(reply) + json.dumps([c.args for c in slack.standin.calls])
+    with slack.services.db.read() as session:
+        stored = json.dumps(
+            [r.text for r in session.scalars(select(AchievementRow))]
+            + [c.reason for c in session.scalars(select(ActionChange))]
+        )
+    for datum in planted:
+        if datum in command:
+            assert datum not in shown, datum
+            assert datum not in stored, datum
+            assert datum not in caplog.text, datum
