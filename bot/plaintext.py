@@ -11,13 +11,21 @@ _BOLD = re.compile(r"(?<![\w*])\*(\S(?:[^*\n]*?\S)?)\*(?![\w*])")
 _ITALIC = re.compile(r"(?<![\w_])_(\S(?:[^_\n]*?\S)?)_(?![\w_])")
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
 _EMOJI = {
-    ":warning:": "!",
-    ":information_source:": "i",
-    ":white_check_mark:": "✓",
-    ":no_entry:": "✗",
-    ":wastebasket:": "-",
-    ":inbox_tray:": "→",
-    ":thinking_face:": "?",
+    ":warning:": "⚠",
+    ":information_source:": "ℹ",
+    ":white_check_mark:": "✅",
+    ":no_entry:": "⛔",
+    ":wastebasket:": "🗑",
+    ":inbox_tray:": "📥",
+    ":thinking_face:": "🤔",
+    ":white_circle:": "⚪",
+    ":large_green_circle:": "🟢",
+    ":large_orange_circle:": "🟠",
+    ":red_circle:": "🔴",
+    ":hourglass:": "⌛",
+    ":page_facing_up:": "📄",
+    ":bust_in_silhouette:": "👤",
+    ":mag:": "🔍",
 }
 
 

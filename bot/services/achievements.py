@@ -183,8 +183,9 @@ class AchievementService:
         query = query.order_by(
             AchievementRow.plan_year.desc(),
             AchievementRow.achieved_on.desc(),
+            AchievementRow.position,  # the plan's own entries (same date) keep the plan's order
             AchievementRow.logged_at.desc(),
-            AchievementRow.position,
+            AchievementRow.id.desc(),
         )
         if limit is not None:
             query = query.limit(limit)
