@@ -17,6 +17,7 @@ from bot.views import glossary as views
 from bot.views.common import Reply, error_reply, personal_data_field_error
 from glossary.model import EntryKind
 from handlers.context import CommandContext, OpenModal, Outcome
+from handlers.forms import confirm_privately, form_metadata, form_values
 from handlers.parsing import parse_definition, unquote
 from handlers.safety import guarded
 
@@ -179,42 +180,22 @@ def register(app: App, services: Services) -> None:
         respond(**views.entry_saved_reply(entry, "Restored").message(), replace_original=True)
 
     def submit_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        metadata = json.loads(view.get("private_metadata") or "{}")
-        values = view["state"]["values"]
-
-        def field(block: str) -> str:
-            element = values.get(block, {}).get("value", {})
-            if element.get("type") == "static_select":
-                return ((element.get("selected_option") or {}).get("value")) or ""
-            return (element.get("value") or "").strip()
-
+        metadata = form_metadata(view)
+        values = form_values(view)
         ctx = context_for(body)
         mode = metadata.get("mode", "suggest")
-        kind = EntryKind(field("kind")) if field("kind") in {k.value for k in EntryKind} else None
+        kind = EntryKind(values["kind"]) if values.get("kind") in {k.value for k in EntryKind} else None
+        key, meaning = values.get("key", ""), values.get("meaning", "")
+        context, note = values.get("context", ""), values.get("note", "")
         glossary = services.glossary
         try:
             if mode == "add":
-                entry = glossary.add(
-                    ctx.actor,
-                    field("key"),
-                    field("meaning"),
-                    kind=kind,
-                    context=field("context"),
-                    note=field("note"),
-                )
+                entry = glossary.add(ctx.actor, key, meaning, kind=kind, context=context, note=note)
             elif mode == "edit":
-                entry = glossary.edit(
-                    ctx.actor,
-                    metadata.get("id") or field("key"),
-                    key=field("key"),
-                    text=field("meaning"),
-                    context=field("context"),
-                    note=field("note"),
-                )
+                ref = metadata.get("id") or key
+                entry = glossary.edit(ctx.actor, ref, key=key, text=meaning, context=context, note=note)
             else:
-                entry = glossary.suggest(
-                    ctx.actor, field("key"), field("meaning"), context=field("context") or None
-                )
+                entry = glossary.suggest(ctx.actor, key, meaning, context=context or None)
         except PersonalDataError as error:
             ack(response_action="errors", errors={"meaning": personal_data_field_error(error)})
             return
@@ -227,10 +208,7 @@ def register(app: App, services: Services) -> None:
             if mode == "suggest"
             else views.entry_saved_reply(entry, "Added" if mode == "add" else "Updated")
         )
-        if metadata.get("channel"):
-            client.chat_postEphemeral(
-                channel=metadata["channel"], user=ctx.user_id, text=reply.text, blocks=reply.blocks
-            )
+        confirm_privately(client, metadata.get("channel"), ctx.user_id, reply)
 
     @guarded
     def explain_message(ack: Ack, shortcut: dict[str, Any], respond: Respond) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date, datetime
 from typing import Any
@@ -22,6 +21,7 @@ from bot.services.reports import checked_year, parse_format
 from bot.views import plan as views
 from bot.views.common import personal_data_field_error
 from handlers.context import CommandContext, OpenModal, Outcome
+from handlers.forms import form_metadata, form_values
 from handlers.home import refresh_home_later
 from handlers.parsing import split_verb, unquote
 from handlers.safety import guarded
@@ -267,8 +267,8 @@ def register(app: App, services: Services) -> None:
         refresh_home_later(ctx)
 
     def submit_achievement(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        metadata = json.loads(view.get("private_metadata") or "{}")
-        values = _form_values(view)
+        metadata = form_metadata(view)
+        values = form_values(view)
         ctx = context_for(body, client)
         ctx.channel_id = metadata.get("channel")
         try:
@@ -298,10 +298,7 @@ def register(app: App, services: Services) -> None:
             return
         ack()
         reply = views.achievement_logged_reply(saved, services.plan.priority(saved.priority), verb)
-        if ctx.channel_id:
-            client.chat_postEphemeral(
-                channel=ctx.channel_id, user=ctx.user_id, text=reply.text, blocks=reply.blocks
-            )
+        confirm_privately(client, ctx.channel_id, ctx.user_id, reply)
         refresh_home_later(ctx)
 
     @guarded
@@ -315,30 +312,25 @@ def register(app: App, services: Services) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=form)
 
     def submit_status(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        metadata = json.loads(view.get("private_metadata") or "{}")
-        values = _form_values(view)
+        metadata = form_metadata(view)
+        values = form_values(view)
         ctx = context_for(body, client)
         ctx.channel_id = metadata.get("channel")
+        if values.get("status") not in {s.value for s in Status}:
+            ack(response_action="errors", errors={"status": "Choose a status."})
+            return
         try:
-            status = Status(values.get("status") or "")
             updated = services.actions.set_status(
-                ctx.actor, metadata["ref"], status, values.get("reason") or None
+                ctx.actor, metadata["ref"], Status(values["status"]), values.get("reason") or None
             )
-        except ValueError as error:
-            if isinstance(error, PersonalDataError):
-                ack(response_action="errors", errors={"reason": personal_data_field_error(error)})
-            else:
-                ack(response_action="errors", errors={"status": "Choose a status."})
+        except PersonalDataError as error:
+            ack(response_action="errors", errors={"reason": personal_data_field_error(error)})
             return
         except UserFacingError as error:
             ack(response_action="errors", errors={"reason": error.message[:150]})
             return
         ack()
-        reply = views.status_updated_reply(updated)
-        if ctx.channel_id:
-            client.chat_postEphemeral(
-                channel=ctx.channel_id, user=ctx.user_id, text=reply.text, blocks=reply.blocks
-            )
+        confirm_privately(client, ctx.channel_id, ctx.user_id, views.status_updated_reply(updated))
         refresh_home_later(ctx)
 
     app.action(views.ACHIEVEMENT_EDIT)(edit_achievement)
@@ -346,20 +338,6 @@ def register(app: App, services: Services) -> None:
     app.view(views.ACHIEVEMENT_FORM)(guarded(submit_achievement))
     app.action(re.compile(rf"^{views.ACTION_STATUS_OPEN}_\w+$"))(open_status_form)
     app.view(views.ACTION_STATUS_FORM)(guarded(submit_status))
-
-
-def _form_values(view: dict[str, Any]) -> dict[str, str]:
-    """Every input's value by block id: text, selected option or picked date."""
-    found: dict[str, str] = {}
-    for block_id, elements in view["state"]["values"].items():
-        element = elements.get("value", {})
-        if "selected_option" in element:
-            found[block_id] = ((element.get("selected_option") or {}).get("value")) or ""
-        elif "selected_date" in element:
-            found[block_id] = element.get("selected_date") or ""
-        else:
-            found[block_id] = (element.get("value") or "").strip()
-    return found
 
 
 def _field_for(error: UserFacingError) -> str:

@@ -18,8 +18,9 @@ from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.permissions import Actor, require_member
 from bot.privacy import ensure_no_personal_data
 from bot.services.plan import PlanService
+from store import audit
 from store.db import Database
-from store.models import AchievementChange, AchievementRow, AuditEvent, utcnow
+from store.models import AchievementChange, AchievementRow, utcnow
 from store.plan_data import plan_year_bounds, plan_year_of
 
 ACTIVE = "active"
@@ -277,14 +278,13 @@ class AchievementService:
                 achievement_id=row.id, action=action, actor=actor.user_id, before=before, after=_snapshot(row)
             )
         )
-        session.add(
-            AuditEvent(
-                actor=actor.user_id,
-                action=f"achievement.{action}",
-                target_type="achievement",
-                target_id=str(row.id),
-                detail=None,
-            )
+        audit.record(
+            session,
+            actor=actor.user_id,
+            action=f"achievement.{action}",
+            target_type="achievement",
+            target_id=str(row.id),
+            detail=None,
         )
 
 

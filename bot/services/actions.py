@@ -20,8 +20,9 @@ from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.permissions import Actor, require_coordinator, require_member
 from bot.privacy import ensure_no_personal_data
 from bot.services.plan import PlanService
+from store import audit
 from store.db import Database
-from store.models import ActionChange, ActionRow, AuditEvent, utcnow
+from store.models import ActionChange, ActionRow, utcnow
 
 MAX_REASON = 1000
 
@@ -244,12 +245,11 @@ class ActionService:
                 actor=actor.user_id,
             )
         )
-        session.add(
-            AuditEvent(
-                actor=actor.user_id,
-                action=f"action.{field}",
-                target_type="action",
-                target_id=row.ref,
-                detail={"before": before, "after": after},
-            )
+        audit.record(
+            session,
+            actor=actor.user_id,
+            action=f"action.{field}",
+            target_type="action",
+            target_id=row.ref,
+            detail={"before": before, "after": after},
         )

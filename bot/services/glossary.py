@@ -25,9 +25,10 @@ from glossary.index import ExplainedToken, GlossaryIndex
 from glossary.loader import slug
 from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
 from glossary.normalise import fold
+from store import audit
 from store import glossary_repo as repo
 from store.db import Database
-from store.models import AuditEvent, GlossaryEntryRow, utcnow
+from store.models import GlossaryEntryRow, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -511,13 +512,12 @@ class GlossaryService:
         repo.record_change(
             session, slug=row.slug, action=action, actor=actor.user_id, before=before, after=after
         )
-        session.add(
-            AuditEvent(
-                actor=actor.user_id,
-                action=f"glossary.{action}",
-                target_type="glossary_entry",
-                target_id=row.slug,
-                detail=None,
-            )
+        audit.record(
+            session,
+            actor=actor.user_id,
+            action=f"glossary.{action}",
+            target_type="glossary_entry",
+            target_id=row.slug,
+            detail=None,
         )
         repo.bump_version(session)

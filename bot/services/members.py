@@ -11,8 +11,9 @@ from sqlalchemy import select
 from bot.errors import InvalidInput, NotFound
 from bot.permissions import Actor, Role, require_coordinator
 from bot.services.plan import PlanService
+from store import audit
 from store.db import Database
-from store.models import AuditEvent, Member
+from store.models import Member
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
@@ -63,14 +64,13 @@ class MemberService:
                 session.add(row)
             else:
                 row.role, row.org = role.value, org or row.org
-            session.add(
-                AuditEvent(
-                    actor=actor.user_id,
-                    action="member.add" if before is None else "member.update",
-                    target_type="member",
-                    target_id=user_id,
-                    detail={"before": before, "after": {"role": row.role, "org": row.org}},
-                )
+            audit.record(
+                session,
+                actor=actor.user_id,
+                action="member.add" if before is None else "member.update",
+                target_type="member",
+                target_id=user_id,
+                detail={"before": before, "after": {"role": row.role, "org": row.org}},
             )
             session.flush()
             return _info(row)
@@ -83,14 +83,13 @@ class MemberService:
             if row is None:
                 raise NotFound(f"{user_id} is not a member.", "See who is with `/csp members list`.")
             session.delete(row)
-            session.add(
-                AuditEvent(
-                    actor=actor.user_id,
-                    action="member.remove",
-                    target_type="member",
-                    target_id=user_id,
-                    detail={"before": {"role": row.role, "org": row.org}},
-                )
+            audit.record(
+                session,
+                actor=actor.user_id,
+                action="member.remove",
+                target_type="member",
+                target_id=user_id,
+                detail={"before": {"role": row.role, "org": row.org}},
             )
 
     def list(self) -> list[MemberInfo]:
