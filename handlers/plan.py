@@ -21,7 +21,7 @@ from bot.services.reports import checked_year, parse_format
 from bot.views import plan as views
 from bot.views.common import personal_data_field_error
 from handlers.context import CommandContext, OpenModal, Outcome
-from handlers.forms import form_metadata, form_values
+from handlers.forms import confirm_privately, form_metadata, form_values
 from handlers.home import refresh_home_later
 from handlers.parsing import split_verb, unquote
 from handlers.safety import guarded
