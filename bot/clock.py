@@ -1,4 +1,4 @@
-"""Dates as the partnership lives them: Europe/London."""
+"""Time as the partnership lives it: Europe/London. Services take a clock so tests can set the date."""
 
 from __future__ import annotations
 
@@ -9,7 +9,12 @@ from zoneinfo import ZoneInfo
 LONDON = ZoneInfo("Europe/London")
 
 Today = Callable[[], date]
+Now = Callable[[], datetime]
+
+
+def now_in_london() -> datetime:
+    return datetime.now(LONDON)
 
 
 def today_in_london() -> date:
-    return datetime.now(LONDON).date()
+    return now_in_london().date()

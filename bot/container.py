@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.background import Background
-from bot.clock import Today, today_in_london
+from bot.clock import Now, now_in_london
+from bot.delivery import Deliverer
 from bot.services.achievements import AchievementService
 from bot.services.actions import ActionService
+from bot.services.alerts import AlertService
 from bot.services.glossary import GlossaryService
 from bot.services.home import HomeService
 from bot.services.members import MemberService
 from bot.services.plan import PlanService
 from bot.services.reports import ReportService
+from bot.services.risks import RiskService
 from bot.settings import Settings
 from store.db import Database
 
@@ -28,15 +31,31 @@ class Services:
     reports: ReportService
     home: HomeService
     background: Background
+    risks: RiskService
+    alerts: AlertService
+    deliverer: Deliverer
 
     @classmethod
-    def build(cls, settings: Settings, *, today: Today = today_in_london) -> Services:
+    def build(cls, settings: Settings, *, now: Now = now_in_london) -> Services:
         db = Database(settings.database_url)
         db.ensure_ready()
+
+        def today():  # type: ignore[no-untyped-def]
+            return now().date()
+
         plan = PlanService(db)
         glossary = GlossaryService(db)
         achievements = AchievementService(db, plan, today)
         actions = ActionService(db, plan, today)
+        alerts = AlertService(
+            db,
+            default_channel=settings.csp_alert_channel,
+            realert_days=settings.csp_realert_days,
+            digest_day=settings.csp_digest_day,
+            digest_time=settings.csp_digest_time,
+            now=now,
+        )
+        risks = RiskService(db, plan, settings.rating_rule, today)
         return cls(
             db=db,
             glossary=glossary,
@@ -44,9 +63,12 @@ class Services:
             plan=plan,
             achievements=achievements,
             actions=actions,
-            reports=ReportService(plan, achievements, actions),
+            reports=ReportService(plan, achievements, actions, risks),
             home=HomeService(glossary, plan, actions, achievements),
             background=Background(),
+            risks=risks,
+            alerts=alerts,
+            deliverer=Deliverer(db, alerts),
         )
 
     def close(self) -> None:

@@ -10,8 +10,9 @@ from handlers import COMMAND
 from handlers.glossary import EXPLAIN_SHORTCUT
 from handlers.router import usage_hint
 
-# chat:write for confirmations after a form; im:write and files:write to send reports as a DM
-BOT_SCOPES = ["commands", "chat:write", "im:write", "files:write"]
+# chat:write: confirmations and alerts; im:write, files:write: reports as a DM;
+# channels:history, groups:history: finding an alert already posted before posting it again
+BOT_SCOPES = ["commands", "chat:write", "im:write", "files:write", "channels:history", "groups:history"]
 BOT_EVENTS = ["app_home_opened"]
 
 

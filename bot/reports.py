@@ -26,10 +26,12 @@ class ReportFormat(StrEnum):
     CSV = "csv"
     DOCX = "docx"
     XLSX = "xlsx"
+    PNG = "png"
 
 
 ACHIEVEMENT_FORMATS = (ReportFormat.MD, ReportFormat.CSV, ReportFormat.DOCX)
 ACTION_FORMATS = (ReportFormat.MD, ReportFormat.CSV, ReportFormat.XLSX)
+RISK_FORMATS = (ReportFormat.PNG, ReportFormat.MD)
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from platformdirs import user_data_path
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.services.risk_rating import DEFAULT_BANDS, DEFAULT_SCORES, RatingRule, RatingRuleError
+
 SLACK_API_URL = "https://slack.com/api/"
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def default_database_url() -> str:
@@ -30,6 +34,17 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(default=SLACK_API_URL, description="Web API base URL")
     database_url: str = Field(default_factory=default_database_url, description="SQLAlchemy URL")
     csp_log_level: str = Field(default="INFO", description="Log level")
+    csp_alert_channel: str | None = Field(default=None, description="Channel ID for risk alerts")
+    csp_risk_scores: str = Field(default=DEFAULT_SCORES, description="Score of each level")
+    csp_risk_bands: str = Field(default=DEFAULT_BANDS, description="Score range of each rating")
+    csp_realert_days: int = Field(
+        default=3, ge=1, le=90, description="Days before an unacknowledged High alert is raised again"
+    )
+    csp_digest_day: str = Field(default="monday", description="Day of the weekly digest")
+    csp_digest_time: str = Field(default="09:00", description="Time of the weekly digest, Europe/London")
+    csp_alert_interval: int = Field(
+        default=30, ge=1, le=3600, description="Seconds between alert passes in serve"
+    )
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -60,6 +75,40 @@ class Settings(BaseSettings):
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
         return value
 
+    @field_validator("csp_alert_channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[CG][A-Z0-9]{2,20}", value):
+            raise ValueError("must be a channel ID such as C0123ABCD (channel details → copy channel ID)")
+        return value
+
+    @model_validator(mode="after")
+    def _rule(self) -> Settings:
+        try:
+            RatingRule.parse(self.csp_risk_scores, self.csp_risk_bands)
+        except RatingRuleError as error:
+            raise ValueError(f"CSP_RISK_SCORES / CSP_RISK_BANDS: {error}") from None
+        return self
+
+    @field_validator("csp_digest_day")
+    @classmethod
+    def _day(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in WEEKDAYS:
+            raise ValueError("must be a day of the week, e.g. monday")
+        return value
+
+    @field_validator("csp_digest_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError("must be a 24-hour time such as 09:00")
+        return value.strip()
+
+    @property
+    def rating_rule(self) -> RatingRule:
+        return RatingRule.parse(self.csp_risk_scores, self.csp_risk_bands)
+
     def require(self, *names: str, why: str) -> None:
         """Fail with one clear line when a setting a mode needs is missing."""
         for name in names:
@@ -72,6 +121,7 @@ def load_settings() -> Settings:
         return Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
         message = first["msg"].removeprefix("Value error, ")
-        raise SettingsError(f"{name} {message}.") from None
+        if not first["loc"]:  # a rule across settings names them itself
+            raise SettingsError(f"{message}.") from None
+        raise SettingsError(f"{str(first['loc'][0]).upper()} {message}.") from None

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.container import Services
-from handlers import glossary, home, plan, router
+from handlers import glossary, home, plan, risks, router
 from handlers.context import CommandContext, OpenModal
 from handlers.safety import guarded
 
@@ -35,4 +35,5 @@ def register(app: App, services: Services) -> None:
     app.command(COMMAND)(csp_command)
     glossary.register(app, services)
     plan.register(app, services)
+    risks.register(app, services)
     home.register(app, services)

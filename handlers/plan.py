@@ -20,6 +20,7 @@ from bot.services.plan import parse_priority
 from bot.services.reports import checked_year, parse_format
 from bot.views import plan as views
 from bot.views.common import personal_data_field_error
+from handlers.alerting import deliver_alerts_later
 from handlers.context import CommandContext, OpenModal, Outcome
 from handlers.forms import confirm_privately, form_metadata, form_values
 from handlers.home import refresh_home_later
@@ -193,6 +194,8 @@ def action(ctx: CommandContext, rest: str) -> Outcome:
         )
     updated = services.actions.set_status(ctx.actor, ref, status, unquote(reason) or None)
     refresh_home_later(ctx)
+    if status is Status.RED:
+        deliver_alerts_later(ctx)
     return views.status_updated_reply(updated)
 
 
@@ -222,11 +225,11 @@ def report(ctx: CommandContext, rest: str) -> Outcome:
     )
     if ctx.client is None:
         raise InvalidInput("Reports are sent through Slack.", "From a terminal use `csp-bot report`.")
-    services.background.submit("report upload", _send_report, ctx.client, ctx.user_id, built)
+    services.background.submit("report upload", send_report, ctx.client, ctx.user_id, built)
     return views.report_coming_reply(built.title)
 
 
-def _send_report(client: WebClient, user_id: str, built: Any) -> None:
+def send_report(client: WebClient, user_id: str, built: Any) -> None:
     channel = client.conversations_open(users=user_id)["channel"]["id"]
     client.files_upload_v2(
         channel=channel,
@@ -332,6 +335,8 @@ def register(app: App, services: Services) -> None:
         ack()
         confirm_privately(client, ctx.channel_id, ctx.user_id, views.status_updated_reply(updated))
         refresh_home_later(ctx)
+        if updated.status is Status.RED:
+            deliver_alerts_later(ctx)
 
     app.action(views.ACHIEVEMENT_EDIT)(edit_achievement)
     app.action(views.ACHIEVEMENT_UNDO)(undo_achievement)

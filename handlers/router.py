@@ -12,6 +12,7 @@ from bot.views.help import HelpLine, help_reply
 from handlers import glossary as g
 from handlers import members as m
 from handlers import plan as p
+from handlers import risks as r
 from handlers.context import CommandContext, Outcome
 from handlers.parsing import from_slack, split_verb
 
@@ -31,7 +32,16 @@ class Subcommand:
 
 
 def _help(ctx: CommandContext, rest: str) -> Outcome:
-    return help_reply(help_lines(), topic=rest or None)
+    topic = rest.strip().lower() or None
+    extra = None
+    if topic in {"risk", "risks", "alerts"}:
+        extra = ctx.services.risks.rule.describe()
+    elif topic in {"action", "actions", "rag"}:
+        extra = (
+            "Statuses: not started; green, on track; amber, at risk (needs a reason); red, off track (needs a reason, "
+            "and alerts the alert channel); complete. Past its due date and not complete, an action is overdue."
+        )
+    return help_reply(help_lines(), topic=topic, note=extra)
 
 
 SUBCOMMANDS: tuple[Subcommand, ...] = (
@@ -90,6 +100,17 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "The report as a file, sent to you in a DM",
         p.report,
     ),
+    Subcommand("risks", "", "The risk register as a 3×3 matrix and by rating", r.risks),
+    Subcommand(
+        "risk",
+        'R2 [likelihood|impact LEVEL "why" | owner WHO | review | trigger "why"]',
+        "One risk and its history, or change it",
+        r.risk,
+        'R2 likelihood high "reason"',
+    ),
+    Subcommand("risk add", "", "Add a risk (a form)", r.risk),
+    Subcommand("risk close", 'R7 "why"', "Close a risk", r.risk),
+    Subcommand("alerts", "[channel #channel]", "Where risk alerts go (coordinators set it)", r.alerts),
     Subcommand("members add", "@user ORG [coordinator]", "Add or change a member (coordinators)", m.add),
     Subcommand("members remove", "@user", "Remove a member (coordinators)", m.remove),
     Subcommand(

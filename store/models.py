@@ -213,3 +213,86 @@ class AchievementChange(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+# ---------------------------------------------------------------------- risks and alerts
+
+
+class RiskRow(Base):
+    """A risk on the register: the plan's Appendix C, and risks added since."""
+
+    __tablename__ = "risks"
+
+    ref: Mapped[str] = mapped_column(String(16), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text)
+    likelihood: Mapped[str] = mapped_column(String(8))
+    impact: Mapped[str] = mapped_column(String(8))
+    preventative: Mapped[str] = mapped_column(Text)
+    contingent: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    #: the partner organisation whose members may update it, when the owner is one
+    owner_org: Mapped[str | None] = mapped_column(ForeignKey("organisations.short"))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | closed
+    next_review: Mapped[date] = mapped_column(Date, index=True)
+    last_reviewed_on: Mapped[date | None] = mapped_column(Date)
+    triggered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RiskChange(Base):
+    """History of a risk: every field change, review, trigger and closure, with who, when and why."""
+
+    __tablename__ = "risk_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    risk_ref: Mapped[str] = mapped_column(ForeignKey("risks.ref"), index=True)
+    field: Mapped[str] = mapped_column(String(16))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AlertRow(Base):
+    """The outbox: an alert is written with the change that raised it and delivered after the commit.
+
+    ``key`` makes raising idempotent; ``claimed_until`` lets one deliverer at a time work on it;
+    ``attempts`` is counted before each post, so a deliverer that died after posting is noticed
+    and the next one reconciles (looks for the message by its metadata) instead of posting again.
+    """
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject_type: Mapped[str] = mapped_column(String(16))  # risk | action | digest
+    subject_id: Mapped[str] = mapped_column(String(32), index=True)
+    severity: Mapped[str] = mapped_column(String(8))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | posted
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reraised_as: Mapped[int | None] = mapped_column(Integer)
+
+
+class Lease(Base):
+    """A named lease, so that of several processes only one runs a periodic job at a time."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

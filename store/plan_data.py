@@ -314,3 +314,11 @@ def parse_plan(text: str, origin: str = "YAML") -> PlanData:
         return PlanData.model_validate(document)
     except ValidationError as exc:
         raise PlanFileError(f"{origin}: {exc}") from exc
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day (31 May + 1 month is 30 June)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    last = (date(year + (month == 12), month % 12 + 1, 1) - date.resolution).day
+    return date(year, month, min(day.day, last))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,17 +17,60 @@ from store.models import (
     OrganisationRow,
     PartnershipRow,
     PriorityRow,
+    RiskChange,
+    RiskRow,
 )
-from store.plan_data import PlanData, load_plan, plan_year_bounds
+from store.plan_data import PlanData, add_months, load_plan, plan_year_bounds
 
 SEEDED_GLOSSARY = "seeded_glossary"
 SEEDED_PLAN = "seeded_plan"
+SEEDED_RISKS = "seeded_risks"
+#: reviews fall due a quarter after the register is loaded (csp-domain notes §4.4: quarterly reviews)
+REVIEW_MONTHS = 3
 SEED_ACTOR = "plan"
 
 
 def seed_all(session: Session) -> None:
     seed_if_empty(session)
     seed_plan(session)
+    seed_risks(session)
+
+
+def seed_risks(session: Session, plan: PlanData | None = None, loaded_on: date | None = None) -> bool:
+    """The plan's risk register (Appendix C), once. Its first reviews fall due a quarter after loading:
+    the plan gives no review dates, and a register loaded today has, in effect, just been reviewed."""
+    if _flag(session, SEEDED_RISKS):
+        return False
+    plan = plan or load_plan()
+    loaded_on = loaded_on or date.today()
+    for position, risk in enumerate(plan.risks, start=1):
+        session.add(
+            RiskRow(
+                ref=risk.ref,
+                position=position,
+                description=risk.description,
+                likelihood=risk.likelihood.value,
+                impact=risk.impact.value,
+                preventative=risk.preventative,
+                contingent=risk.contingent,
+                owner=risk.owner,
+                owner_org=None,  # the plan names roles ("Community Safety and Prevent Coordinator"), not partners
+                status="open",
+                next_review=add_months(loaded_on, REVIEW_MONTHS),
+            )
+        )
+        session.flush()
+        session.add(
+            RiskChange(
+                risk_ref=risk.ref,
+                field="seed",
+                before=None,
+                after=risk.likelihood.value + "/" + risk.impact.value,
+                actor=SEED_ACTOR,
+            )
+        )
+    session.add(AppState(name=SEEDED_RISKS, value="1"))
+    return True
 
 
 def _flag(session: Session, name: str) -> bool:

@@ -19,6 +19,7 @@ from bot.clock import Today, today_in_london
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.permissions import Actor, require_coordinator, require_member
 from bot.privacy import ensure_no_personal_data
+from bot.services.alerts import action_payload, raise_alert
 from bot.services.plan import PlanService
 from store import audit
 from store.db import Database
@@ -189,9 +190,16 @@ class ActionService:
             # the row lock makes simultaneous updates queue: each lands in history, the last one wins
             row = self._row(session, ref, for_update=True)
             self.require_can_update(actor, self._info(row))
-            self._change(session, actor, row, "status", row.status, status.value, reason)
+            before = row.status
+            change = self._change(session, actor, row, "status", before, status.value, reason)
             row.status, row.reason = status.value, reason
             self._touch(row, actor)
+            if status is Status.RED and before != Status.RED.value:
+                raise_alert(
+                    session, key=f"action:{row.ref}:red:{change.id}", kind="action_red", subject_type="action",
+                    subject_id=row.ref, severity="High",
+                    payload=action_payload(row, status_from=before, actor=actor.user_id),
+                )  # fmt: skip
             return self._info(row)
 
     def set_lead(self, actor: Actor, ref: str, lead: str | None) -> Action:
@@ -234,22 +242,14 @@ class ActionService:
         before: Any,
         after: Any,
         reason: str | None,
-    ) -> None:
-        session.add(
-            ActionChange(
-                action_ref=row.ref,
-                field=field,
-                before=before,
-                after=after,
-                reason=reason,
-                actor=actor.user_id,
-            )
+    ) -> ActionChange:
+        change = ActionChange(
+            action_ref=row.ref, field=field, before=before, after=after, reason=reason, actor=actor.user_id
         )
+        session.add(change)
+        session.flush()
         audit.record(
-            session,
-            actor=actor.user_id,
-            action=f"action.{field}",
-            target_type="action",
-            target_id=row.ref,
+            session, actor=actor.user_id, action=f"action.{field}", target_type="action", target_id=row.ref,
             detail={"before": before, "after": after},
-        )
+        )  # fmt: skip
+        return change

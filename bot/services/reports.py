@@ -6,6 +6,7 @@ from bot.errors import InvalidInput
 from bot.reports import (
     ACHIEVEMENT_FORMATS,
     ACTION_FORMATS,
+    RISK_FORMATS,
     Report,
     ReportFormat,
     achievements_report,
@@ -14,6 +15,7 @@ from bot.reports import (
 from bot.services.achievements import AchievementService
 from bot.services.actions import ActionService
 from bot.services.plan import PlanService
+from bot.services.risks import RiskService
 from store.plan_data import plan_year_bounds
 
 
@@ -38,10 +40,13 @@ def checked_year(year: str) -> str:
 
 
 class ReportService:
-    def __init__(self, plan: PlanService, achievements: AchievementService, actions: ActionService) -> None:
+    def __init__(
+        self, plan: PlanService, achievements: AchievementService, actions: ActionService, risks: RiskService
+    ) -> None:
         self._plan = plan
         self._achievements = achievements
         self._actions = actions
+        self._risks = risks
 
     def achievements(self, fmt: ReportFormat = ReportFormat.MD, year: str | None = None) -> Report:
         if fmt not in ACHIEVEMENT_FORMATS:
@@ -54,3 +59,24 @@ class ReportService:
         if fmt not in ACTION_FORMATS:
             raise InvalidInput(f"The action status report comes as {', '.join(ACTION_FORMATS)}.")
         return actions_report(fmt, self._plan.partnership(), self._actions.list())
+
+    def risks(self, fmt: ReportFormat = ReportFormat.MD) -> Report:
+        """The register as a 3×3 heat map (png) or a matrix and list (md)."""
+        from bot.risk_report import heat_map_png, risks_markdown
+        from bot.views.risks import summary
+
+        if fmt not in RISK_FORMATS:
+            raise InvalidInput(f"The risk report comes as {', '.join(RISK_FORMATS)}.")
+        rule = self._risks.rule
+        summaries = [summary(r) for r in self._risks.register()]
+        title = f"{self._plan.partnership().short_name} risk register"
+        today = self._achievements.today()
+        if fmt is ReportFormat.PNG:
+            content = heat_map_png(
+                summaries, title=title, rule_text=rule.describe(), cell_rating=rule.rate, today=today
+            )
+        else:
+            content = risks_markdown(
+                summaries, title=title, rule_text=rule.describe(), today=today, cell_rating=rule.rate
+            ).encode()
+        return Report(title=title, filename=f"risk-register.{fmt.value}", content=content)

@@ -18,23 +18,30 @@ class HelpLine:
 
 
 def help_reply(
-    lines: Sequence[HelpLine], *, topic: str | None = None, did_you_mean: str | None = None
+    lines: Sequence[HelpLine],
+    *,
+    topic: str | None = None,
+    did_you_mean: str | None = None,
+    note: str | None = None,
 ) -> Reply:
     blocks: list[Block] = []
     if did_you_mean:
         blocks.append(section(f":thinking_face: Did you mean `/csp {escape(clip(did_you_mean, 200))}`?"))
-    chosen = [line for line in lines if topic and line.usage.startswith(f"/csp {topic.strip().lower()}")]
+    wanted = topic.strip().lower().rstrip("s") if topic else ""
+    chosen = [line for line in lines if topic and line.usage.startswith(f"/csp {wanted}")]
     shown = chosen or list(lines)
     blocks.append(HeaderBlock(text="csp-bot: the partnership's glossary"))
     body = "\n".join(f"`{escape(line.usage)}`  {escape(line.summary)}" for line in shown)
     blocks.append(section(body))
+    if note:
+        blocks.append(section(escape(note)))
     blocks.append(
         context(
             "Answers are private to you; *Share in channel* posts one for everyone. "
             "Right-click a message → *Explain acronyms* to expand the acronyms in it."
         )
     )
-    text = "csp-bot help: " + "; ".join(line.usage for line in shown)
+    text = "csp-bot help: " + "; ".join(line.usage for line in shown) + (f". {note}" if note else "")
     if did_you_mean:
         text = f"Did you mean /csp {escape(clip(did_you_mean, 200))}? " + text
     return Reply(text=escape(text), blocks=tuple(blocks))

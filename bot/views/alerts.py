@@ -1,0 +1,211 @@
+"""Alert messages for the alert channel: what changed, what to do, who and why. Pure functions.
+
+Every alert is built from its stored payload, so the message posted after a retry or a restart
+is the message the change produced. All payload text came from people, so all of it is escaped;
+the bot never writes @channel or @here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock
+
+from bot.clock import LONDON
+from bot.services.alerts import Alert
+from bot.services.risk_rating import rank
+from bot.views.common import Reply, context, section
+from bot.views.plan import STATUS_EMOJI, person
+from bot.views.text import clip, escape
+
+ACKNOWLEDGE = "alert_acknowledge"
+VIEW = "alert_view"
+
+SEVERITY_EMOJI = {"High": ":red_circle:", "Medium": ":large_orange_circle:", "Low": ":large_green_circle:"}
+_CLASSIFICATION = "OFFICIAL"
+
+
+def _day(value: str | None) -> str:
+    return date.fromisoformat(value).strftime("%-d %B %Y") if value else "–"
+
+
+def _direction(payload: dict) -> str:
+    before, after = payload.get("rating_from"), payload.get("rating_to")
+    if before is None and after:
+        return f"NEW at *{after}*"
+    if before and after:
+        arrow = "↑" if rank(after) > rank(before) else "↓" if rank(after) < rank(before) else "="
+        return f"{before} {arrow} *{after}*"
+    return ""
+
+
+def _headline(alert: Alert) -> str:
+    p = alert.payload
+    kind = p.get("original_kind", alert.kind) if alert.kind == "reminder" else alert.kind
+    ref = escape(p.get("ref", alert.subject_id))
+    headlines = {
+        "rating_up": f"Risk {ref}: rating up, {_direction(p)}",
+        "new_risk": f"New risk {ref} at {escape(p.get('rating_to') or alert.severity)}",
+        "contingency_triggered": f"Risk {ref}: contingency invoked",
+        "review_overdue": f"Risk {ref}: review overdue",
+        "action_red": f"Action {ref} is red (off track)",
+        "action_overdue": f"Action {ref} is overdue",
+        "digest": "Weekly digest",
+    }
+    headline = headlines.get(kind, f"{alert.subject_type.capitalize()} {ref}")
+    return ("Reminder, not yet acknowledged: " + headline) if alert.kind == "reminder" else headline
+
+
+def _plain(text: str) -> str:
+    return text.replace("*", "")
+
+
+def alert_reply(alert: Alert) -> Reply:
+    """The channel message for an alert (acknowledged or not)."""
+    if alert.kind == "digest":
+        return digest_reply(alert)
+    p = alert.payload
+    emoji = SEVERITY_EMOJI.get(alert.severity, ":white_circle:")
+    blocks: list[Block] = [section(f"{emoji} *{_headline(alert)}*")]
+    if alert.subject_type == "risk":
+        blocks.append(section(f"*{escape(p['ref'])}* {escape(clip(p.get('description', ''), 1500))}"))
+        fields = [
+            f"*Likelihood × impact:* {escape(p.get('likelihood', '?'))} × {escape(p.get('impact', '?'))}",
+            f"*Owner:* {escape(p.get('owner', '–'))}"
+            + (f" ({escape(p['owner_org'])})" if p.get("owner_org") else ""),
+            f"*Next review:* {_day(p.get('next_review'))}",
+        ]
+        if p.get("change"):
+            fields.insert(0, f"*What changed:* {escape(p['change'])}")
+        blocks.append(section("\n".join(fields)))
+        blocks.append(
+            section(
+                f"*Preventative actions:* {escape(clip(p.get('preventative', ''), 1200))}\n"
+                f"*Contingent actions:* {escape(clip(p.get('contingent', ''), 1200))}"
+            )
+        )
+    else:
+        status = p.get("status", "")
+        emoji_status = next((e for s, e in STATUS_EMOJI.items() if s.value == status), "")
+        blocks.append(
+            section(f"*{escape(p['ref'])}* {escape(clip(p.get('text', ''), 1500)).replace('**', '*')}")
+        )
+        lines = [
+            f"*Status:* {emoji_status} {escape(status.replace('_', ' '))}",
+            f"*Due:* {_day(p.get('due_date'))}",
+        ]
+        if p.get("status_from"):
+            lines.insert(
+                0,
+                f"*What changed:* {escape(p['status_from'].replace('_', ' '))} → {escape(status.replace('_', ' '))}",
+            )
+        lines.append(f"*Lead:* {escape(p['lead'])}" if p.get("lead") else "*Lead:* no lead organisation")
+        blocks.append(section("\n".join(lines)))
+    why = []
+    if p.get("actor"):
+        why.append(f"Changed by {person(p['actor'])}")
+    if p.get("reason"):
+        why.append(f"because: _{escape(clip(p['reason'], 500))}_")
+    if p.get("why"):
+        why.append(escape(p["why"]))
+    if why:
+        blocks.append(section(" ".join(why)))
+    blocks.append(_footer(alert))
+    if alert.acknowledged_by:
+        when = alert.acknowledged_at.astimezone(LONDON) if alert.acknowledged_at else None
+        stamp = f" at {when:%H:%M on %-d %b}" if when else ""
+        blocks.append(context(f":white_check_mark: Acknowledged by {person(alert.acknowledged_by)}{stamp}"))
+        blocks.append(ActionsBlock(elements=[_view_button(alert)]))
+    else:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Acknowledge", action_id=ACKNOWLEDGE, value=str(alert.id), style="primary"
+                    ),
+                    _view_button(alert),
+                ]
+            )
+        )
+    return Reply(
+        text=f"{_plain(_headline(alert))}: {escape(clip(p.get('description') or p.get('text') or '', 200))}",
+        blocks=tuple(blocks),
+        in_channel=True,
+    )
+
+
+def _view_button(alert: Alert) -> ButtonElement:
+    return ButtonElement(text="View", action_id=VIEW, value=f"{alert.subject_type}:{alert.subject_id}")
+
+
+def _footer(alert: Alert) -> Block:
+    created = alert.created_at if isinstance(alert.created_at, datetime) else None
+    stamp = f" · raised {created.astimezone(LONDON):%-d %b %Y %H:%M}" if created and created.tzinfo else ""
+    return context(f"{_CLASSIFICATION} · {alert.severity} severity{stamp} · never post case details in reply")
+
+
+def digest_reply(alert: Alert) -> Reply:
+    p = alert.payload
+    start, end = _day(p.get("start")), _day(p.get("end"))
+    blocks: list[Block] = [HeaderBlock(text="Weekly digest"), context(f"{start} to {end}")]
+    changes = p.get("register_changes", [])
+    if changes:
+        lines = [
+            f"• *{escape(c['ref'])}* {escape(c['field'])}: {escape(c.get('before') or '–')} → {escape(c.get('after') or '–')}"
+            + (f" (_{escape(clip(c['reason'], 120))}_)" if c.get("reason") else "")
+            for c in changes
+        ]
+        blocks.append(section("*Register changes*\n" + clip("\n".join(lines), 2900)))
+    else:
+        blocks.append(section("*Register changes*\nNone this week."))
+    reviews = p.get("overdue_reviews", [])
+    blocks.append(
+        section(
+            "*Overdue reviews*\n"
+            + (
+                "\n".join(f"• *{escape(r['ref'])}*, due {_day(r['next_review'])}" for r in reviews)
+                if reviews
+                else "None."
+            )
+        )
+    )
+    actions = p.get("actions", [])
+    red = [a for a in actions if a["status"] == "red"]
+    overdue = [a for a in actions if a["overdue"]]
+    blocks.append(
+        section(
+            f"*Red actions* ({len(red)}): " + (", ".join(escape(a["ref"]) for a in red) or "none")
+            + f"\n*Overdue actions* ({len(overdue)}): " + (", ".join(escape(a["ref"]) for a in overdue) or "none")
+        )
+    )  # fmt: skip
+    achievements = p.get("achievements", [])
+    if achievements:
+        lines = [
+            f"• *P{a['priority']}*" + (f" {escape(a['organisation'])}" if a.get("organisation") else "")
+            + f": {escape(clip(a['text'], 200)).replace('**', '*')}"
+            for a in achievements
+        ]  # fmt: skip
+        blocks.append(
+            section(f"*Achievements logged* ({len(achievements)})\n" + clip("\n".join(lines), 2900))
+        )
+    else:
+        blocks.append(section("*Achievements logged*\nNone this week."))
+    blocks.append(context(f"{_CLASSIFICATION} · `/csp risks` for the register, `/csp actions` for the plan"))
+    text = f"Weekly digest {start} to {end}: {len(changes)} register changes, {len(reviews)} overdue reviews, {len(red)} red actions, {len(achievements)} achievements"
+    return Reply(text=text, blocks=tuple(blocks), in_channel=True)
+
+
+def delivery_problem_reply(problem: str, channel: str | None) -> Reply:
+    where = f"<#{channel}>" if channel else "no channel"
+    return Reply(
+        text=f"Risk alerts are waiting: {problem}",
+        blocks=(
+            section(
+                f":warning: *Risk alerts are waiting to be posted*: {escape(problem)} (alert channel: {where})."
+            ),
+            context(
+                "Nothing is lost: they stay queued and go out as soon as this is fixed. "
+                "Invite csp-bot to the channel (`/invite @csp-bot`), or choose another with `/csp alerts channel #channel`."
+            ),
+        ),
+    )

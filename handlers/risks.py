@@ -1,0 +1,221 @@
+"""Risk register and alert handlers: /csp risks, /csp risk …, /csp alerts …, Acknowledge and View buttons."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.container import Services
+from bot.errors import InvalidInput, UserFacingError
+from bot.permissions import require_member
+from bot.privacy import PersonalDataError
+from bot.reports import ReportFormat
+from bot.services.risk_rating import parse_level
+from bot.services.risks import is_risk_ref
+from bot.views import alerts as alert_views
+from bot.views import plan as plan_views
+from bot.views import risks as views
+from bot.views.common import notice, personal_data_field_error
+from handlers.alerting import deliver_alerts, deliver_alerts_later
+from handlers.context import CommandContext, OpenModal, Outcome
+from handlers.forms import confirm_privately, form_metadata, form_values
+from handlers.parsing import CHANNEL_MENTION, split_verb, unquote
+from handlers.plan import send_report
+from handlers.safety import guarded
+
+# ---------------------------------------------------------------------- subcommands
+
+
+def risks(ctx: CommandContext, rest: str) -> Outcome:
+    register = ctx.services.risks
+    return views.register_reply(register.register(), register.rule.describe(), register.rule.rate)
+
+
+def risk(ctx: CommandContext, rest: str) -> Outcome:
+    """``/csp risk R2 [likelihood|impact LEVEL "why" | owner WHO | review [DATE] | trigger "why"]``,
+    ``/csp risk add``, ``/csp risk close R7 "why"``."""
+    services = ctx.services
+    first, after = split_verb(rest)
+    if first == "add":
+        require_member(ctx.actor, "add risks")
+        return OpenModal(
+            views.risk_form(
+                organisations=services.plan.organisations(),
+                channel_id=ctx.channel_id,
+                default_org=ctx.actor.org,
+            )
+        )
+    if first == "close":
+        ref, reason = split_verb(after)
+        _check_ref(ref)
+        closed = services.risks.close(ctx.actor, ref, unquote(reason))
+        return views.risk_changed_reply(closed, "closed", alerted=False)
+    _check_ref(first)
+    ref = first.upper()
+    if not after:
+        return views.risk_reply(services.risks.get(ref), services.risks.history(ref))
+    word, value = split_verb(after)
+    pending_before = services.alerts.pending_count()
+    if word in {"likelihood", "impact"}:
+        level_word, reason = split_verb(value)
+        level = parse_level(level_word)
+        if level is None:
+            raise InvalidInput(
+                f"{word.capitalize()} is low, medium or high.", f'`/csp risk {ref} {word} high "why"`'
+            )
+        updated = services.risks.set_level(ctx.actor, ref, word, level, unquote(reason))
+        what = f"{word} now {level}"
+    elif word == "owner":
+        updated = services.risks.set_owner(ctx.actor, ref, unquote(value))
+        what = f"owner now {updated.owner}"
+    elif word == "review":
+        when_word, reason = split_verb(value)
+        when = _date(when_word) if when_word and when_word[0].isdigit() else None
+        if when is None and when_word and when_word[0].isdigit():
+            raise InvalidInput("Give the next review as 2027-03-31.")
+        reason = reason if when else value
+        updated = services.risks.review(ctx.actor, ref, when, unquote(reason) or None)
+        what = f"reviewed; next review {updated.next_review:%-d %B %Y}"
+    elif word == "trigger":
+        updated = services.risks.trigger(ctx.actor, ref, unquote(value))
+        what = "contingency invoked"
+    else:
+        raise InvalidInput(
+            f"I can't change `{word[:20]}` on a risk.",
+            f'Use likelihood, impact, owner, review or trigger: `/csp risk {ref} likelihood high "why"`.',
+        )
+    alerted = services.alerts.pending_count() > pending_before
+    if alerted:
+        deliver_alerts_later(ctx)
+    return views.risk_changed_reply(updated, what, alerted)
+
+
+def alerts(ctx: CommandContext, rest: str) -> Outcome:
+    """``/csp alerts`` shows where alerts go; ``/csp alerts channel #channel`` sets it (coordinators)."""
+    services = ctx.services
+    word, value = split_verb(rest)
+    if word == "channel":
+        match = CHANNEL_MENTION.search(value)
+        channel = match.group(1) if match else value.strip().lstrip("#").upper()
+        if not re.fullmatch(r"[CG][A-Z0-9]{2,20}", channel):
+            raise InvalidInput(
+                "Which channel?", "Pick it from Slack's list: `/csp alerts channel #csp-alerts`."
+            )
+        services.alerts.set_channel(ctx.actor, channel)
+        deliver_alerts_later(ctx)
+        return notice(
+            f"Risk alerts now go to <#{channel}>. Invite csp-bot there if it is not already (`/invite @csp-bot`).",
+            icon=":white_check_mark:",
+        )
+    if word:
+        raise InvalidInput(
+            f"`/csp alerts {word[:20]}` is not something I know.",
+            "Try `/csp alerts` or `/csp alerts channel #channel`.",
+        )
+    return views.alerts_status_reply(
+        services.alerts.channel(), services.alerts.pending_count(), services.alerts.problem()
+    )
+
+
+def _check_ref(ref: str) -> None:
+    if not is_risk_ref(ref):
+        raise InvalidInput(
+            "Which risk? They are numbered R1, R2 …", "For example `/csp risk R2`, or `/csp risks` for all."
+        )
+
+
+def _date(text: str):  # type: ignore[no-untyped-def]
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------- buttons and the form
+
+
+def register(app: App, services: Services) -> None:
+    @guarded
+    def acknowledge(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        actor = services.members.actor(body["user"]["id"])
+        alert, first = services.alerts.acknowledge(actor, int(body["actions"][0]["value"]))
+        if not first:
+            respond(
+                **notice(f"Already acknowledged by {plan_views.person(alert.acknowledged_by)}.").message(),
+                replace_original=False,
+            )
+            return
+        if alert.channel and alert.message_ts:
+            reply = alert_views.alert_reply(alert)
+            client.chat_update(
+                channel=alert.channel, ts=alert.message_ts, text=reply.text, blocks=reply.message()["blocks"]
+            )
+
+    @guarded
+    def view(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        kind, _, ref = body["actions"][0]["value"].partition(":")
+        if kind == "risk":
+            reply = views.risk_reply(services.risks.get(ref), services.risks.history(ref))
+        elif kind == "action":
+            actor = services.members.actor(body["user"]["id"])
+            current = services.actions.get(ref)
+            reply = plan_views.action_reply(
+                current, services.actions.history(ref), can_update=services.actions.can_update(actor, current)
+            )
+        else:
+            reply = notice("`/csp risks` shows the register; `/csp actions` the plan's actions.")
+        respond(**reply.message(), replace_original=False)
+
+    @guarded
+    def heat_map(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        built = services.reports.risks(ReportFormat.PNG)
+        services.background.submit("report upload", send_report, client, body["user"]["id"], built)
+        respond(**plan_views.report_coming_reply(built.title).message(), replace_original=False)
+
+    def submit_risk(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        metadata = form_metadata(view)
+        values = form_values(view)
+        user = body["user"]["id"]
+        actor = services.members.actor(user)
+        pending_before = services.alerts.pending_count()
+        try:
+            added = services.risks.add(
+                actor,
+                description=values.get("description", ""),
+                likelihood=values.get("likelihood", ""),
+                impact=values.get("impact", ""),
+                preventative=values.get("preventative", ""),
+                contingent=values.get("contingent", ""),
+                owner=values.get("owner", ""),
+                owner_org=values.get("owner_org") or None,
+            )
+        except PersonalDataError as error:
+            ack(response_action="errors", errors={"description": personal_data_field_error(error)})
+            return
+        except UserFacingError as error:
+            ack(
+                response_action="errors",
+                errors={
+                    "owner_org" if "organisation" in error.message else "description": error.message[:150]
+                },
+            )
+            return
+        ack()
+        alerted = services.alerts.pending_count() > pending_before
+        confirm_privately(
+            client, metadata.get("channel"), user, views.risk_changed_reply(added, "added", alerted)
+        )
+        if alerted:
+            deliver_alerts(services, client)
+
+    app.action(alert_views.ACKNOWLEDGE)(acknowledge)
+    app.action(alert_views.VIEW)(view)
+    app.action(views.HEATMAP)(heat_map)
+    app.view(views.RISK_FORM)(guarded(submit_risk))
