@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.app import create_app, web_client
 from bot.container import Services
+from bot.delivery import delivery_client
 from bot.server import wsgi_app
 from bot.settings import Settings
 from bot.signing import call_wsgi, signed_headers, slack_escape, slash_command_body
@@ -48,6 +49,7 @@ def ask(settings: Settings, text: str, *, user_id: str = "U0LOCAL", channel_id: 
                 else secrets.token_hex(16)
             )
             app = create_app(settings, services, client=client, signing_secret=secret)
+            alerts_before = services.alerts.last_id()
             body = slash_command_body(
                 slack_escape(text),
                 user_id=user_id,
@@ -57,6 +59,10 @@ def ask(settings: Settings, text: str, *, user_id: str = "U0LOCAL", channel_id: 
             reply = call_wsgi(wsgi_app(app), body=body, headers=signed_headers(secret, body))
             # what the command set going (an App Home refresh, a report upload) is part of its answer
             services.background.drain()
+            # and the alerts it raised leave before we exit (queued if Slack cannot be reached)
+            services.deliverer.deliver_pending(
+                delivery_client(token, standin.base_url), after_id=alerts_before
+            )
             calls = [
                 {"method": call.method, "args": call.args}
                 for call in standin.calls

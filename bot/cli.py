@@ -15,7 +15,7 @@ from bot.errors import UserFacingError
 from bot.logs import configure_logging
 from bot.permissions import Actor, Role
 from bot.privacy import PersonalDataError
-from bot.reports import ACHIEVEMENT_FORMATS, ACTION_FORMATS, ReportFormat
+from bot.reports import ACHIEVEMENT_FORMATS, ACTION_FORMATS, RISK_FORMATS, ReportFormat
 from bot.settings import Settings, SettingsError, load_settings
 from glossary.loader import GlossaryFileError, parse_file, to_csv, to_json, to_yaml
 from glossary.model import GlossaryEntry, LookupResult, LookupStatus
@@ -251,6 +251,67 @@ def report_actions(fmt: str, output: Path | None) -> None:
     _write_report(_services(_settings()).reports.actions(ReportFormat(fmt)), output)
 
 
+@report.command("risks")
+@click.option(
+    "--format", "fmt", type=click.Choice([f.value for f in RISK_FORMATS]), default="png", show_default=True
+)
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout."
+)
+def report_risks(fmt: str, output: Path | None) -> None:
+    """The register: a 3×3 heat map with the risk refs placed (png), or the matrix and list (md)."""
+    _write_report(_services(_settings()).reports.risks(ReportFormat(fmt)), output)
+
+
+# ---------------------------------------------------------------------- alerts
+
+
+@cli.group()
+def alerts() -> None:
+    """Risk alerts: the outbox, and one pass of checks and delivery (for cron)."""
+
+
+@alerts.command("run")
+def alerts_run() -> None:
+    """Raise what is due (overdue reviews and actions, reminders, the digest) and post what is pending."""
+    from bot.alert_worker import run_pass
+    from bot.delivery import delivery_client
+
+    settings = _settings()
+    settings.require("slack_bot_token", why="to post alerts")
+    services = _services(settings)
+    result = run_pass(
+        services, delivery_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    )  # type: ignore[union-attr]
+    delivery = result.delivery
+    click.echo(
+        f"Raised {result.periodic.raised}"
+        + ("" if result.periodic.ran else " (another process holds the periodic lease)")
+        + f"; posted {len(delivery.posted)}, found already posted {len(delivery.reconciled)}, "
+        f"deferred {len(delivery.deferred)}; waiting {services.alerts.pending_count()}."
+        + (f" Not posting: {delivery.blocked}." if delivery.blocked else "")
+    )
+
+
+@alerts.command("list")
+@click.option("--pending", is_flag=True, help="Only alerts not yet posted.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
+def alerts_list(pending: bool, limit: int) -> None:
+    """The outbox, newest first."""
+    rows = _services(_settings()).alerts.list(pending_only=pending, limit=limit)
+    if not rows:
+        click.echo("No alerts." if not pending else "Nothing waiting.")
+    for alert in rows:
+        state = (
+            f"posted {alert.posted_at:%Y-%m-%d %H:%M} ts={alert.message_ts}"
+            if alert.status == "posted"
+            else f"pending, {alert.attempts} attempt(s)"
+            + (f", last error {alert.last_error}" if alert.last_error else "")
+        )
+        acknowledged = f", acknowledged by {alert.acknowledged_by}" if alert.acknowledged_by else ""
+        click.echo(f"#{alert.id}\t{alert.severity}\t{alert.kind}\t{alert.subject_id}\t{state}{acknowledged}")
+
+
 # ---------------------------------------------------------------------- serve, db, manifest
 
 
@@ -273,7 +334,9 @@ def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -
     settings = _settings(serving=True)
     if socket_mode:
         settings.require("slack_bot_token", "slack_app_token", why="for Socket Mode")
-        app = create_app(settings, Services.build(settings))
+        services = Services.build(settings)
+        app = create_app(settings, services)
+        _start_alert_worker(settings, services)
         serve_socket_mode(app, settings.slack_app_token.get_secret_value())  # type: ignore[union-attr]
         return
     settings.require("slack_bot_token", "slack_signing_secret", why="to serve Slack over HTTP")
@@ -281,10 +344,19 @@ def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -
 
     def build():  # type: ignore[no-untyped-def]
         services = Services.build(settings)
+        _start_alert_worker(settings, services)  # one per worker process: leases and claims keep them apart
         return wsgi_app(create_app(settings, services), health=lambda: _healthy(services))
 
     click.echo(f"csp-bot listening on http://{host}:{port}/slack/events ({workers} worker(s))", err=True)
     serve_http(build, host, port, workers=workers, threads=threads)
+
+
+def _start_alert_worker(settings: Settings, services) -> None:  # type: ignore[no-untyped-def]
+    from bot.alert_worker import AlertWorker
+    from bot.delivery import delivery_client
+
+    token = settings.slack_bot_token.get_secret_value()  # type: ignore[union-attr]
+    AlertWorker(services, delivery_client(token, settings.slack_api_url), settings.csp_alert_interval).start()
 
 
 def _healthy(services) -> bool:  # type: ignore[no-untyped-def]

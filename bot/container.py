@@ -64,7 +64,7 @@ class Services:
             achievements=achievements,
             actions=actions,
             reports=ReportService(plan, achievements, actions, risks),
-            home=HomeService(glossary, plan, actions, achievements),
+            home=HomeService(glossary, plan, actions, achievements, alerts),
             background=Background(),
             risks=risks,
             alerts=alerts,

@@ -182,14 +182,19 @@ class Deliverer:
         self._alerts = alerts
         self.holder = holder or f"deliverer-{uuid.uuid4().hex[:12]}"
 
-    def deliver_pending(self, client: WebClient, limit: int = 25) -> DeliveryReport:
+    def deliver_pending(
+        self, client: WebClient, limit: int = 25, *, after_id: int | None = None
+    ) -> DeliveryReport:
+        """Post what is due. ``after_id``: only alerts raised after that one (what a command just raised)."""
         report = DeliveryReport()
+        if not self._due(after_id):
+            return report
         channel = self._alerts.channel()
         if channel is None:
             report.blocked = "no alert channel is set"
             self._tell_coordinators(client, report.blocked, None)
             return report
-        for alert in self._claim(limit):
+        for alert in self._claim(limit, after_id):
             self._deliver_one(client, channel, alert, report)
             if report.blocked:
                 break
@@ -199,17 +204,25 @@ class Deliverer:
 
     # ------------------------------------------------------------------ steps
 
-    def _claim(self, limit: int) -> list[Alert]:
+    @staticmethod
+    def _due_query(after_id: int | None):  # type: ignore[no-untyped-def]
+        now = utcnow()
+        return (
+            select(AlertRow)
+            .where(AlertRow.status == "pending", AlertRow.id > (after_id or 0))
+            .where(or_(AlertRow.next_attempt_at.is_(None), AlertRow.next_attempt_at <= now))
+            .where(or_(AlertRow.claimed_until.is_(None), AlertRow.claimed_until <= now))
+            .order_by(AlertRow.id)
+        )
+
+    def _due(self, after_id: int | None) -> bool:
+        with self._db.read() as session:
+            return session.scalars(self._due_query(after_id).limit(1)).first() is not None
+
+    def _claim(self, limit: int, after_id: int | None = None) -> list[Alert]:
         now = utcnow()
         with self._db.transaction() as session:
-            query = (
-                select(AlertRow)
-                .where(AlertRow.status == "pending")
-                .where(or_(AlertRow.next_attempt_at.is_(None), AlertRow.next_attempt_at <= now))
-                .where(or_(AlertRow.claimed_until.is_(None), AlertRow.claimed_until <= now))
-                .order_by(AlertRow.id)
-                .limit(limit)
-            )
+            query = self._due_query(after_id).limit(limit)
             if not self._db.is_sqlite:
                 query = query.with_for_update(skip_locked=True)
             rows = list(session.scalars(query))

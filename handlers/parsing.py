@@ -12,8 +12,8 @@ _DASH = re.compile(r"\s+[-–—]\s+")
 
 # Slack's escaped command text (should_escape: true): <@U123|name>, <#C123|name>, <!channel>, <url|label>
 _SLACK_TOKEN = re.compile(r"<((?:[@#][A-Z0-9]+|![a-z^A-Z0-9]+|https?://|mailto:)[^<>]*)>")
-USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
-CHANNEL_MENTION = re.compile(r"<#([CG][A-Z0-9]+)>")
+USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^<>]*)?>")
+CHANNEL_MENTION = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^<>]*)?>")
 _BARE_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
 

@@ -36,24 +36,9 @@ def risks(ctx: CommandContext, rest: str) -> Outcome:
 
 
 def risk(ctx: CommandContext, rest: str) -> Outcome:
-    """``/csp risk R2 [likelihood|impact LEVEL "why" | owner WHO | review [DATE] | trigger "why"]``,
-    ``/csp risk add``, ``/csp risk close R7 "why"``."""
+    """``/csp risk R2 [likelihood|impact LEVEL "why" | owner WHO | review [DATE] | trigger "why"]``."""
     services = ctx.services
     first, after = split_verb(rest)
-    if first == "add":
-        require_member(ctx.actor, "add risks")
-        return OpenModal(
-            views.risk_form(
-                organisations=services.plan.organisations(),
-                channel_id=ctx.channel_id,
-                default_org=ctx.actor.org,
-            )
-        )
-    if first == "close":
-        ref, reason = split_verb(after)
-        _check_ref(ref)
-        closed = services.risks.close(ctx.actor, ref, unquote(reason))
-        return views.risk_changed_reply(closed, "closed", alerted=False)
     _check_ref(first)
     ref = first.upper()
     if not after:
@@ -92,6 +77,21 @@ def risk(ctx: CommandContext, rest: str) -> Outcome:
     if alerted:
         deliver_alerts_later(ctx)
     return views.risk_changed_reply(updated, what, alerted)
+
+
+def risk_add(ctx: CommandContext, rest: str) -> Outcome:
+    require_member(ctx.actor, "add risks")  # told now, not after filling in the form
+    form = views.risk_form(
+        organisations=ctx.services.plan.organisations(), channel_id=ctx.channel_id, default_org=ctx.actor.org
+    )
+    return OpenModal(form)
+
+
+def risk_close(ctx: CommandContext, rest: str) -> Outcome:
+    ref, reason = split_verb(rest)
+    _check_ref(ref)
+    closed = ctx.services.risks.close(ctx.actor, ref, unquote(reason))
+    return views.risk_changed_reply(closed, "closed", alerted=False)
 
 
 def alerts(ctx: CommandContext, rest: str) -> Outcome:

@@ -108,8 +108,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         r.risk,
         'R2 likelihood high "reason"',
     ),
-    Subcommand("risk add", "", "Add a risk (a form)", r.risk),
-    Subcommand("risk close", 'R7 "why"', "Close a risk", r.risk),
+    Subcommand("risk add", "", "Add a risk (a form)", r.risk_add),
+    Subcommand("risk close", 'R7 "why"', "Close a risk", r.risk_close),
     Subcommand("alerts", "[channel #channel]", "Where risk alerts go (coordinators set it)", r.alerts),
     Subcommand("members add", "@user ORG [coordinator]", "Add or change a member (coordinators)", m.add),
     Subcommand("members remove", "@user", "Remove a member (coordinators)", m.remove),
@@ -161,6 +161,8 @@ def dispatch(ctx: CommandContext, text: str) -> Outcome:
         sub = _BY_NAME.get(f"{verb} {action}")
         if sub is not None:
             return sub.run(ctx, action_rest)
+        if verb in _BY_NAME:  # "risk" is a group (risk add, risk close) and a command of its own (risk R2)
+            return _BY_NAME[verb].run(ctx, rest)
         actions = [name.split()[1] for name in _BY_NAME if name.startswith(f"{verb} ")]
         close = closest_verb(action, actions) if action else None
         guess = f"{verb} {close}" if close else None

@@ -190,6 +190,10 @@ class AlertService:
                 raise NotFound("That alert no longer exists.")
             return alert_from_row(row)
 
+    def last_id(self) -> int:
+        with self._db.read() as session:
+            return session.scalar(select(AlertRow.id).order_by(AlertRow.id.desc()).limit(1)) or 0
+
     def pending_count(self) -> int:
         with self._db.read() as session:
             return len(list(session.scalars(select(AlertRow.id).where(AlertRow.status == "pending"))))

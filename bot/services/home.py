@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.permissions import Actor
 from bot.services.achievements import Achievement, AchievementService
 from bot.services.actions import Action, ActionFilter, ActionService, Status
+from bot.services.alerts import AlertService
 from bot.services.glossary import GlossaryService, HomeSummary
 from bot.services.plan import PlanService, Priority
 
@@ -26,6 +27,8 @@ class HomeData:
     org_actions: list[Action]
     progress: list[PriorityProgress]
     recent: list[Achievement]
+    #: for coordinators: why risk alerts are not going out, when they are not
+    alert_problem: str | None = None
 
 
 class HomeService:
@@ -35,7 +38,9 @@ class HomeService:
         plan: PlanService,
         actions: ActionService,
         achievements: AchievementService,
+        alerts: AlertService,
     ) -> None:
+        self._alerts = alerts
         self._glossary = glossary
         self._plan = plan
         self._actions = actions
@@ -58,4 +63,5 @@ class HomeService:
             org_actions=org_actions,
             progress=progress,
             recent=self._achievements.list(limit=5),
+            alert_problem=self._alerts.problem() if actor.is_coordinator else None,
         )

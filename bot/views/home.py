@@ -72,6 +72,14 @@ def home_view(data: HomeData) -> View:
     blocks.append(
         context(f"{summary.entries} glossary entries. Never post names, addresses or case details in Slack.")
     )
+    if data.alert_problem:
+        blocks.insert(
+            2,
+            section(
+                f":warning: *Risk alerts are waiting to be posted*: {escape(data.alert_problem)}. "
+                "Nothing is lost; see `/csp alerts`."
+            ),
+        )
     if actor.is_coordinator:
         blocks.append(DividerBlock())
         blocks.append(

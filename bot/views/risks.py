@@ -62,7 +62,9 @@ def register_reply(risks: Sequence[Risk], rule_text: str, cell_rating) -> Reply:
             f"{escape(clip(risk.description, 110))} · {_review(risk)}"
         )
     blocks: list[Block] = [
-        section("*Risk register*: likelihood × impact\n```" + matrix_text(summaries, cell_rating) + "```"),
+        section(
+            "*Risk register*: likelihood × impact\n```\n" + matrix_text(summaries, cell_rating) + "\n```"
+        ),
         section("*By rating*\n" + clip("\n".join(lines), 2900)),
         context(escape(rule_text) + " `/csp risk R2` shows one with its history."),
         ActionsBlock(elements=[ButtonElement(text="Heat map image", action_id=HEATMAP, value="png")]),
