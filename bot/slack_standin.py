@@ -230,6 +230,7 @@ class SlackStandIn:
         self._calls: list[RecordedCall] = []
         self._faults: dict[str, deque[_Fault]] = {}
         self._overrides: dict[str, dict[str, Any]] = {}
+        self._blocked: dict[str, str] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages, oldest first
         self._files: dict[str, dict[str, Any]] = {}
         self._ts_counter = _TS_START
@@ -366,6 +367,16 @@ class SlackStandIn:
         with self._lock:
             self._faults.setdefault(method, deque()).append(fault)
 
+    def block_channel(self, channel: str, error: str = "not_in_channel") -> None:
+        """Posts to ``channel`` answer ``{"ok": false, "error": error}`` (the bot was removed, the
+        channel archived …) until :meth:`unblock_channel`; other channels and DMs still work."""
+        with self._lock:
+            self._blocked[channel] = error
+
+    def unblock_channel(self, channel: str) -> None:
+        with self._lock:
+            self._blocked.pop(channel, None)
+
     def set_response(self, method: str, body: dict[str, Any]) -> None:
         """Replaces the canned success body for ``method`` (``"ok": true`` is added if missing)."""
         stored = copy.deepcopy(body)
@@ -465,6 +476,10 @@ class SlackStandIn:
             return _json_reply({"ok": False, "error": "unknown_path"}, status=404)
         if path.startswith("/api/") and method not in _AUTH_FREE_METHODS and not authorised:
             return _json_reply({"ok": False, "error": "not_authed"})
+
+        blocked = self._blocked.get(str(args.get("channel", ""))) if method.startswith("chat.") else None
+        if blocked is not None:
+            return _json_reply({"ok": False, "error": blocked})
 
         fault = self._take_fault(method)
         if fault is not None:

@@ -325,9 +325,7 @@ def test_no_membership_is_told_how_to_get_access_in_slack(slack: SlackHarness, t
 def test_members_from_slack(slack: SlackHarness, team) -> None:
     assert "You are a *coordinator* for WDC" in all_text(slack.ask("whoami", user=COORDINATOR))
     assert "not a partnership member yet" in slack.ask("whoami", user=NOBODY)["text"]
-    added = slack.ask(
-        "members add jane BCC", user=COORDINATOR
-    )  # a name is not a user: a mention or an ID is
+    added = slack.ask("members add jane BCC", user=COORDINATOR)  # a name is not a user: a mention or an ID is
     assert "Who should I add?" in added["text"]
     added = slack.ask("members add <@U0JANE|jane> BCC", user=COORDINATOR)
     assert "<@U0JANE> is now a member for BCC" in rendered_text(added)

@@ -405,6 +405,8 @@ def digest_payload(session: Session, start: date, end: date, today: date) -> dic
             AchievementRow.status == "active",
             AchievementRow.logged_at >= begin,
             AchievementRow.logged_at < finish,
+            AchievementRow.logged_by
+            != "plan",  # the plan's own, loaded at install, were not "logged this week"
         )
         .order_by(AchievementRow.logged_at)
     )
