@@ -90,7 +90,9 @@ def make_due_again(services: Services) -> None:
 def test_default_rule_is_the_3x3_matrix() -> None:
     rule = RatingRule.parse()
     levels = ("Low", "Medium", "High")
-    table = {(likelihood, impact): rule.rate(likelihood, impact) for likelihood in levels for impact in levels}
+    table = {
+        (likelihood, impact): rule.rate(likelihood, impact) for likelihood in levels for impact in levels
+    }
     assert table == {
         ("Low", "Low"): "Low", ("Low", "Medium"): "Low", ("Low", "High"): "Medium",
         ("Medium", "Low"): "Low", ("Medium", "Medium"): "Medium", ("Medium", "High"): "High",

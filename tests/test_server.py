@@ -82,3 +82,39 @@ def test_serve_stops_cleanly_on_sigterm(server: tuple[int, subprocess.Popen[str]
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=15) == 0
     assert "Traceback" not in process.stderr.read()
+
+
+def test_serve_workers_deliver_pending_alerts_exactly_once(database_url: str, standin: SlackStandIn) -> None:
+    """Two gunicorn workers each run the alert loop; the outbox claim lets only one post each alert."""
+    from bot.container import Services
+    from bot.permissions import Actor, Role
+    from bot.settings import Settings
+
+    services = Services.build(Settings(database_url=database_url))
+    services.members.add(Actor.operator(), "U0COORD", Role.COORDINATOR, "WDC")
+    actor = services.members.actor("U0COORD")
+    for ref in ("R1", "R2", "R5", "R6"):
+        services.risks.set_level(actor, ref, "impact", "High", "resources cut")
+    services.alerts.set_channel(actor, "C0ALERTS")
+    services.close()
+
+    env = {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": "xoxb-serve-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": standin.base_url,
+        "CSP_ALERT_INTERVAL": "1",
+    }
+    args = ("serve", "--host", "127.0.0.1", "--port", str(_free_port()), "--workers", "2")
+    with csp_bot_process(*args, env=env):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            posted = [c for c in standin.calls_to("chat.postMessage") if c.args.get("channel") == "C0ALERTS"]
+            if len(posted) >= 4:
+                break
+            time.sleep(0.2)
+        time.sleep(2.5)  # two more passes of both workers: nothing more may be posted
+    keys = [c.args["metadata"]["event_payload"]["alert_key"] for c in standin.calls_to("chat.postMessage")
+            if c.args.get("channel") == "C0ALERTS" and c.status == 200]  # fmt: skip
+    assert len(keys) == len(set(keys)), "no alert twice"
+    assert len([k for k in keys if k.startswith("risk:")]) == 4  # (the week's digest goes out too)
