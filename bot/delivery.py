@@ -110,30 +110,27 @@ class _LandedCheck:
             return True  # cannot tell: do not risk a second copy; the next pass reconciles
 
 
-class _ReconcilingServerErrorRetry(ServerErrorRetryHandler):
+class _ChecksBeforeRetrying:
+    """Holds the landed-post check for the two retry handlers that may face an ambiguous failure."""
+
     def __init__(
         self, check: _LandedCheck, max_retry_count: int, interval_calculator: RetryIntervalCalculator
     ) -> None:
-        super().__init__(max_retry_count=max_retry_count, interval_calculator=interval_calculator)
+        super().__init__(max_retry_count=max_retry_count, interval_calculator=interval_calculator)  # type: ignore[call-arg]
         self._check = check
 
+
+class _ReconcilingServerErrorRetry(_ChecksBeforeRetrying, ServerErrorRetryHandler):
     def _can_retry(
         self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:  # fmt: skip
-        return super()._can_retry(state=state, request=request, response=response, error=error) and not (
-            self._check.posted(request)
-        )
+        retryable = super()._can_retry(state=state, request=request, response=response, error=error)
+        return retryable and not self._check.posted(request)
 
 
-class _ReconcilingConnectionRetry(ConnectionErrorRetryHandler):
+class _ReconcilingConnectionRetry(_ChecksBeforeRetrying, ConnectionErrorRetryHandler):
     """Connection refused or unreachable: nothing was sent, retry. Dropped mid-reply: check first."""
-
-    def __init__(
-        self, check: _LandedCheck, max_retry_count: int, interval_calculator: RetryIntervalCalculator
-    ) -> None:
-        super().__init__(max_retry_count=max_retry_count, interval_calculator=interval_calculator)
-        self._check = check
 
     def _can_retry(
         self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,

@@ -20,6 +20,7 @@ from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.permissions import Actor, require_coordinator, require_member
 from bot.privacy import ensure_no_personal_data
 from bot.services.alerts import action_payload, raise_alert
+from bot.services.history import FieldChange, recent_changes
 from bot.services.plan import PlanService
 from store import audit
 from store.db import Database
@@ -94,16 +95,6 @@ class Action:
 
 
 @dataclass(frozen=True)
-class ActionHistoryItem:
-    field: str
-    before: str | None
-    after: str | None
-    reason: str | None
-    actor: str
-    at: datetime
-
-
-@dataclass(frozen=True)
 class ActionFilter:
     priority: int | None = None
     lead: str | None = None
@@ -131,16 +122,10 @@ class ActionService:
         with self._db.read() as session:
             return self._info(self._row(session, ref))
 
-    def history(self, ref: str, limit: int = 15) -> list[ActionHistoryItem]:
+    def history(self, ref: str, limit: int = 15) -> list[FieldChange]:
         with self._db.read() as session:
             row = self._row(session, ref)
-            changes = session.scalars(
-                select(ActionChange)
-                .where(ActionChange.action_ref == row.ref)
-                .order_by(ActionChange.id.desc())
-                .limit(limit)
-            )
-            return [ActionHistoryItem(c.field, c.before, c.after, c.reason, c.actor, c.at) for c in changes]
+            return recent_changes(session, ActionChange, ActionChange.action_ref, row.ref, limit)
 
     def list(self, wanted: ActionFilter | None = None) -> list[Action]:
         wanted = wanted or ActionFilter()

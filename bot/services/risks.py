@@ -19,6 +19,7 @@ from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.permissions import Actor, require_member
 from bot.privacy import ensure_no_personal_data
 from bot.services.alerts import raise_alert, risk_payload
+from bot.services.history import FieldChange, recent_changes
 from bot.services.plan import PlanService
 from bot.services.risk_rating import LEVELS, RatingRule, rank
 from store import audit
@@ -50,16 +51,6 @@ class Risk:
     updated_by: str | None
     updated_at: datetime | None
     review_overdue: bool
-
-
-@dataclass(frozen=True)
-class RiskHistoryItem:
-    field: str
-    before: str | None
-    after: str | None
-    reason: str | None
-    actor: str
-    at: datetime
 
 
 def is_risk_ref(text: str) -> bool:
@@ -109,16 +100,10 @@ class RiskService:
         with self._db.read() as session:
             return self._info(self._row(session, ref))
 
-    def history(self, ref: str, limit: int = 15) -> list[RiskHistoryItem]:
+    def history(self, ref: str, limit: int = 15) -> list[FieldChange]:
         with self._db.read() as session:
             row = self._row(session, ref)
-            changes = session.scalars(
-                select(RiskChange)
-                .where(RiskChange.risk_ref == row.ref)
-                .order_by(RiskChange.id.desc())
-                .limit(limit)
-            )
-            return [RiskHistoryItem(c.field, c.before, c.after, c.reason, c.actor, c.at) for c in changes]
+            return recent_changes(session, RiskChange, RiskChange.risk_ref, row.ref, limit)
 
     def can_change(self, actor: Actor, risk: Risk) -> bool:
         return actor.is_coordinator or (actor.org is not None and actor.org == risk.owner_org)

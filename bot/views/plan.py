@@ -21,7 +21,8 @@ from slack_sdk.models.views import View
 
 from bot.permissions import Actor
 from bot.services.achievements import Achievement
-from bot.services.actions import Action, ActionHistoryItem, Status
+from bot.services.actions import Action, Status
+from bot.services.history import FieldChange
 from bot.services.members import MemberInfo
 from bot.services.plan import Organisation, Priority
 from bot.views.common import Reply, context, notice, section
@@ -222,7 +223,7 @@ def actions_reply(actions: Sequence[Action], described: str) -> Reply:
     return Reply(text=f"{len(actions)} actions{described}: {summary}", blocks=tuple(blocks[:50]))
 
 
-def action_reply(action: Action, history: Sequence[ActionHistoryItem], *, can_update: bool) -> Reply:
+def action_reply(action: Action, history: Sequence[FieldChange], *, can_update: bool) -> Reply:
     lead = escape(action.lead) if action.lead else "no lead organisation yet"
     blocks: list[Block] = [
         section(f"*{action.ref}* {_plan_text(action.text)}"),
@@ -259,7 +260,7 @@ def action_reply(action: Action, history: Sequence[ActionHistoryItem], *, can_up
     return Reply(text=f"{action.ref}: {action.status.label}", blocks=tuple(blocks))
 
 
-def _change_text(item: ActionHistoryItem) -> str:
+def _change_text(item: FieldChange) -> str:
     if item.field == "status":
         before = Status(item.before).label if item.before else "–"
         after = Status(item.after).label if item.after else "–"

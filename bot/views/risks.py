@@ -18,9 +18,10 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.risk_report import RiskSummary, matrix_text, ordered
+from bot.services.history import FieldChange
 from bot.services.plan import Organisation
 from bot.services.risk_rating import LEVELS
-from bot.services.risks import Risk, RiskHistoryItem
+from bot.services.risks import Risk
 from bot.views.alerts import SEVERITY_EMOJI
 from bot.views.common import Reply, context, notice, section
 from bot.views.plan import person
@@ -72,7 +73,7 @@ def register_reply(risks: Sequence[Risk], rule_text: str, cell_rating) -> Reply:
     return Reply(text=f"Risk register: {len(risks)} open risks", blocks=tuple(blocks))
 
 
-def risk_reply(risk: Risk, history: Sequence[RiskHistoryItem]) -> Reply:
+def risk_reply(risk: Risk, history: Sequence[FieldChange]) -> Reply:
     owner = escape(risk.owner) + (f" ({escape(risk.owner_org)})" if risk.owner_org else "")
     state = "closed" if risk.closed else f"{SEVERITY_EMOJI[risk.rating]} {risk.rating} (score {risk.score})"
     blocks: list[Block] = [
@@ -100,7 +101,7 @@ def risk_reply(risk: Risk, history: Sequence[RiskHistoryItem]) -> Reply:
     return Reply(text=f"{risk.ref}: {risk.rating}", blocks=tuple(blocks))
 
 
-def _change(item: RiskHistoryItem) -> str:
+def _change(item: FieldChange) -> str:
     why = f": _{escape(clip(item.reason, 200))}_" if item.reason else ""
     if item.field == "seed":
         return "loaded from the plan"
