@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,11 +54,59 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def database_url(seeded_template: Path, tmp_path: Path) -> str:
-    path = tmp_path / "csp-bot.sqlite3"
-    shutil.copyfile(seeded_template, path)
-    return f"sqlite:///{path}"
+POSTGRES_URL = os.environ.get("CSP_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A migrated, seeded PostgreSQL database that each test's database is cloned from."""
+    if not POSTGRES_URL:
+        pytest.skip(
+            "PostgreSQL not tested: set CSP_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres)"
+        )
+    name = f"csp_test_template_{os.getpid()}"
+    _admin(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+    database = Database(_postgres_database(name))
+    database.ensure_ready()
+    database.dispose()  # a template must have no connections when it is copied
+    yield name
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _postgres_database(name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _admin(*statements: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            for statement in statements:
+                connection.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Every test that touches the store runs on SQLite (the default) and on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "csp-bot.sqlite3"
+        shutil.copyfile(request.getfixturevalue("seeded_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = f"csp_test_{os.getpid()}_{next(_COUNTER)}"
+    _admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    yield _postgres_database(name)
+    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_COUNTER = itertools.count()
 
 
 @pytest.fixture

@@ -80,7 +80,8 @@ def test_bad_database_url_is_a_clear_error() -> None:
 
 
 def test_concurrent_read_then_write_transactions_all_land(database_url: str) -> None:
-    """Writers queue (BEGIN IMMEDIATE on SQLite) instead of failing with "database is locked"."""
+    """Read-modify-write transactions that lock what they change all land, on both databases; on SQLite
+    writers queue (BEGIN IMMEDIATE) instead of failing with "database is locked"."""
     import threading
     import time
 
@@ -92,7 +93,8 @@ def test_concurrent_read_then_write_transactions_all_land(database_url: str) -> 
     def increment() -> None:
         try:
             with database.transaction() as session:
-                state = session.get(AppState, "counter")
+                # the services' pattern: lock what you change (PostgreSQL); SQLite's BEGIN IMMEDIATE queues writers
+                state = session.get(AppState, "counter", with_for_update=True)
                 assert state is not None
                 value = int(state.value)
                 time.sleep(0.02)  # widen the window in which a lost update would happen

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.clock import LONDON, Now, now_in_london
@@ -238,15 +239,18 @@ class AlertService:
 
     def _take_lease(self, name: str, holder: str, seconds: int) -> bool:
         now = utcnow()
-        with self._db.transaction() as session:
-            lease = session.get(Lease, name, with_for_update=True)
-            if lease is not None and lease.holder != holder and aware(lease.expires_at) > now:
-                return False
-            if lease is None:
-                session.add(Lease(name=name, holder=holder, expires_at=now + timedelta(seconds=seconds)))
-            else:
-                lease.holder, lease.expires_at = holder, now + timedelta(seconds=seconds)
-            return True
+        try:
+            with self._db.transaction() as session:
+                lease = session.get(Lease, name, with_for_update=True)
+                if lease is not None and lease.holder != holder and aware(lease.expires_at) > now:
+                    return False
+                if lease is None:
+                    session.add(Lease(name=name, holder=holder, expires_at=now + timedelta(seconds=seconds)))
+                else:
+                    lease.holder, lease.expires_at = holder, now + timedelta(seconds=seconds)
+                return True
+        except IntegrityError:  # another process created the lease at the same moment: it is theirs
+            return False
 
     def _release_lease(self, name: str, holder: str) -> None:
         with self._db.transaction() as session:
