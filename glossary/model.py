@@ -6,9 +6,12 @@ validated against :class:`GlossaryEntry` when they load.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # NUL and the like mean nothing in a glossary
 
 
 class EntryKind(StrEnum):
@@ -40,7 +43,7 @@ class GlossaryEntry(BaseModel):
     @field_validator("key", "text", "source")
     @classmethod
     def _stripped(cls, value: str) -> str:
-        value = " ".join(value.split())
+        value = " ".join(_CONTROL.sub("", value).split())
         if not value:
             raise ValueError("must not be blank")
         return value

@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.views.common import Reply
+from handlers.parsing import strip_control
 
 
 def form_metadata(view: dict[str, Any]) -> dict[str, Any]:
@@ -24,7 +25,7 @@ def form_values(view: dict[str, Any]) -> dict[str, str]:
         elif "selected_date" in element:
             found[block_id] = element.get("selected_date") or ""
         else:
-            found[block_id] = (element.get("value") or "").strip()
+            found[block_id] = strip_control(element.get("value") or "").strip()
     return found
 
 

@@ -17,6 +17,14 @@ CHANNEL_MENTION = re.compile(r"<#([CG][A-Z0-9]+)(?:\|[^<>]*)?>")
 _BARE_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_control(text: str) -> str:
+    """Control characters (NUL and the like) carry no meaning in a message, and PostgreSQL refuses NUL."""
+    return _CONTROL.sub("", text)
+
+
 def from_slack(text: str) -> str:
     """Slack's escaped text as plain text, keeping user and channel mentions as ``<@U…>`` / ``<#C…>``.
 
@@ -39,7 +47,7 @@ def from_slack(text: str) -> str:
             return target.removeprefix("mailto:")
         return target
 
-    return html.unescape(_SLACK_TOKEN.sub(plain, text))
+    return strip_control(html.unescape(_SLACK_TOKEN.sub(plain, text)))
 
 
 def user_id_of(token: str) -> str | None:

@@ -125,3 +125,12 @@ def test_from_slack_leaves_other_angle_brackets_alone() -> None:
     from handlers.parsing import from_slack
 
     assert from_slack("<script>x</script>") == "<script>x</script>"
+
+
+def test_control_characters_never_get_in() -> None:
+    from handlers.parsing import from_slack
+
+    assert (
+        from_slack("glossary suggest NPS\x00 = National\x07 Probation")
+        == "glossary suggest NPS = National Probation"
+    )
