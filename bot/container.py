@@ -10,6 +10,7 @@ from bot.delivery import Deliverer
 from bot.services.achievements import AchievementService
 from bot.services.actions import ActionService
 from bot.services.alerts import AlertService
+from bot.services.dedupe import RequestKeys
 from bot.services.glossary import GlossaryService
 from bot.services.home import HomeService
 from bot.services.members import MemberService
@@ -34,6 +35,7 @@ class Services:
     risks: RiskService
     alerts: AlertService
     deliverer: Deliverer
+    request_keys: RequestKeys
 
     @classmethod
     def build(cls, settings: Settings, *, now: Now = now_in_london) -> Services:
@@ -69,6 +71,7 @@ class Services:
             risks=risks,
             alerts=alerts,
             deliverer=Deliverer(db, alerts),
+            request_keys=RequestKeys(db),
         )
 
     def close(self) -> None:

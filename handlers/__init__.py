@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.container import Services
-from handlers import glossary, home, plan, risks, router
+from handlers import dedupe, glossary, home, plan, risks, router
 from handlers.context import CommandContext, OpenModal
 from handlers.safety import guarded
 
@@ -16,6 +16,8 @@ COMMAND = "/csp"
 
 
 def register(app: App, services: Services) -> None:
+    dedupe.register(app, services.request_keys)
+
     @guarded
     def csp_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         ctx = CommandContext(

@@ -1,0 +1,82 @@
+"""Slack retries and double clicks are handled once, through keys in the shared database."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import timedelta
+
+from bot.permissions import Actor, Role
+from bot.services.dedupe import RequestKeys
+from bot.signing import signed_headers
+from bot.views import glossary as views
+from tests.harness import SECRET, SlackHarness
+
+
+def test_a_double_clicked_share_posts_once(slack: SlackHarness) -> None:
+    reply = slack.ask("acronym MARAC")
+    share = next(e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"])
+    assert slack.action(views.SHARE, share["value"], user="U0A").status == 200
+    assert slack.action(views.SHARE, share["value"], user="U0A").status == 200
+    shared = [p for p in slack.hook_posts("action") if p.get("response_type") == "in_channel"]
+    assert len(shared) == 1
+
+
+def test_a_retried_event_is_handled_once(slack: SlackHarness) -> None:
+    envelope = {
+        "team_id": "T0CSP",
+        "api_app_id": "A0CSPBOT",
+        "type": "event_callback",
+        "event_id": "Ev0RETRIED",
+        "event_time": int(time.time()),
+        "event": {"type": "app_home_opened", "user": "U0A", "tab": "home"},
+    }
+    body = json.dumps(envelope)
+    from bot.signing import call_wsgi
+
+    first = call_wsgi(
+        slack.wsgi, body=body, headers=signed_headers(SECRET, body, content_type="application/json")
+    )
+    retry_headers = {**signed_headers(SECRET, body, content_type="application/json"), "X-Slack-Retry-Num": "1",
+                     "X-Slack-Retry-Reason": "http_timeout"}  # fmt: skip
+    retried = call_wsgi(slack.wsgi, body=body, headers=retry_headers)
+    assert (first.status, retried.status) == (200, 200)
+    assert len(slack.calls("views.publish")) == 1
+
+
+def test_a_double_submitted_form_logs_once(slack: SlackHarness) -> None:
+    slack.services.members.add(Actor.operator(), "U0TVP", Role.MEMBER, "TVP")
+    slack.command("log", user="U0TVP")
+    view = slack.calls("views.open")[0].args["view"]
+    values = {"priority": "1", "text": "5 ABCs issued", "date": "2025-06-01"}
+    before = len(slack.services.achievements.list())
+    slack.submit_form(view, values, "U0TVP")
+    slack.submit_form(view, values, "U0TVP")
+    assert len(slack.services.achievements.list()) == before + 1
+    slack.submit_form(view, {**values, "text": "6 ABCs issued"}, "U0TVP")  # different answers: a new one
+    assert len(slack.services.achievements.list()) == before + 2
+
+
+def test_a_key_is_new_again_after_its_window(services) -> None:  # type: ignore[no-untyped-def]
+    keys = RequestKeys(services.db)
+    assert keys.first("action:x", window=timedelta(seconds=60))
+    assert not keys.first("action:x", window=timedelta(seconds=60))
+    assert keys.first("action:x", window=timedelta(seconds=0))
+
+
+def test_two_workers_claim_one_key_once(services) -> None:  # type: ignore[no-untyped-def]
+    keys = [RequestKeys(services.db), RequestKeys(services.db)]
+    start = threading.Barrier(2)
+    results: list[bool] = []
+
+    def claim(k: RequestKeys) -> None:
+        start.wait()
+        results.append(k.first("event:Ev0SAME"))
+
+    threads = [threading.Thread(target=claim, args=(k,)) for k in keys]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, True]
