@@ -48,3 +48,11 @@ def test_ci_runs_the_readme_test_command() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
     assert ci == commands[1]
     assert commands[0].endswith('csp-bot ask "acronym MARAC"')
+
+
+def test_the_block_kit_example_is_the_real_reply(settings: Settings) -> None:
+    import json
+
+    example = re.search(r"```json\n(.*?)\n```", README, re.S)
+    assert example, "the README shows the Block Kit reply"
+    assert json.loads(example.group(1)) == ask(settings, "acronym MARAC").response
