@@ -13,16 +13,16 @@ class UserFacingError(Exception):
 
 
 class PermissionDenied(UserFacingError):
-    pass
+    """The person's role does not allow it; the hint says how to get access or whom to ask."""
 
 
 class NotFound(UserFacingError):
-    pass
+    """The entry, action, risk or alert named does not exist (or no longer does)."""
 
 
 class InvalidInput(UserFacingError):
-    pass
+    """What was typed cannot be understood; the hint shows the usage."""
 
 
 class Conflict(UserFacingError):
-    pass
+    """It clashes with what is already there, e.g. a key already in the glossary."""

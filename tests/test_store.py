@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
@@ -58,19 +59,14 @@ def test_usage_counts_add_up_across_batches(database_url: str) -> None:
 
 def test_a_failed_transaction_writes_nothing(database_url: str) -> None:
     database = Database(database_url)
-    try:
-        with database.transaction() as session:
-            session.add(AppState(name="half", value="written"))
-            raise RuntimeError("boom")
-    except RuntimeError:
-        pass
+    with pytest.raises(RuntimeError), database.transaction() as session:
+        session.add(AppState(name="half", value="written"))
+        raise RuntimeError("boom")
     with database.transaction() as session:
         assert session.get(AppState, "half") is None
 
 
 def test_bad_database_url_is_a_clear_error() -> None:
-    import pytest
-
     from store.db import DatabaseConfigError
 
     with pytest.raises(DatabaseConfigError, match="DATABASE_URL"):

@@ -16,7 +16,7 @@ DEFAULT_BANDS = "Low=1-2,Medium=3-4,High=6-9"
 
 
 class RatingRuleError(ValueError):
-    pass
+    """CSP_RISK_SCORES / CSP_RISK_BANDS do not make a rule that rates every cell of the matrix."""
 
 
 def parse_level(text: str) -> str | None:
