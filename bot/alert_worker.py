@@ -1,7 +1,8 @@
 """The alert loop inside a running server: periodic checks and delivery, every few seconds.
 
-Every worker process runs one. The periodic checks take a lease and deliveries claim alerts in
-the database, so any number of processes together raise each alert once and post it once.
+Every worker process runs one, over every partnership. The periodic checks take a lease and
+deliveries claim alerts in each partnership's store, so any number of processes together raise
+each alert once and post it once, with the bot token of the partnership's own workspace.
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ import threading
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
 from bot.container import Services
-from bot.delivery import DeliveryReport
+from bot.delivery import DeliveryReport, delivery_client
 from bot.logs import log_failure
+from bot.partnerships import Partnerships
 from bot.services.alerts import PeriodicReport
+from bot.settings import Settings
+from store import directory
 
 log = logging.getLogger("csp_bot.alert_worker")
 
@@ -26,15 +31,57 @@ class Pass:
     delivery: DeliveryReport
 
 
-def run_pass(services: Services, client: WebClient) -> Pass:
+def run_pass(services: Services, client: WebClient | None) -> Pass:
+    """Raise what is due; post what is pending, unless the partnership has no installed workspace."""
     periodic = services.alerts.run_periodic(holder=services.deliverer.holder)
-    return Pass(periodic=periodic, delivery=services.deliverer.deliver_pending(client))
+    delivery = DeliveryReport() if client is None else services.deliverer.deliver_pending(client)
+    return Pass(periodic=periodic, delivery=delivery)
+
+
+class DeliveryClients:
+    """The client that posts a partnership's alerts: the one bot token, or (with OAuth) the token
+    its linked workspace's install stored; None while it has no installed workspace."""
+
+    def __init__(self, settings: Settings, partnerships: Partnerships) -> None:
+        self._settings = settings
+        self._partnerships = partnerships
+        self._clients: dict[str, WebClient] = {}
+        self._installations = (
+            SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=partnerships.db.base_engine)
+            if settings.oauth_enabled and settings.slack_client_id
+            else None
+        )
+
+    def client(self, slug: str) -> WebClient | None:
+        token = self._token(slug)
+        if token is None:
+            return None
+        client = self._clients.get(slug)
+        if client is None or client.token != token:  # a reinstall brings a new token
+            client = self._clients[slug] = delivery_client(token, self._settings.slack_api_url)
+        return client
+
+    def _token(self, slug: str) -> str | None:
+        if self._installations is None:
+            token = self._settings.slack_bot_token
+            return token.get_secret_value() if token is not None else None
+        with self._partnerships.db.read() as session:
+            links = directory.links(session, slug)
+        for link in links:
+            bot = self._installations.find_bot(
+                enterprise_id=link.enterprise_id or None,
+                team_id=link.team_id or None,
+                is_enterprise_install=not link.team_id,
+            )
+            if bot is not None and bot.bot_token:
+                return bot.bot_token
+        return None
 
 
 class AlertWorker:
-    def __init__(self, services: Services, client: WebClient, interval: float) -> None:
-        self._services = services
-        self._client = client
+    def __init__(self, partnerships: Partnerships, clients: DeliveryClients, interval: float) -> None:
+        self._partnerships = partnerships
+        self._clients = clients
         self._interval = interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="csp-alerts", daemon=True)
@@ -50,15 +97,25 @@ class AlertWorker:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                result = run_pass(self._services, self._client)
-                if result.delivery.posted or result.delivery.blocked:
-                    log.info(
-                        "alerts: %d posted, %d reconciled, %d deferred%s",
-                        len(result.delivery.posted),
-                        len(result.delivery.reconciled),
-                        len(result.delivery.deferred),
-                        f"; waiting: {result.delivery.blocked}" if result.delivery.blocked else "",
-                    )
-            except Exception as error:  # the loop outlives any one pass
+                slugs = self._partnerships.slugs()
+            except Exception as error:
                 log_failure(log, "alert pass", error)
+                slugs = []
+            for slug in slugs:
+                try:
+                    self._pass(slug)
+                except Exception as error:  # the loop outlives any one pass, and any one partnership
+                    log_failure(log, f"alert pass ({slug})", error)
             self._stop.wait(self._interval)
+
+    def _pass(self, slug: str) -> None:
+        result = run_pass(self._partnerships.get(slug), self._clients.client(slug))
+        if result.delivery.posted or result.delivery.blocked:
+            log.info(
+                "alerts (%s): %d posted, %d reconciled, %d deferred%s",
+                slug,
+                len(result.delivery.posted),
+                len(result.delivery.reconciled),
+                len(result.delivery.deferred),
+                f"; waiting: {result.delivery.blocked}" if result.delivery.blocked else "",
+            )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -15,7 +16,9 @@ from slack_sdk.http_retry.builtin_handlers import (
 import handlers
 from bot.authorization import token_authorize
 from bot.container import Services
+from bot.installations import StoredBotAuthorize, oauth_settings
 from bot.logs import BOLT_LOGGER, clamp_body_loggers
+from bot.partnerships import Partnerships
 from bot.settings import Settings
 
 
@@ -35,21 +38,34 @@ def web_client(token: str | None, base_url: str) -> WebClient:
 
 def create_app(
     settings: Settings,
-    services: Services,
+    served: Partnerships | Services,
     *,
     client: WebClient | None = None,
     signing_secret: str | None = None,
 ) -> App:
+    """The app. ``served`` is every partnership (``Partnerships``), or one partnership's services
+    for an app that only ever serves the default one (the CLI's ``ask``, most tests)."""
+    partnerships = served if isinstance(served, Partnerships) else Partnerships(settings, main=served)
     secret = signing_secret or (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     clamp_body_loggers()  # also when the app is built outside the CLI (tests, embedding)
     bolt_logger = logging.getLogger(BOLT_LOGGER)
-    client = client or web_client(token, settings.slack_api_url)
+    if settings.oauth_enabled:
+        # each request carries its workspace's token, from the installation store
+        client = client or web_client(None, settings.slack_api_url)
+        oauth = oauth_settings(settings, partnerships, bolt_logger)
+        auth: dict[str, Any] = {
+            "oauth_settings": oauth,
+            "authorize": StoredBotAuthorize(oauth.installation_store),
+        }
+    else:
+        client = client or web_client(token, settings.slack_api_url)
+        auth = {"authorize": token_authorize(client.token or "", client.base_url)}
     app = App(
         client=client,
-        authorize=token_authorize(client.token or "", client.base_url),
+        **auth,
         signing_secret=secret,
         # Listeners run inline: ack() is the HTTP response, with no 10 ms thread hand-off
         # (shared/docs/slack-platform.md §7). Nothing slow runs before ack.
@@ -58,5 +74,5 @@ def create_app(
         request_verification_enabled=secret is not None,
         logger=bolt_logger,
     )
-    handlers.register(app, services)
+    handlers.register(app, partnerships)
     return app

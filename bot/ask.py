@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.app import create_app, web_client
-from bot.container import Services
 from bot.delivery import delivery_client
+from bot.partnerships import Partnerships
 from bot.server import wsgi_app
 from bot.settings import Settings
 from bot.signing import call_wsgi, signed_headers, slack_escape, slash_command_body
 from bot.slack_standin import SlackStandIn
+from store.db import MAIN
 
 LOCAL_TOKEN = "xoxb-local-csp-bot"
 
@@ -34,8 +35,18 @@ class AskResult:
         return {"response": self.response, "api_calls": self.api_calls}
 
 
-def ask(settings: Settings, text: str, *, user_id: str = "U0LOCAL", channel_id: str = "C0LOCAL") -> AskResult:
-    services = Services.build(settings)
+def ask(
+    settings: Settings,
+    text: str,
+    *,
+    user_id: str = "U0LOCAL",
+    channel_id: str = "C0LOCAL",
+    partnership: str = MAIN,
+) -> AskResult:
+    # one partnership, one token: the request is answered as that partnership's own workspace would be
+    settings = settings.model_copy(update={"slack_client_id": None, "slack_client_secret": None})
+    partnerships = Partnerships(settings)
+    services = partnerships.get(partnership)
     try:
         # With a token, the recorder forwards every Web API call to the configured Slack, so
         # api_calls is the complete conversation either way.
@@ -73,4 +84,4 @@ def ask(settings: Settings, text: str, *, user_id: str = "U0LOCAL", channel_id: 
                 response = {"status": reply.status, "body": reply.body.decode(errors="replace")}
             return AskResult(status=reply.status, response=response, api_calls=calls)
     finally:
-        services.close()
+        partnerships.close()

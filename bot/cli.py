@@ -19,7 +19,7 @@ from bot.reports import ACHIEVEMENT_FORMATS, ACTION_FORMATS, RISK_FORMATS, Repor
 from bot.settings import Settings, SettingsError, load_settings
 from glossary.loader import GlossaryFileError, parse_file, to_csv, to_json, to_yaml
 from glossary.model import GlossaryEntry, LookupResult, LookupStatus
-from store.db import DatabaseConfigError
+from store.db import MAIN, DatabaseConfigError
 
 
 def _settings(*, serving: bool = False) -> Settings:
@@ -29,14 +29,37 @@ def _settings(*, serving: bool = False) -> Settings:
     return settings
 
 
+def _partnership() -> str:
+    """The partnership a command works on: ``csp-bot --partnership SLUG …`` (default: the default one)."""
+    context = click.get_current_context(silent=True)
+    return (context.find_root().params.get("partnership") if context else None) or MAIN
+
+
+def _partnerships(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.partnerships import Partnerships
+
+    return Partnerships(settings)
+
+
 def _services(settings: Settings):  # type: ignore[no-untyped-def]
     from bot.container import Services
 
-    return Services.build(settings)
+    slug = _partnership()
+    if slug == MAIN:
+        return Services.build(settings)
+    return _partnerships(settings).get(slug)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def cli() -> None:
+@click.option(
+    "--partnership",
+    envvar="CSP_PARTNERSHIP",
+    default=MAIN,
+    show_default=True,
+    metavar="SLUG",
+    help="Which partnership to work on (see `csp-bot partnership list`).",
+)
+def cli(partnership: str) -> None:
     """csp-bot: the Community Safety Partnership's Slack app."""
 
 
@@ -53,7 +76,9 @@ def ask(text: tuple[str, ...], as_json: bool, user: str, channel: str) -> None:
     from bot.ask import ask as run_ask
     from bot.plaintext import render_message
 
-    result = run_ask(_settings(), " ".join(text), user_id=user, channel_id=channel)
+    result = run_ask(
+        _settings(), " ".join(text), user_id=user, channel_id=channel, partnership=_partnership()
+    )
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -273,24 +298,29 @@ def alerts() -> None:
 
 @alerts.command("run")
 def alerts_run() -> None:
-    """Raise what is due (overdue reviews and actions, reminders, the digest) and post what is pending."""
-    from bot.alert_worker import run_pass
-    from bot.delivery import delivery_client
+    """Raise what is due (overdue reviews and actions, reminders, the digest) and post what is pending,
+    for every partnership (or only the one named with --partnership)."""
+    from bot.alert_worker import DeliveryClients, run_pass
 
     settings = _settings()
-    settings.require("slack_bot_token", why="to post alerts")
-    services = _services(settings)
-    result = run_pass(
-        services, delivery_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
-    )  # type: ignore[union-attr]
-    delivery = result.delivery
-    click.echo(
-        f"Raised {result.periodic.raised}"
-        + ("" if result.periodic.ran else " (another process holds the periodic lease)")
-        + f"; posted {len(delivery.posted)}, found already posted {len(delivery.reconciled)}, "
-        f"deferred {len(delivery.deferred)}; waiting {services.alerts.pending_count()}."
-        + (f" Not posting: {delivery.blocked}." if delivery.blocked else "")
-    )
+    if not settings.oauth_enabled:
+        settings.require("slack_bot_token", why="to post alerts")
+    partnerships = _partnerships(settings)
+    clients = DeliveryClients(settings, partnerships)
+    chosen = click.get_current_context().find_root().params.get("partnership")
+    slugs = [chosen] if chosen and chosen != MAIN else partnerships.slugs()
+    for slug in slugs:
+        services = partnerships.get(slug)
+        result = run_pass(services, clients.client(slug))
+        delivery = result.delivery
+        click.echo(
+            (f"{slug}: " if len(slugs) > 1 else "")
+            + f"Raised {result.periodic.raised}"
+            + ("" if result.periodic.ran else " (another process holds the periodic lease)")
+            + f"; posted {len(delivery.posted)}, found already posted {len(delivery.reconciled)}, "
+            f"deferred {len(delivery.deferred)}; waiting {services.alerts.pending_count()}."
+            + (f" Not posting: {delivery.blocked}." if delivery.blocked else "")
+        )
 
 
 @alerts.command("list")
@@ -312,6 +342,86 @@ def alerts_list(pending: bool, limit: int) -> None:
         click.echo(f"#{alert.id}\t{alert.severity}\t{alert.kind}\t{alert.subject_id}\t{state}{acknowledged}")
 
 
+# ---------------------------------------------------------------------- partnerships
+
+
+@cli.group()
+def partnership() -> None:
+    """Partnerships: one per Slack workspace when installed with OAuth, each with its own data."""
+
+
+def _workspace_options(command):  # type: ignore[no-untyped-def]
+    command = click.option("--enterprise", "enterprise_id", help="Enterprise Grid organisation ID (E…).")(
+        command
+    )
+    return click.option("--team", "team_id", help="Slack workspace (team) ID (T…).")(command)
+
+
+@partnership.command("add")
+@click.argument("slug")
+@click.option(
+    "--plan", "plan_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The partnership's plan data file (YAML, as store/plans/wycombe-2017-2020.yaml).",
+)  # fmt: skip
+@click.option(
+    "--glossary", "glossary_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Its glossary (YAML, CSV or JSON; default: the packaged glossary).",
+)  # fmt: skip
+@click.option("--alert-channel", help="Channel ID for its risk alerts (or `/csp alerts channel` later).")
+@_workspace_options
+def partnership_add(
+    slug: str, plan_path: Path, glossary_path: Path | None, alert_channel: str | None,
+    team_id: str | None, enterprise_id: str | None,
+) -> None:  # fmt: skip
+    """Add a partnership, seeded from its plan file, and link its workspace."""
+    partnerships = _partnerships(_settings())
+    services = partnerships.add(slug, plan_path=plan_path, glossary_path=glossary_path)
+    if alert_channel:
+        services.alerts.set_channel(Actor.operator(), alert_channel)
+    click.echo(f"Added {slug}: {services.plan.partnership().name}.")
+    if team_id or enterprise_id:
+        partnerships.link(slug, enterprise_id=enterprise_id, team_id=team_id)
+        click.echo(f"Linked {_workspace_label(enterprise_id, team_id)} to {slug}.")
+    partnerships.close()
+
+
+@partnership.command("link")
+@click.argument("slug")
+@_workspace_options
+def partnership_link(slug: str, team_id: str | None, enterprise_id: str | None) -> None:
+    """Link a Slack workspace (or Grid organisation) to a partnership; moves it if linked elsewhere."""
+    partnerships = _partnerships(_settings())
+    changed = partnerships.link(slug, enterprise_id=enterprise_id, team_id=team_id)
+    label = _workspace_label(enterprise_id, team_id)
+    click.echo(f"Linked {label} to {slug}." if changed else f"{label} was already linked to {slug}.")
+    partnerships.close()
+
+
+@partnership.command("unlink")
+@_workspace_options
+def partnership_unlink(team_id: str | None, enterprise_id: str | None) -> None:
+    """Unlink a workspace: its requests are refused until it is linked again; no data is removed."""
+    partnerships = _partnerships(_settings())
+    removed = partnerships.unlink(enterprise_id=enterprise_id, team_id=team_id)
+    label = _workspace_label(enterprise_id, team_id)
+    click.echo(f"Unlinked {label}." if removed else f"{label} was not linked.")
+    partnerships.close()
+
+
+@partnership.command("list")
+def partnership_list() -> None:
+    """Every partnership, where its plan came from, and its workspaces."""
+    partnerships = _partnerships(_settings())
+    for info in partnerships.info():
+        workspaces = ", ".join(_workspace_label(e, t) for e, t in info.workspaces) or "no workspace linked"
+        click.echo(f"{info.slug}\t{info.name}\tplan: {info.plan_source}\t{workspaces}")
+    partnerships.close()
+
+
+def _workspace_label(enterprise_id: str | None, team_id: str | None) -> str:
+    return " ".join(part for part in (enterprise_id, team_id) if part) or "?"
+
+
 # ---------------------------------------------------------------------- serve, db, manifest
 
 
@@ -328,35 +438,42 @@ def alerts_list(pending: bool, limit: int) -> None:
 def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -> None:
     """Serve Slack: HTTP (POST /slack/events, GET /healthz) on gunicorn, or Socket Mode."""
     from bot.app import create_app
-    from bot.container import Services
     from bot.server import serve_http, serve_socket_mode, wsgi_app
 
     settings = _settings(serving=True)
     if socket_mode:
+        if settings.oauth_enabled:
+            raise click.ClickException(
+                "Socket Mode serves one workspace: unset SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, "
+                "or serve HTTP for installs into many workspaces."
+            )
         settings.require("slack_bot_token", "slack_app_token", why="for Socket Mode")
-        services = Services.build(settings)
-        app = create_app(settings, services)
-        _start_alert_worker(settings, services)
+        partnerships = _partnerships(settings)
+        app = create_app(settings, partnerships)
+        _start_alert_worker(settings, partnerships)
         serve_socket_mode(app, settings.slack_app_token.get_secret_value())  # type: ignore[union-attr]
         return
-    settings.require("slack_bot_token", "slack_signing_secret", why="to serve Slack over HTTP")
-    Services.build(settings).close()  # migrate and seed once, before workers start
+    if not settings.oauth_enabled:
+        settings.require(
+            "slack_bot_token", why="to serve one workspace (or set SLACK_CLIENT_ID/SECRET for many)"
+        )
+    settings.require("slack_signing_secret", why="to serve Slack over HTTP")
+    _partnerships(settings).close()  # migrate and seed every partnership once, before workers start
 
     def build():  # type: ignore[no-untyped-def]
-        services = Services.build(settings)
-        _start_alert_worker(settings, services)  # one per worker process: leases and claims keep them apart
-        return wsgi_app(create_app(settings, services), health=lambda: _healthy(services))
+        partnerships = _partnerships(settings)
+        _start_alert_worker(settings, partnerships)  # one per worker: leases and claims keep them apart
+        return wsgi_app(create_app(settings, partnerships), health=lambda: _healthy(partnerships.main))
 
-    click.echo(f"csp-bot listening on http://{host}:{port}/slack/events ({workers} worker(s))", err=True)
+    paths = "/slack/events, /slack/install" if settings.oauth_enabled else "/slack/events"
+    click.echo(f"csp-bot listening on http://{host}:{port} ({paths}; {workers} worker(s))", err=True)
     serve_http(build, host, port, workers=workers, threads=threads)
 
 
-def _start_alert_worker(settings: Settings, services) -> None:  # type: ignore[no-untyped-def]
-    from bot.alert_worker import AlertWorker
-    from bot.delivery import delivery_client
+def _start_alert_worker(settings: Settings, partnerships) -> None:  # type: ignore[no-untyped-def]
+    from bot.alert_worker import AlertWorker, DeliveryClients
 
-    token = settings.slack_bot_token.get_secret_value()  # type: ignore[union-attr]
-    AlertWorker(services, delivery_client(token, settings.slack_api_url), settings.csp_alert_interval).start()
+    AlertWorker(partnerships, DeliveryClients(settings, partnerships), settings.csp_alert_interval).start()
 
 
 def _healthy(services) -> bool:  # type: ignore[no-untyped-def]
@@ -380,7 +497,8 @@ def db_upgrade() -> None:
     """Apply Alembic migrations up to the newest (and seed an empty database)."""
     from store.db import Database
 
-    database = Database(_settings().database_url)
+    settings = _settings()
+    database = Database(settings.database_url)
     before = database.current_revision()
     database.ensure_ready()
     after = database.current_revision()
@@ -388,6 +506,16 @@ def db_upgrade() -> None:
         f"Database at revision {after}"
         + (f" (was {before or 'empty'})" if before != after else ", up to date.")
     )
+    partnerships = _partnerships(settings)
+    for slug in partnerships.slugs()[1:]:
+        store = database.partition(slug)
+        was = store.current_revision()
+        partnerships.get(slug)  # migrates it, and seeds it if it is new
+        click.echo(
+            f"Partnership {slug} at revision {store.current_revision()}"
+            + (f" (was {was})" if was != store.current_revision() else ", up to date.")
+        )
+    partnerships.close()
 
 
 @db.command("current")

@@ -38,9 +38,20 @@ class Services:
     request_keys: RequestKeys
 
     @classmethod
-    def build(cls, settings: Settings, *, now: Now = now_in_london) -> Services:
-        db = Database(settings.database_url)
-        db.ensure_ready()
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        now: Now = now_in_london,
+        db: Database | None = None,
+        alert_channel: str | None = None,
+    ) -> Services:
+        """The services of one partnership: by default the one in DATABASE_URL, created on first use.
+        ``db`` is another partnership's store, already migrated and seeded (see ``bot.partnerships``)."""
+        if db is None:
+            db = Database(settings.database_url)
+            db.ensure_ready()
+            alert_channel = settings.csp_alert_channel
 
         def today():  # type: ignore[no-untyped-def]
             return now().date()
@@ -51,7 +62,7 @@ class Services:
         actions = ActionService(db, plan, today)
         alerts = AlertService(
             db,
-            default_channel=settings.csp_alert_channel,
+            default_channel=alert_channel,
             realert_days=settings.csp_realert_days,
             digest_day=settings.csp_digest_day,
             digest_time=settings.csp_digest_time,

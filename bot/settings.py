@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(
         default=None, description="App-level token, xapp-… (Socket Mode)"
     )
+    slack_client_id: str | None = Field(
+        default=None, description="OAuth client ID: with the secret, installs into many workspaces"
+    )
+    slack_client_secret: SecretStr | None = Field(default=None, description="OAuth client secret")
+    slack_redirect_uri: str | None = Field(
+        default=None, description="OAuth redirect URL, https://YOUR-HOST/slack/oauth_redirect"
+    )
     slack_api_url: str = Field(default=SLACK_API_URL, description="Web API base URL")
     database_url: str = Field(default_factory=default_database_url, description="SQLAlchemy URL")
     csp_log_level: str = Field(default="INFO", description="Log level")
@@ -104,6 +111,19 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
             raise ValueError("must be a 24-hour time such as 09:00")
         return value.strip()
+
+    @model_validator(mode="after")
+    def _oauth(self) -> Settings:
+        if (self.slack_client_id is None) != (self.slack_client_secret is None):
+            raise ValueError(
+                "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together: set both for OAuth, or neither"
+            )
+        return self
+
+    @property
+    def oauth_enabled(self) -> bool:
+        """Installs into many workspaces (each its own partnership) instead of one bot token."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
 
     @property
     def rating_rule(self) -> RatingRule:

@@ -21,6 +21,7 @@ The server never writes to stderr, and no credential is kept: the Authorization 
 ``"Bearer ***"`` and ``token`` / ``client_secret`` arguments as ``"***"``.
 """
 
+import base64
 import contextlib
 import copy
 import json
@@ -64,6 +65,21 @@ class RecordedCall:
     path: str  # the request path
     headers: dict[str, str]  # lower-cased names; Authorization redacted to "Bearer ***"
     status: int  # the HTTP status the stand-in answered
+    #: the workspace (team id) of the token used, when it is one :meth:`SlackStandIn.authorize_install` issued
+    workspace: str | None = None
+
+
+@dataclass(frozen=True)
+class _Install:
+    """A workspace a test has "approved" an install into (see :meth:`SlackStandIn.authorize_install`)."""
+
+    team_id: str | None
+    team_name: str
+    enterprise_id: str | None
+    is_enterprise_install: bool
+    redirect_uri: str | None
+    bot_user_id: str
+    bot_id: str
 
 
 @dataclass
@@ -97,6 +113,19 @@ def _text_reply(text: str, *, status: int = 200) -> _Reply:
     return _Reply(
         status=status, body=text.encode("utf-8"), content_type="text/plain; charset=utf-8", headers={}
     )
+
+
+def _client_credentials(authorization: str, args: dict[str, Any]) -> tuple[str, str] | None:
+    """The OAuth client id and secret, from HTTP Basic (as slack_sdk sends them) or the body."""
+    if authorization.startswith("Basic "):
+        try:
+            client_id, _, secret = base64.b64decode(authorization[6:]).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return client_id, secret
+    if "client_id" in args and "client_secret" in args:
+        return str(args["client_id"]), str(args["client_secret"])
+    return None
 
 
 def _redact_authorization(value: str) -> str:
@@ -235,6 +264,9 @@ class SlackStandIn:
         self._files: dict[str, dict[str, Any]] = {}
         self._ts_counter = _TS_START
         self._id_counter = 0
+        self._oauth_app: tuple[str, str] | None = None  # (client id, client secret)
+        self._codes: dict[str, _Install] = {}  # unused authorisation codes
+        self._tokens: dict[str, _Install] = {}  # bot tokens issued by oauth.v2.access
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
@@ -386,6 +418,72 @@ class SlackStandIn:
 
     # -- request handling (called from server threads) --------------------------------------------------
 
+    # -- OAuth ---------------------------------------------------------------------------------------
+
+    def register_oauth_app(self, client_id: str, client_secret: str) -> None:
+        """From now on ``oauth.v2.access`` checks these credentials and accepts only issued codes."""
+        with self._lock:
+            self._oauth_app = (client_id, client_secret)
+
+    def authorize_install(
+        self,
+        team_id: str | None,
+        *,
+        team_name: str = "CSP",
+        enterprise_id: str | None = None,
+        is_enterprise_install: bool = False,
+        redirect_uri: str | None = None,
+    ) -> str:
+        """What Slack does when an admin clicks Allow: a one-time code for ``oauth.v2.access``."""
+        with self._lock:
+            self._id_counter += 1
+            code = f"code-{self._id_counter}"
+            self._codes[code] = _Install(
+                team_id=team_id, team_name=team_name, enterprise_id=enterprise_id,
+                is_enterprise_install=is_enterprise_install, redirect_uri=redirect_uri,
+                bot_user_id=f"UBOT{self._id_counter}", bot_id=f"BBOT{self._id_counter}",
+            )  # fmt: skip
+            return code
+
+    def revoke_tokens(self, team_id: str) -> None:
+        """The workspace uninstalled the app: its tokens stop working (Slack then sends app_uninstalled)."""
+        with self._lock:
+            for token in [t for t, i in self._tokens.items() if i.team_id == team_id]:
+                del self._tokens[token]
+
+    def _oauth_access(self, args: dict[str, Any], credentials: tuple[str, str] | None) -> dict[str, Any]:
+        if self._oauth_app is None:  # no app registered: the old canned answer
+            return {
+                "ok": True, "access_token": "xoxb-standin", "token_type": "bot", "scope": "commands,chat:write",
+                "bot_user_id": self.bot_user_id, "app_id": "ACSPBOT", "team": {"id": self.team_id, "name": "CSP"},
+                "enterprise": None, "is_enterprise_install": False, "authed_user": {"id": "UCSPADMIN"},
+            }  # fmt: skip
+        if credentials is None or credentials[0] != self._oauth_app[0]:
+            return {"ok": False, "error": "invalid_client_id"}
+        if credentials[1] != self._oauth_app[1]:
+            return {"ok": False, "error": "bad_client_secret"}
+        install = self._codes.pop(str(args.get("code", "")), None)
+        if install is None:
+            return {"ok": False, "error": "invalid_code"}
+        if install.redirect_uri is not None and args.get("redirect_uri") != install.redirect_uri:
+            return {"ok": False, "error": "bad_redirect_uri"}
+        token = f"xoxb-{install.team_id or install.enterprise_id}-{len(self._tokens) + 1}"
+        self._tokens[token] = install
+        return {
+            "ok": True,
+            "access_token": token,
+            "token_type": "bot",
+            "scope": "commands,chat:write",
+            "bot_user_id": install.bot_user_id,
+            "app_id": "ACSPBOT",
+            "team": None if install.team_id is None else {"id": install.team_id, "name": install.team_name},
+            "enterprise": None
+            if install.enterprise_id is None
+            else {"id": install.enterprise_id, "name": "Org"},
+            "is_enterprise_install": install.is_enterprise_install,
+            "authed_user": {"id": "UCSPADMIN"},
+        }
+
     def _sleep(self, seconds: float) -> None:
         self._stopping.wait(seconds)
 
@@ -420,6 +518,8 @@ class SlackStandIn:
         authorised = headers.get("authorization", "").startswith(("Bearer xox", "Bearer xapp-")) or str(
             args.get("token", "")
         ).startswith("xox")
+        token = headers.get("authorization", "").removeprefix("Bearer ").strip() or str(args.get("token", ""))
+        credentials = _client_credentials(headers.get("authorization", ""), args)
         for key in _SECRET_ARGS & args.keys():
             args[key] = "***"
         recorded_headers = {
@@ -438,15 +538,26 @@ class SlackStandIn:
             return reply
 
         with self._lock:
-            try:
-                reply = self._answer(method, path, args, authorised)
-            except Exception as exc:  # a bug in the stand-in: answer it visibly rather than hang the client
-                reply = _json_reply(
-                    {"ok": False, "error": f"standin_error: {type(exc).__name__}: {exc}"}, status=500
-                )
+            install = self._tokens.get(token)
+            if token.startswith("xoxb-") and self._oauth_app is not None and install is None:
+                reply = _json_reply({"ok": False, "error": "invalid_auth"})  # revoked, or never issued
+            else:
+                try:
+                    reply = self._answer(method, path, args, authorised, credentials, install)
+                except (
+                    Exception
+                ) as exc:  # a bug in the stand-in: answer it visibly rather than hang the client
+                    reply = _json_reply(
+                        {"ok": False, "error": f"standin_error: {type(exc).__name__}: {exc}"}, status=500
+                    )
             self._calls.append(
                 RecordedCall(
-                    method=method, args=args, path=path, headers=recorded_headers, status=reply.status
+                    method=method,
+                    args=args,
+                    path=path,
+                    headers=recorded_headers,
+                    status=reply.status,
+                    workspace=install.team_id if install else None,
                 )
             )
         return reply
@@ -471,7 +582,15 @@ class SlackStandIn:
         content_type = response_headers.get("content-type", "application/json; charset=utf-8")
         return _Reply(status=status, body=raw, content_type=content_type, headers=passed_on)
 
-    def _answer(self, method: str, path: str, args: dict[str, Any], authorised: bool) -> _Reply:
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        args: dict[str, Any],
+        authorised: bool,
+        credentials: tuple[str, str] | None = None,
+        install: _Install | None = None,
+    ) -> _Reply:
         if method == path:
             return _json_reply({"ok": False, "error": "unknown_path"}, status=404)
         if path.startswith("/api/") and method not in _AUTH_FREE_METHODS and not authorised:
@@ -492,12 +611,18 @@ class SlackStandIn:
                 error = "internal_error" if fault.status >= 500 else f"http_{fault.status}"
                 reply = _json_reply({"ok": False, "error": error}, status=fault.status)
             else:
-                reply = self._success(method, args)
+                reply = self._success(method, args, credentials, install)
             reply.delay = fault.delay
             return reply
-        return self._success(method, args)
+        return self._success(method, args, credentials, install)
 
-    def _success(self, method: str, args: dict[str, Any]) -> _Reply:
+    def _success(
+        self,
+        method: str,
+        args: dict[str, Any],
+        credentials: tuple[str, str] | None = None,
+        install: _Install | None = None,
+    ) -> _Reply:
         if method == "response_url":
             return _text_reply("ok")
         if method == "upload":
@@ -507,6 +632,14 @@ class SlackStandIn:
             return _text_reply(f"OK - {args['size']}")
         if method in self._overrides:
             body = copy.deepcopy(self._overrides[method])
+        elif method == "oauth.v2.access":
+            body = self._oauth_access(args, credentials)
+        elif method == "auth.test" and install is not None:
+            body = {
+                "ok": True, "url": "https://example.slack.com/", "team": install.team_name, "user": "csp-bot",
+                "team_id": install.team_id, "enterprise_id": install.enterprise_id, "user_id": install.bot_user_id,
+                "bot_id": install.bot_id, "is_enterprise_install": install.is_enterprise_install,
+            }  # fmt: skip
         else:
             body = self._canned(method, args)
         headers = {"x-oauth-scopes": "commands,chat:write"} if method == "auth.test" else {}
@@ -570,19 +703,6 @@ class SlackStandIn:
             return {"ok": True, "upload_url": f"{self._root}/upload/{file_id}", "file_id": file_id}
         if method == "files.completeUploadExternal":
             return self._complete_upload(args)
-        if method == "oauth.v2.access":
-            return {
-                "ok": True,
-                "access_token": "xoxb-standin",
-                "token_type": "bot",
-                "scope": "commands,chat:write",
-                "bot_user_id": self.bot_user_id,
-                "app_id": "ACSPBOT",
-                "team": {"id": self.team_id, "name": "CSP"},
-                "enterprise": None,
-                "is_enterprise_install": False,
-                "authed_user": {"id": "UCSPADMIN"},
-            }
         return {"ok": True}
 
     def _message(self, method: str, args: dict[str, Any]) -> dict[str, Any]:

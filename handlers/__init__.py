@@ -1,27 +1,28 @@
-"""Slack adapters. ``register(app, services)`` wires every listener in one place."""
+"""Slack adapters. ``register(app, partnerships)`` wires every listener in one place."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.container import Services
-from handlers import dedupe, glossary, home, plan, risks, router
-from handlers.context import CommandContext, OpenModal
+from bot.partnerships import Partnerships
+from handlers import dedupe, glossary, home, partnership, plan, risks, router
+from handlers.context import CommandContext, OpenModal, services_of
 from handlers.safety import guarded
 
 COMMAND = "/csp"
 
 
-def register(app: App, services: Services) -> None:
-    dedupe.register(app, services.request_keys)
+def register(app: App, partnerships: Partnerships) -> None:
+    partnership.register(app, partnerships)  # first: everything after it works on one partnership
+    dedupe.register(app)
 
     @guarded
-    def csp_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    def csp_command(ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ctx = CommandContext(
-            services=services,
+            services=services_of(context),
             user_id=command["user_id"],
             channel_id=command.get("channel_id"),
             trigger_id=command.get("trigger_id"),
@@ -35,7 +36,10 @@ def register(app: App, services: Services) -> None:
         ack(**outcome.message())
 
     app.command(COMMAND)(csp_command)
-    glossary.register(app, services)
-    plan.register(app, services)
-    risks.register(app, services)
-    home.register(app, services)
+    glossary.register(app)
+    plan.register(app)
+    risks.register(app)
+    home.register(app)
+    if partnerships.multi_workspace:
+        # uninstalls and revoked tokens delete the installation rows; the partnership's data stays
+        app.enable_token_revocation_listeners()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
@@ -37,3 +38,8 @@ class CommandContext:
     def actor(self) -> Actor:
         """Looked up only when a handler needs permissions: look-ups stay free of database reads."""
         return self._actor or self.services.members.actor(self.user_id)
+
+
+def services_of(context: BoltContext) -> Services:
+    """The services of the partnership this request belongs to (set by ``handlers.partnership``)."""
+    return context["services"]  # type: ignore[no-any-return]

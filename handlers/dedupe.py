@@ -13,9 +13,9 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 
-from bot.services.dedupe import KEEP, RequestKeys
+from bot.services.dedupe import KEEP
 
 DOUBLE_CLICK = timedelta(seconds=5)
 
@@ -39,10 +39,17 @@ def request_key(body: dict[str, Any]) -> tuple[str, timedelta] | None:
     return None
 
 
-def register(app: App, keys: RequestKeys) -> None:
-    def once(body: dict[str, Any], next: Callable[[], BoltResponse]) -> BoltResponse | None:
+def register(app: App) -> None:
+    def once(
+        body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
         found = request_key(body)
-        if found is not None and not keys.first(found[0], window=found[1]):
+        services = context.get("services")  # none for an uninstall from a workspace with no partnership
+        if (
+            found is not None
+            and services is not None
+            and not services.request_keys.first(found[0], window=found[1])
+        ):
             return BoltResponse(status=200, body="")  # already handled: acknowledge, do nothing
         return next()
 

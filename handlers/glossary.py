@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.container import Services
@@ -16,7 +16,7 @@ from bot.services.glossary import GlossaryAnswer
 from bot.views import glossary as views
 from bot.views.common import Reply, error_reply, personal_data_field_error
 from glossary.model import EntryKind
-from handlers.context import CommandContext, OpenModal, Outcome
+from handlers.context import CommandContext, OpenModal, Outcome, services_of
 from handlers.forms import confirm_privately, form_metadata, form_values
 from handlers.parsing import parse_definition, unquote
 from handlers.safety import guarded
@@ -115,10 +115,10 @@ def history(ctx: CommandContext, rest: str) -> Outcome:
 # ---------------------------------------------------------------------- buttons, form and shortcut
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App) -> None:
     """Listeners for the glossary's interactive parts. Each acks inline, so answers stay fast."""
 
-    def context_for(body: dict[str, Any]) -> CommandContext:
+    def context_for(services: Services, body: dict[str, Any]) -> CommandContext:
         return CommandContext(
             services=services,
             user_id=body["user"]["id"],
@@ -127,7 +127,8 @@ def register(app: App, services: Services) -> None:
         )
 
     @guarded
-    def share(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def share(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        services = services_of(context)
         ack()
         value = json.loads(body["actions"][0]["value"])
         answer = services.glossary.show(list(value.get("ids", [])), value.get("q", ""))
@@ -142,29 +143,33 @@ def register(app: App, services: Services) -> None:
         respond(delete_original=True)
 
     @guarded
-    def show(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def show(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        services = services_of(context)
         ack()
         entry_id = body["actions"][0]["value"]
         respond(**views.answer_reply(services.glossary.show([entry_id])).message(), replace_original=True)
 
     @guarded
-    def search_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def search_button(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        services = services_of(context)
         ack()
         query = body["actions"][0]["value"]
         reply = views.search_reply(query, services.glossary.search(query))
         respond(**reply.message(), replace_original=True)
 
     @guarded
-    def suggest_open(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def suggest_open(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        services = services_of(context)
         ack()
-        ctx = context_for(body)
+        ctx = context_for(services, body)
         form = views.entry_form("suggest", channel_id=ctx.channel_id, key=body["actions"][0].get("value", ""))
         client.views_open(trigger_id=body["trigger_id"], view=form)
 
     @guarded
-    def decide(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def decide(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        services = services_of(context)
         ack()
-        ctx = context_for(body)
+        ctx = context_for(services, body)
         action = body["actions"][0]
         approve = action["action_id"] == views.APPROVE
         entry = services.glossary.decide(ctx.actor, action["value"], approve=approve)
@@ -173,29 +178,33 @@ def register(app: App, services: Services) -> None:
         respond(**views.pending_reply(services.glossary.pending(ctx.actor)).message(), replace_original=True)
 
     @guarded
-    def undo_remove(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def undo_remove(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        services = services_of(context)
         ack()
-        ctx = context_for(body)
+        ctx = context_for(services, body)
         entry = services.glossary.restore(ctx.actor, body["actions"][0]["value"])
         respond(**views.entry_saved_reply(entry, "Restored").message(), replace_original=True)
 
-    def submit_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def submit_form(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        services = services_of(context)
         metadata = form_metadata(view)
         values = form_values(view)
-        ctx = context_for(body)
+        ctx = context_for(services, body)
         mode = metadata.get("mode", "suggest")
         kind = EntryKind(values["kind"]) if values.get("kind") in {k.value for k in EntryKind} else None
         key, meaning = values.get("key", ""), values.get("meaning", "")
-        context, note = values.get("context", ""), values.get("note", "")
+        entry_context, note = values.get("context", ""), values.get("note", "")
         glossary = services.glossary
         try:
             if mode == "add":
-                entry = glossary.add(ctx.actor, key, meaning, kind=kind, context=context, note=note)
+                entry = glossary.add(ctx.actor, key, meaning, kind=kind, context=entry_context, note=note)
             elif mode == "edit":
                 ref = metadata.get("id") or key
-                entry = glossary.edit(ctx.actor, ref, key=key, text=meaning, context=context, note=note)
+                entry = glossary.edit(ctx.actor, ref, key=key, text=meaning, context=entry_context, note=note)
             else:
-                entry = glossary.suggest(ctx.actor, key, meaning, context=context or None)
+                entry = glossary.suggest(ctx.actor, key, meaning, context=entry_context or None)
         except PersonalDataError as error:
             ack(response_action="errors", errors={"meaning": personal_data_field_error(error)})
             return
@@ -211,7 +220,8 @@ def register(app: App, services: Services) -> None:
         confirm_privately(client, metadata.get("channel"), ctx.user_id, reply)
 
     @guarded
-    def explain_message(ack: Ack, shortcut: dict[str, Any], respond: Respond) -> None:
+    def explain_message(ack: Ack, shortcut: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        services = services_of(context)
         ack()
         text = (shortcut.get("message") or {}).get("text") or ""
         respond(**views.explain_reply(services.glossary.explain(text)).message())

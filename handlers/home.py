@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.container import Services
 from bot.views.home import home_view
-from handlers.context import CommandContext
+from handlers.context import CommandContext, services_of
 from handlers.safety import guarded
 
 
@@ -29,9 +29,10 @@ def refresh_home_later(ctx: CommandContext) -> None:
         )
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App) -> None:
     @guarded
-    def app_home_opened(event: dict[str, Any], client: WebClient) -> None:
+    def app_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        services = services_of(context)
         if event.get("tab") != "home":
             return
         publish_home(client, services, event["user"])

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.container import Services
@@ -21,7 +21,7 @@ from bot.services.reports import checked_year, parse_format
 from bot.views import plan as views
 from bot.views.common import personal_data_field_error
 from handlers.alerting import deliver_alerts_later
-from handlers.context import CommandContext, OpenModal, Outcome
+from handlers.context import CommandContext, OpenModal, Outcome, services_of
 from handlers.forms import confirm_privately, form_metadata, form_values
 from handlers.home import refresh_home_later
 from handlers.parsing import split_verb, unquote
@@ -243,8 +243,10 @@ def send_report(client: WebClient, user_id: str, built: Any) -> None:
 # ---------------------------------------------------------------------- buttons and forms
 
 
-def register(app: App, services: Services) -> None:
-    def context_for(body: dict[str, Any], client: WebClient | None = None) -> CommandContext:
+def register(app: App) -> None:
+    def context_for(
+        services: Services, body: dict[str, Any], client: WebClient | None = None
+    ) -> CommandContext:
         channel = (body.get("channel") or {}).get("id")
         return CommandContext(
             services=services,
@@ -255,24 +257,31 @@ def register(app: App, services: Services) -> None:
         )
 
     @guarded
-    def edit_achievement(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def edit_achievement(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        services = services_of(context)
         ack()
-        ctx = context_for(body)
+        ctx = context_for(services, body)
         form = _achievement_form(ctx, achievement_id=int(body["actions"][0]["value"]))
         client.views_open(trigger_id=body["trigger_id"], view=form)
 
     @guarded
-    def undo_achievement(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def undo_achievement(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        services = services_of(context)
         ack()
-        ctx = context_for(body, client)
+        ctx = context_for(services, body, client)
         removed = services.achievements.delete(ctx.actor, int(body["actions"][0]["value"]))
         respond(**views.achievement_undone_reply(removed).message(), replace_original=True)
         refresh_home_later(ctx)
 
-    def submit_achievement(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def submit_achievement(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        services = services_of(context)
         metadata = form_metadata(view)
         values = form_values(view)
-        ctx = context_for(body, client)
+        ctx = context_for(services, body, client)
         ctx.channel_id = metadata.get("channel")
         try:
             priority = int(values.get("priority") or 0)
@@ -305,19 +314,23 @@ def register(app: App, services: Services) -> None:
         refresh_home_later(ctx)
 
     @guarded
-    def open_status_form(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def open_status_form(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        services = services_of(context)
         ack()
         ref, _, status = body["actions"][0]["value"].partition("|")
-        ctx = context_for(body)
+        ctx = context_for(services, body)
         current = services.actions.get(ref)
         services.actions.require_can_update(ctx.actor, current)  # refuse before the form, not after it
         form = views.action_status_form(current, status=Status(status), channel_id=ctx.channel_id)
         client.views_open(trigger_id=body["trigger_id"], view=form)
 
-    def submit_status(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def submit_status(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        services = services_of(context)
         metadata = form_metadata(view)
         values = form_values(view)
-        ctx = context_for(body, client)
+        ctx = context_for(services, body, client)
         ctx.channel_id = metadata.get("channel")
         if values.get("status") not in {s.value for s in Status}:
             ack(response_action="errors", errors={"status": "Choose a status."})

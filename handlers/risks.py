@@ -6,10 +6,9 @@ import re
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.container import Services
 from bot.errors import InvalidInput, UserFacingError
 from bot.permissions import require_member
 from bot.privacy import PersonalDataError
@@ -21,7 +20,7 @@ from bot.views import plan as plan_views
 from bot.views import risks as views
 from bot.views.common import notice, personal_data_field_error
 from handlers.alerting import deliver_alerts, deliver_alerts_later
-from handlers.context import CommandContext, OpenModal, Outcome
+from handlers.context import CommandContext, OpenModal, Outcome, services_of
 from handlers.forms import confirm_privately, form_metadata, form_values
 from handlers.parsing import CHANNEL_MENTION, split_verb, unquote
 from handlers.plan import send_report
@@ -138,9 +137,12 @@ def _date(text: str):  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------------- buttons and the form
 
 
-def register(app: App, services: Services) -> None:
+def register(app: App) -> None:
     @guarded
-    def acknowledge(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def acknowledge(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        services = services_of(context)
         ack()
         actor = services.members.actor(body["user"]["id"])
         alert, first = services.alerts.acknowledge(actor, int(body["actions"][0]["value"]))
@@ -157,7 +159,8 @@ def register(app: App, services: Services) -> None:
             )
 
     @guarded
-    def view(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def view(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+        services = services_of(context)
         ack()
         kind, _, ref = body["actions"][0]["value"].partition(":")
         if kind == "risk":
@@ -173,13 +176,19 @@ def register(app: App, services: Services) -> None:
         respond(**reply.message(), replace_original=False)
 
     @guarded
-    def heat_map(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def heat_map(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        services = services_of(context)
         ack()
         built = services.reports.risks(ReportFormat.PNG)
         services.background.submit("report upload", send_report, client, body["user"]["id"], built)
         respond(**plan_views.report_coming_reply(built.title).message(), replace_original=False)
 
-    def submit_risk(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def submit_risk(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        services = services_of(context)
         metadata = form_metadata(view)
         values = form_values(view)
         user = body["user"]["id"]

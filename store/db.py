@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -12,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,10 +23,19 @@ class DatabaseConfigError(ValueError):
     """DATABASE_URL cannot be used; the message names the problem, never the password."""
 
 
-def _alembic_config(url: str) -> Config:
+#: a partnership's slug: also its PostgreSQL schema (``csp_<slug>``) or its SQLite file name
+SLUG = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+MAIN = "default"
+
+
+def _alembic_config(url: str, schema: str | None = None, partition: str | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(resources.files("store") / "migrations"))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    # a partnership's own schema: env.py migrates inside it
+    config.attributes["schema"] = schema
+    # the directory and the Slack installations live in the main store only
+    config.attributes["partition"] = partition
     return config
 
 
@@ -49,24 +59,41 @@ def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
 
 
 class Database:
-    """One database: ``with db.transaction() as session`` commits everything or nothing."""
+    """One database: ``with db.transaction() as session`` commits everything or nothing.
 
-    def __init__(self, url: str) -> None:
+    The database named by DATABASE_URL holds the default partnership and the directory of the
+    others (:meth:`partition`). Every other partnership has a store of its own: a schema in the same
+    PostgreSQL database (sharing the connection pool), or an SQLite file beside the main one. The
+    same migrations build each, so one partnership's queries cannot reach another's rows.
+    """
+
+    def __init__(self, url: str, *, partition: str | None = None, shared: Engine | None = None) -> None:
         try:
             parsed = make_url(url)
         except ArgumentError:
             raise DatabaseConfigError("DATABASE_URL is not a valid database URL") from None
         self.url = url
+        #: the partnership's slug, for a store other than the main one
+        self.partition_name = partition
+        #: its PostgreSQL schema, when it shares the main database
+        self.schema = f"csp_{partition}" if shared is not None else None
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self._owns_engine = shared is None
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         try:
-            if self.is_sqlite:
+            if shared is not None:
+                # a partnership's schema: unqualified table names are translated to it, on the main pool
+                self.base_engine: Engine = shared
+                self.engine = shared.execution_options(schema_translate_map={None: self.schema})
+            elif self.is_sqlite:
                 self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False})
                 event.listen(self.engine, "connect", _sqlite_connect)
                 event.listen(self.engine, "begin", _sqlite_begin)
             else:
                 self.engine = create_engine(url, pool_pre_ping=True)
+            if shared is None:
+                self.base_engine = self.engine
         except (NoSuchModuleError, ModuleNotFoundError) as exc:
             raise DatabaseConfigError(
                 f"DATABASE_URL names a database driver that is not installed ({parsed.drivername}): {exc}"
@@ -89,33 +116,59 @@ class Database:
         with self._readers.begin() as session:
             yield session
 
+    # ------------------------------------------------------------------ partnerships
+
+    def partition(self, slug: str) -> Database:
+        """The store of the partnership ``slug`` (not yet migrated: call :meth:`ensure_ready`)."""
+        if slug == MAIN:
+            return self
+        if not SLUG.match(slug):
+            raise ValueError(
+                f"{slug!r} is not a partnership name: use a-z, 0-9 and _, starting with a letter"
+            )
+        if not self.is_sqlite:
+            return Database(self.url, partition=slug, shared=self.base_engine)
+        main = make_url(self.url)
+        if not main.database or main.database == ":memory:":
+            raise DatabaseConfigError("partnerships other than the default need a file or a server database")
+        path = Path(main.database).expanduser()
+        folder = path.with_name(path.stem + ".partnerships")
+        url = main.set(database=str(folder / f"{slug}.db")).render_as_string(hide_password=False)
+        return Database(url, partition=slug)
+
     # ------------------------------------------------------------------ migrations
 
     def head_revision(self) -> str | None:
         return ScriptDirectory.from_config(_alembic_config(self.url)).get_current_head()
 
     def current_revision(self) -> str | None:
-        with self.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+        with self.base_engine.connect() as connection:
+            if self.schema is not None and not inspect(connection).has_schema(self.schema):
+                return None
+            opts = {"version_table_schema": self.schema} if self.schema else {}
+            return MigrationContext.configure(connection, opts=opts).get_current_revision()
 
     def upgrade(self, revision: str = "head") -> None:
-        config = _alembic_config(self.url)
-        with self.engine.begin() as connection:
+        config = _alembic_config(self.url, self.schema, self.partition_name)
+        with self.base_engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
 
-    def ensure_ready(self) -> None:
-        """Create, migrate and seed on first use; cheap when already done."""
+    def ensure_ready(self, seed: Callable[[Session], object] | None = None) -> None:
+        """Create, migrate and seed on first use; cheap when already done. ``seed`` fills a new
+        partnership's store (by default, the packaged plan and glossary)."""
         with self._ready_lock:
             if self._ready:
                 return
             if self.current_revision() != self.head_revision():
                 self.upgrade()
-            from store.seed import seed_all  # seeding needs the migrated schema
+            if seed is None:
+                from store.seed import seed_all as seed  # seeding needs the migrated schema
 
             with self.transaction() as session:
-                seed_all(session)
+                seed(session)
             self._ready = True
 
     def dispose(self) -> None:
-        self.engine.dispose()
+        if self._owns_engine:
+            self.engine.dispose()

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -306,3 +317,37 @@ class RequestKey(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+# ---------------------------------------------------------------------- partnerships (main store only)
+
+
+class PartnershipListing(Base):
+    """A partnership this deployment serves besides the default one, and where its plan came from."""
+
+    __tablename__ = "partnership_directory"
+
+    slug: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    plan_source: Mapped[str] = mapped_column(String(300))
+    glossary_source: Mapped[str | None] = mapped_column(String(300))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WorkspaceLink(Base):
+    """Which partnership a Slack workspace (or an Enterprise Grid organisation) belongs to.
+
+    An id that does not apply is stored as "" rather than NULL, so the pair stays unique on both
+    databases (PostgreSQL treats NULLs as distinct).
+    """
+
+    __tablename__ = "workspace_links"
+    __table_args__ = (UniqueConstraint("enterprise_id", "team_id", name="uq_workspace_links_workspace"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[str] = mapped_column(String(32), default="")
+    team_id: Mapped[str] = mapped_column(String(32), default="")
+    partnership: Mapped[str] = mapped_column(String(40), index=True)
+    linked_by: Mapped[str] = mapped_column(String(64))
+    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from glossary.loader import seed_entries
+from glossary.model import GlossaryEntry
 from store import glossary_repo
 from store.models import (
     AchievementChange,
@@ -30,10 +32,13 @@ REVIEW_MONTHS = 3
 SEED_ACTOR = "plan"
 
 
-def seed_all(session: Session) -> None:
-    seed_if_empty(session)
-    seed_plan(session)
-    seed_risks(session)
+def seed_all(
+    session: Session, plan: PlanData | None = None, glossary: Sequence[GlossaryEntry] | None = None
+) -> None:
+    """A new store's contents, once: by default the packaged Wycombe plan and its glossary."""
+    seed_if_empty(session, glossary)
+    seed_plan(session, plan)
+    seed_risks(session, plan)
 
 
 def seed_risks(session: Session, plan: PlanData | None = None, loaded_on: date | None = None) -> bool:
@@ -71,6 +76,10 @@ def seed_risks(session: Session, plan: PlanData | None = None, loaded_on: date |
         )
     session.add(AppState(name=SEEDED_RISKS, value="1"))
     return True
+
+
+def is_seeded(session: Session) -> bool:
+    return all(_flag(session, name) for name in (SEEDED_GLOSSARY, SEEDED_PLAN, SEEDED_RISKS))
 
 
 def _flag(session: Session, name: str) -> bool:
@@ -148,12 +157,12 @@ def seed_plan(session: Session, plan: PlanData | None = None) -> bool:
     return True
 
 
-def seed_if_empty(session: Session) -> bool:
+def seed_if_empty(session: Session, entries: Sequence[GlossaryEntry] | None = None) -> bool:
     """Load the plan's glossary once. A flag, not emptiness, decides, so a glossary
     that coordinators have emptied on purpose is not refilled behind their backs."""
     if _flag(session, SEEDED_GLOSSARY):
         return False
-    for position, entry in enumerate(seed_entries(), start=1):
+    for position, entry in enumerate(seed_entries() if entries is None else entries, start=1):
         if glossary_repo.row_by_slug(session, entry.id) is not None:
             continue
         row = glossary_repo.new_row(entry, actor=SEED_ACTOR, status=glossary_repo.ACTIVE, position=position)

@@ -139,7 +139,10 @@ def test_a_wrong_setting_is_one_line_naming_it(capsys, env, monkeypatch, variabl
 def test_serve_without_its_secrets_says_which(capsys, env) -> None:
     code, _, err = run(capsys, "serve")
     assert code == 2
-    assert err.strip() == "csp-bot: SLACK_BOT_TOKEN is not set: it is needed to serve Slack over HTTP."
+    assert err.strip() == (
+        "csp-bot: SLACK_BOT_TOKEN is not set: it is needed to serve one workspace "
+        "(or set SLACK_CLIENT_ID/SECRET for many)."
+    )
     code, _, err = run(capsys, "serve", "--socket")
     assert err.strip() == "csp-bot: SLACK_BOT_TOKEN is not set: it is needed for Socket Mode."
 

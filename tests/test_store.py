@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import func, select
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import MetaData, func, select
 
 from store import glossary_repo as repo
 from store.db import Database
@@ -38,11 +40,45 @@ def test_second_start_does_not_reseed_even_when_emptied(database_url: str) -> No
         assert repo.active_entries(session) == []
 
 
+def _with_slack_tables() -> MetaData:
+    """Our models plus the tables slack_sdk's own builders make for its SQLAlchemy stores."""
+    metadata = MetaData()
+    for table in Base.metadata.tables.values():
+        table.to_metadata(metadata)
+    SQLAlchemyInstallationStore.build_installations_table(metadata, "slack_installations")
+    SQLAlchemyInstallationStore.build_bots_table(metadata, "slack_bots")
+    SQLAlchemyOAuthStateStore.build_oauth_states_table(metadata, "slack_oauth_states")
+    return metadata
+
+
 def test_migrations_match_the_models(database_url: str) -> None:
+    """The main store: our models, and slack_sdk's installation tables exactly as slack_sdk builds them."""
     database = Database(database_url)
     with database.engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(connection), _with_slack_tables())
     assert diff == []
+
+
+def test_a_partnerships_store_has_the_models_and_no_installations(database_url: str) -> None:
+    main = Database(database_url)
+    main.ensure_ready()
+    store = main.partition("chiltern")
+    store.ensure_ready()
+    with store.base_engine.connect() as connection:
+        opts = {"include_schemas": False}
+        if store.schema:
+            connection.exec_driver_sql(f'SET search_path TO "{store.schema}"')
+        context = MigrationContext.configure(connection, opts=opts)
+        diff = compare_metadata(context, Base.metadata)
+        if store.schema:
+            connection.exec_driver_sql("RESET search_path")
+    # the directory tables are in the models (for the main store) but not in a partnership's own
+    directory_tables = {"partnership_directory", "workspace_links"}
+    assert sorted(d[1].name for d in diff if d[0] == "add_table") == sorted(directory_tables)
+    assert all(
+        d[0] == "add_table" or (d[0] == "add_index" and d[1].table.name in directory_tables) for d in diff
+    )
+    assert store.current_revision() == main.head_revision()
 
 
 def test_usage_counts_add_up_across_batches(database_url: str) -> None:
