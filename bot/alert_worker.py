@@ -47,7 +47,9 @@ class DeliveryClients:
         self._partnerships = partnerships
         self._clients: dict[str, WebClient] = {}
         self._installations = (
-            SQLAlchemyInstallationStore(client_id=settings.slack_client_id, engine=partnerships.db.base_engine)
+            SQLAlchemyInstallationStore(
+                client_id=settings.slack_client_id, engine=partnerships.db.base_engine
+            )
             if settings.oauth_enabled and settings.slack_client_id
             else None
         )

@@ -85,13 +85,14 @@ def call_wsgi(
     path: str = "/slack/events",
     body: str = "",
     headers: dict[str, str] | None = None,
+    query: str = "",
 ) -> WsgiResponse:
     """One request through a WSGI app, as a server would make it."""
     raw = body.encode()
     environ: dict[str, Any] = {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
-        "QUERY_STRING": "",
+        "QUERY_STRING": query,
         "CONTENT_LENGTH": str(len(raw)),
         "wsgi.input": io.BytesIO(raw),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import signal
@@ -13,28 +14,50 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from slack_bolt import App
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.app import create_app, web_client
 from bot.container import Services
+from bot.partnerships import Partnerships
 from bot.server import wsgi_app
 from bot.settings import Settings
 from bot.signing import WsgiResponse, call_wsgi, interaction_body, signed_headers, slash_command_body
 from bot.slack_standin import RecordedCall, SlackStandIn
 
 SECRET = "test-signing-secret"
+TEAM = "T0CSP"
 CHANNEL = "C0GENERAL"
 
 
 class SlackHarness:
-    def __init__(self, settings: Settings, services: Services, standin: SlackStandIn) -> None:
-        self.services = services
+    """Signed requests from one workspace (``team``) through the real app. With OAuth settings,
+    pass ``Partnerships``: each request is then authorised from the installation store."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        served: Services | Partnerships,
+        standin: SlackStandIn,
+        *,
+        team: str = TEAM,
+        app: App | None = None,
+    ) -> None:
+        self.services = served.main if isinstance(served, Partnerships) else served
         self.standin = standin
-        self.app = create_app(
-            settings, services, client=web_client("xoxb-test", standin.base_url), signing_secret=SECRET
+        self.team = team
+        token = None if settings.oauth_enabled else "xoxb-test"
+        self.app = app or create_app(
+            settings, served, client=web_client(token, standin.base_url), signing_secret=SECRET
         )
         self.wsgi = wsgi_app(self.app)
+
+    def for_team(self, team: str) -> SlackHarness:
+        """The same app, as seen from another workspace."""
+        twin = copy.copy(self)
+        twin.team = team
+        return twin
 
     # -------------------------------------------------------------- requests
 
@@ -51,7 +74,11 @@ class SlackHarness:
 
     def command(self, text: str, *, user: str = "U0ANYONE", channel: str = CHANNEL) -> WsgiResponse:
         body = slash_command_body(
-            text, user_id=user, channel_id=channel, response_url=self.standin.response_url("cmd")
+            text,
+            user_id=user,
+            channel_id=channel,
+            response_url=self.standin.response_url("cmd"),
+            team_id=self.team,
         )
         return self.post(body)
 
@@ -69,8 +96,8 @@ class SlackHarness:
     ) -> WsgiResponse:
         payload = {
             "type": "block_actions",
-            "team": {"id": "T0CSP", "domain": "csp"},
-            "user": {"id": user, "team_id": "T0CSP"},
+            "team": {"id": self.team, "domain": "csp"},
+            "user": {"id": user, "team_id": self.team},
             "api_app_id": "A0CSPBOT",
             "container": {
                 "type": "message",
@@ -110,8 +137,8 @@ class SlackHarness:
             state[block_id] = {"value": element}
         payload = {
             "type": "view_submission",
-            "team": {"id": "T0CSP", "domain": "csp"},
-            "user": {"id": user, "team_id": "T0CSP"},
+            "team": {"id": self.team, "domain": "csp"},
+            "user": {"id": user, "team_id": self.team},
             "api_app_id": "A0CSPBOT",
             "trigger_id": "1337.42.trigger",
             "view": {**view, "id": "V0FORM", "state": {"values": state}},
@@ -122,8 +149,8 @@ class SlackHarness:
         payload = {
             "type": "message_action",
             "callback_id": callback_id,
-            "team": {"id": "T0CSP", "domain": "csp"},
-            "user": {"id": user, "team_id": "T0CSP"},
+            "team": {"id": self.team, "domain": "csp"},
+            "user": {"id": user, "team_id": self.team},
             "channel": {"id": CHANNEL, "name": "general"},
             "message": {"type": "message", "user": "U0OTHER", "ts": "1700000000.000200", "text": text},
             "message_ts": "1700000000.000200",
@@ -135,13 +162,13 @@ class SlackHarness:
     def event(self, event: dict[str, Any]) -> WsgiResponse:
         envelope = {
             "token": "deprecated",
-            "team_id": "T0CSP",
+            "team_id": self.team,
             "api_app_id": "A0CSPBOT",
             "event": event,
             "type": "event_callback",
             "event_id": f"Ev{time.time_ns()}",
             "event_time": int(time.time()),
-            "authorizations": [{"team_id": "T0CSP", "user_id": "UCSPBOT", "is_bot": True}],
+            "authorizations": [{"team_id": self.team, "user_id": "UCSPBOT", "is_bot": True}],
         }
         return self.post(json.dumps(envelope), content_type="application/json")
 
