@@ -20,6 +20,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from glossary.loader import GlossaryFileError, parse_file, to_csv, to_json, to_yaml
 from glossary.model import GlossaryEntry, LookupResult, LookupStatus
 from store.db import MAIN, DatabaseConfigError
+from store.plan_data import PlanFileError
 
 
 def _settings(*, serving: bool = False) -> Settings:
@@ -557,6 +558,10 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(error.exit_code)
     except (SettingsError, DatabaseConfigError, GlossaryFileError) as error:
         _fail(str(error))
+    except PlanFileError as error:
+        # pydantic's report, without its links, and the first few problems only
+        lines = [line for line in str(error).splitlines() if "errors.pydantic.dev" not in line]
+        _fail("\n".join(lines[:7]) + ("\n  …" if len(lines) > 7 else ""))
     except PersonalDataError as error:
         _fail(f"refused: {error}")
     except UserFacingError as error:

@@ -217,3 +217,51 @@ def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def test_partnerships_are_added_linked_listed_and_asked_from_the_command_line(
+    capsys, env, tmp_path: Path
+) -> None:
+    import yaml
+
+    plan = yaml.safe_load(Path("store/plans/wycombe-2017-2020.yaml").read_text(encoding="utf-8"))
+    plan["partnership"]["name"] = "Chiltern Community Safety Partnership"
+    plan["achievements"] = [
+        {"priority": 1, "plan_year": "2018/19", "organisation": "TVP", "text": "Chiltern's own achievement"}
+    ]
+    path = tmp_path / "chiltern.yaml"
+    path.write_text(yaml.safe_dump(plan, sort_keys=False), encoding="utf-8")
+
+    code, out, err = run(
+        capsys, "partnership", "add", "chiltern", "--plan", str(path), "--team", "T0CHI",
+        "--alert-channel", "C0CHIALERTS",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "Added chiltern: Chiltern Community Safety Partnership." in out
+    assert "Linked T0CHI to chiltern." in out
+    code, out, _ = run(capsys, "partnership", "list")
+    assert "default\tWycombe Community Safety Partnership" in out
+    assert "chiltern\tChiltern Community Safety Partnership" in out and "T0CHI" in out
+
+    code, out, _ = run(capsys, "--partnership", "chiltern", "report", "achievements")
+    assert "Chiltern's own achievement" in out
+    code, out, _ = run(capsys, "report", "achievements")
+    assert "Chiltern's own achievement" not in out and "Section 35 Dispersal Notices" in out
+    code, out, _ = run(capsys, "--partnership", "chiltern", "ask", "alerts")
+    assert "C0CHIALERTS" in out
+
+    code, out, _ = run(capsys, "partnership", "link", "default", "--team", "T0CHI")
+    assert "Linked T0CHI to default." in out
+    code, out, _ = run(capsys, "partnership", "unlink", "--team", "T0CHI")
+    assert "Unlinked T0CHI." in out
+    code, out, _ = run(capsys, "db", "upgrade")
+    assert "Partnership chiltern at revision" in out
+
+    code, _, err = run(capsys, "partnership", "add", "chiltern", "--plan", str(path))
+    assert code == 2 and "already a partnership called 'chiltern'" in err
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("partnership: {}\n", encoding="utf-8")
+    code, _, err = run(capsys, "partnership", "add", "broken", "--plan", str(broken))
+    assert code == 2 and err.startswith(f"csp-bot: {broken}: ") and "Traceback" not in err
+    code, _, err = run(capsys, "--partnership", "nowhere", "report", "achievements")
+    assert code == 2 and "no partnership called 'nowhere'" in err
