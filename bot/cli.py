@@ -459,7 +459,10 @@ def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -
             "slack_bot_token", why="to serve one workspace (or set SLACK_CLIENT_ID/SECRET for many)"
         )
     settings.require("slack_signing_secret", why="to serve Slack over HTTP")
-    _partnerships(settings).close()  # migrate and seed every partnership once, before workers start
+    prepared = _partnerships(settings)  # migrate and seed every partnership once, before workers start
+    for slug in prepared.slugs():
+        prepared.get(slug)
+    prepared.close()
 
     def build():  # type: ignore[no-untyped-def]
         partnerships = _partnerships(settings)

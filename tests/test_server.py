@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -26,12 +27,21 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(database_url: str, standin: SlackStandIn) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+    env = {"SLACK_BOT_TOKEN": "xoxb-serve-test"}
+    with _serving(database_url, standin, env) as running:
+        yield running
+
+
+@contextmanager
+def _serving(
+    database_url: str, standin: SlackStandIn, extra: dict[str, str]
+) -> Iterator[tuple[int, subprocess.Popen[str]]]:
     port = _free_port()
     env = {
         "DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": "xoxb-serve-test",
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": standin.base_url,
+        **extra,
     }
     args = ("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2")
     with csp_bot_process(*args, env=env) as process:
@@ -118,3 +128,24 @@ def test_serve_workers_deliver_pending_alerts_exactly_once(database_url: str, st
             if c.args.get("channel") == "C0ALERTS" and c.status == 200]  # fmt: skip
     assert len(keys) == len(set(keys)), "no alert twice"
     assert len([k for k in keys if k.startswith("risk:")]) == 4  # (the week's digest goes out too)
+
+
+def test_serve_with_oauth_offers_the_install_page_and_needs_no_bot_token(
+    database_url: str, standin: SlackStandIn
+) -> None:
+    oauth = {
+        "SLACK_CLIENT_ID": "1234.5678",
+        "SLACK_CLIENT_SECRET": "serve-oauth-secret",
+        "SLACK_REDIRECT_URI": "https://csp.example/slack/oauth_redirect",
+    }
+    with _serving(database_url, standin, oauth) as (port, _):
+        status, body = _get(port, "/slack/install")
+        assert status == 200
+        assert b"https://slack.com/oauth/v2/authorize?state=" in body and b"client_id=1234.5678" in body
+        status, _ = _get(port, "/slack/oauth_redirect?code=x&state=forged")
+        assert status >= 400  # no cookie, unknown state
+        body_text = slash_command_body(
+            "acronym MARAC", user_id="U0A", channel_id="C0A", response_url=standin.response_url()
+        )
+        status, reply = _post(port, body_text, signed_headers(SECRET, body_text))
+        assert b"Multi Agency" not in reply  # no workspace has installed: nothing is answered
