@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -115,6 +117,47 @@ class Database:
         """A read that never waits for writers (on SQLite, WAL gives it a consistent snapshot)."""
         with self._readers.begin() as session:
             yield session
+
+    # ------------------------------------------------------------------ one small read, every request
+
+    def state_reader(self, name: str) -> Callable[[], str | None]:
+        """A reader of one ``app_state`` value for a per-request check (the glossary version).
+
+        It keeps a connection of its own in autocommit mode: no pool checkout and no transaction,
+        which through the pool cost about 0.5 ms a request behind gunicorn. Should that connection
+        fail (a database restart), it is replaced on the next call.
+        """
+        table = f'"{self.schema}".app_state' if self.schema else "app_state"
+        sql = f"SELECT value FROM {table} WHERE name = {'?' if self.is_sqlite else '%s'}"
+        lock = threading.Lock()
+        held: list[Any] = []
+
+        def read() -> str | None:
+            with lock:
+                for attempt in (1, 2):
+                    try:
+                        if not held:
+                            proxy = self.base_engine.raw_connection()
+                            if not self.is_sqlite:  # (SQLite's connections are autocommit already)
+                                proxy.dbapi_connection.autocommit = True  # type: ignore[union-attr]
+                            proxy.detach()  # ours for good: never handed back to the pool
+                            held.append(proxy)
+                        cursor = held[0].cursor()
+                        try:
+                            cursor.execute(sql, (name,))
+                            row = cursor.fetchone()
+                        finally:
+                            cursor.close()
+                        return None if row is None else str(row[0])
+                    except Exception:
+                        if held:
+                            with contextlib.suppress(Exception):
+                                held.pop().close()
+                        if attempt == 2:
+                            raise
+            return None
+
+        return read
 
     # ------------------------------------------------------------------ partnerships
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -144,11 +144,8 @@ def bump_version(session: Session) -> int:
     return int(state.value)
 
 
-_VERSION = select(AppState.value).where(AppState.name == GLOSSARY_VERSION)
-
-
-def read_version(session: Session | Connection) -> int:
-    value = session.execute(_VERSION).scalar()
+def read_version(session: Session) -> int:
+    value = session.scalar(select(AppState.value).where(AppState.name == GLOSSARY_VERSION))
     return int(value) if value is not None else 0
 
 

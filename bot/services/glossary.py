@@ -142,6 +142,7 @@ class GlossaryService:
         self.usage = usage or UsageRecorder(db)
         self._index: GlossaryIndex | None = None
         self._version = -1
+        self._version_reader = db.state_reader(repo.GLOSSARY_VERSION)
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ reading
@@ -150,15 +151,15 @@ class GlossaryService:
     def index(self) -> GlossaryIndex:
         """The index, checked against the stored version on every use: a change made through any
         worker is answered by every other on its next request. The check is one indexed read on a
-        pooled connection (about 0.1 ms; bench/README.md), the rebuild happens only on a change."""
+        connection of its own (``Database.state_reader``); the rebuild happens only on a change."""
         index = self._index
         if index is None or self._stored_version() != self._version:
             index = self._refresh()
         return index
 
     def _stored_version(self) -> int:
-        with self._db.engine.connect() as connection:
-            return repo.read_version(connection)
+        value = self._version_reader()
+        return int(value) if value is not None else 0
 
     def _refresh(self, force: bool = False) -> GlossaryIndex:
         with self._lock:

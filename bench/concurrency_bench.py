@@ -1,0 +1,714 @@
+"""Concurrent mixed `/csp` traffic (look-ups and achievement logs) against `csp-bot serve` with several workers.
+
+Run from the repository root::
+
+    python bench/concurrency_bench.py                     # sqlite and postgresql × 1 and 4 workers, 2,000 requests
+    python bench/concurrency_bench.py --requests 400 --databases sqlite --workers 4
+    python bench/concurrency_bench.py --log-share 0.5     # half the requests are writes
+
+For each database (an SQLite file in a temporary directory; a fresh PostgreSQL database made with
+``CREATE DATABASE`` on ``--postgres-url`` and dropped afterwards) and each ``--workers`` value, members are
+registered with ``csp-bot members add`` and a real ``csp-bot serve --workers W`` is started, its Web API calls
+going to a local :class:`SlackStandIn`. ``--clients`` threads (default 8), each with its own keep-alive
+connection, then send freshly signed slash commands at once: look-ups (``acronym MARAC``, ``define hate
+crime``, ``search exploitation``, the typo ``acronym MARRAC``) and, for ``--log-share`` of them (default 20%),
+``log P1 …`` with a text unique to the request. Round trips are timed with ``perf_counter_ns`` (signing is done
+before the clock starts); every reply must be HTTP 200 and the right answer. Afterwards the database itself is
+asked whether every logged text is stored exactly once with exactly one "log" history row. Nothing is asserted:
+the figures are printed, with a ``RESULT …`` line at the end.
+
+``--connection new`` opens a new connection per request instead (connecting is then inside the timed round
+trip), which spreads the clients over the workers: keep-alive connections stay with the worker that accepted
+them, and one gunicorn worker may accept them all. Each run prints every worker's CPU seconds (from ``/proc``),
+which shows how the load was shared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # http_bench, when imported from elsewhere
+
+from http_bench import SECRET, _tail, free_port, percentile, server_env, wait_healthy
+
+from bot.signing import signed_headers, slash_command_body
+from bot.slack_standin import SlackStandIn
+
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+#: (command text, a phrase its reply must contain)
+LOOKUPS: tuple[tuple[str, str], ...] = (
+    ("acronym MARAC", "Multi Agency Risk Assessment Committee"),
+    ("define hate crime", "Hate Crime"),
+    ("search exploitation", "Child Sexual Exploitation"),
+    ("acronym MARRAC", "Multi Agency Risk Assessment Committee"),  # a typo, answered with a correction
+)
+#: members who log achievements (an achievement needs a member with an organisation)
+LOGGERS: tuple[tuple[str, str], ...] = (("U0BENCHTVP", "TVP"), ("U0BENCHWDC", "WDC"))
+CHANNEL = "C0BENCH"
+
+
+@dataclass(frozen=True)
+class Planned:
+    kind: str  # "lookup" or "log"
+    text: str  # what follows /csp
+    user: str
+    expected: str  # lookup: a phrase in the reply; log: the reply's exact "text"
+    log_text: str | None = None
+
+
+@dataclass
+class ClientResult:
+    samples: list[tuple[str, int]] = field(default_factory=list)  # (kind, ns), timed requests only
+    failures: list[str] = field(default_factory=list)
+    warmup_failures: list[str] = field(default_factory=list)
+    logged: list[str] = field(default_factory=list)  # every log text sent, warm-up included
+    attempted: int = 0  # timed requests sent, failed ones included
+    connects: int = 0
+
+
+@dataclass
+class Writes:
+    sent: int = 0
+    exactly_once: int = 0
+    missing: int = 0
+    duplicated: int = 0
+    history_wrong: int = 0  # stored, but without exactly one "log" history row
+    unexpected: int = 0  # stored bench texts nobody sent
+
+
+@dataclass
+class RunResult:
+    database: str
+    workers: int
+    threads: int | None
+    clients: int
+    connection: str  # "keep-alive" or "new"
+    wall_s: float = 0.0
+    samples: list[tuple[str, int]] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    warmup_failures: int = 0
+    attempted: int = 0
+    connects: int = 0
+    worker_cpu: list[float] = field(default_factory=list)  # each worker's CPU-s in the timed part, most first
+    own_cpu_s: float = 0.0  # this process's CPU-s in the timed part: the clients and the stand-in
+    machine_busy: float | None = None  # share of all cores busy during the timed part (/proc/stat)
+    writes: Writes = field(default_factory=Writes)
+
+    @property
+    def worker_cpu_s(self) -> float | None:
+        return sum(self.worker_cpu) if self.worker_cpu else None
+
+    def ns(self, kind: str | None = None) -> list[int]:
+        return sorted(ns for k, ns in self.samples if kind is None or k == kind)
+
+    def ms(self, p: float, kind: str | None = None) -> float:
+        return percentile(self.ns(kind), p)
+
+    @property
+    def n(self) -> int:
+        return self.attempted
+
+    @property
+    def rps(self) -> float:
+        return self.n / self.wall_s if self.wall_s else float("nan")
+
+
+# ---------------------------------------------------------------------- the traffic
+
+
+def plan_traffic(
+    run_tag: str, clients: int, per_client: Sequence[int], log_share: float, seed: int, phase: str
+) -> list[list[Planned]]:
+    """Each client's requests, drawn up front so the clients only send (deterministic with ``seed``)."""
+    plans: list[list[Planned]] = []
+    for client in range(clients):
+        rng = random.Random(f"{seed}:{phase}:{client}")
+        planned: list[Planned] = []
+        for n in range(per_client[client]):
+            if rng.random() < log_share:
+                user, _ = LOGGERS[client % len(LOGGERS)]
+                text = f"Bench run {run_tag} {phase} achievement {n} by client {client}"
+                planned.append(Planned("log", f"log P1 {text}", user, f"Logged under P1: {text}", text))
+            else:
+                command, phrase = LOOKUPS[rng.randrange(len(LOOKUPS))]
+                planned.append(Planned("lookup", command, f"U0BENCHC{client}", phrase))
+        plans.append(planned)
+    return plans
+
+
+def split(total: int, parts: int) -> list[int]:
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
+def reply_problem(item: Planned, status: int, payload: bytes) -> str | None:
+    """None when the reply is the right one; otherwise a short description."""
+    if status != 200:
+        return f"HTTP {status} ({item.kind}): {payload[:120]!r}"
+    try:
+        text = str(json.loads(payload).get("text", ""))
+    except (ValueError, AttributeError):
+        return f"HTTP 200 ({item.kind}) but not a JSON message: {payload[:120]!r}"
+    if item.kind == "log" and text != item.expected:
+        return f"HTTP 200 (log) but the reply was {text[:120]!r}"
+    if item.kind == "lookup" and item.expected not in text:
+        return f"HTTP 200 ({item.text}) but the reply was {text[:120]!r}"
+    return None
+
+
+def send(conn: http.client.HTTPConnection, body: bytes) -> tuple[int, int, bytes]:
+    """One POST of a freshly signed body; returns (ns, status, reply). Signing is outside the clock."""
+    headers = signed_headers(SECRET, body.decode())
+    t0 = time.perf_counter_ns()
+    conn.request("POST", "/slack/events", body=body, headers=headers)
+    response = conn.getresponse()
+    payload = response.read()
+    return time.perf_counter_ns() - t0, response.status, payload
+
+
+def client(
+    number: int,
+    port: int,
+    warmup: list[Planned],
+    timed: list[Planned],
+    response_url: str,
+    ready: threading.Barrier,
+    go: threading.Event,
+    result: ClientResult,
+    keep_alive: bool = True,
+) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    sequence = 0
+
+    def one(item: Planned, timed_phase: bool) -> None:
+        nonlocal conn, sequence
+        sequence += 1
+        body = slash_command_body(
+            item.text,
+            user_id=item.user,
+            channel_id=CHANNEL,
+            response_url=response_url,
+            trigger_id=f"{number}.{sequence}.bench",
+        ).encode()
+        if item.log_text is not None:
+            result.logged.append(item.log_text)
+        if timed_phase:
+            result.attempted += 1
+            result.connects += conn.sock is None
+        failures = result.failures if timed_phase else result.warmup_failures
+        try:
+            ns, status, payload = send(conn, body)
+        except (OSError, http.client.HTTPException) as exc:
+            failures.append(f"{type(exc).__name__} ({item.kind}): {exc}")
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            return
+        if not keep_alive:
+            conn.close()  # the next request opens a new connection
+        if timed_phase:
+            result.samples.append((item.kind, ns))
+        problem = reply_problem(item, status, payload)
+        if problem:
+            failures.append(problem)
+
+    try:
+        for item in warmup:
+            one(item, False)
+        ready.wait()  # every client has warmed up
+        go.wait()  # and the benchmark has taken its "before" readings
+        for item in timed:
+            one(item, True)
+    except threading.BrokenBarrierError:
+        result.failures.append("the start barrier broke (another client failed)")
+    finally:
+        conn.close()
+
+
+# ---------------------------------------------------------------------- databases
+
+
+@contextmanager
+def sqlite_database() -> Iterator[str]:
+    with tempfile.TemporaryDirectory(prefix="csp-conc-bench-") as tmp:
+        yield f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+
+
+def postgres_problem(admin_url: str) -> str | None:
+    """None when the server takes connections; otherwise why not."""
+    try:
+        from sqlalchemy import create_engine, text
+    except ImportError as exc:  # pragma: no cover
+        return str(exc)
+    try:
+        engine = create_engine(admin_url, connect_args={"connect_timeout": 3})
+    except Exception as exc:  # a missing driver, a malformed URL
+        return f"{type(exc).__name__}: {exc}"
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return None
+    except Exception as exc:
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+    finally:
+        engine.dispose()
+
+
+def _admin(admin_url: str, statement: str) -> None:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(statement)
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def postgres_database(admin_url: str) -> Iterator[str]:
+    """A fresh database on the server, dropped afterwards (with FORCE: the server may still hold connections)."""
+    from sqlalchemy.engine import make_url
+
+    name = f"csp_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    _admin(admin_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def count_writes(database_url: str, sent: Sequence[str], run_tag: str) -> Writes:
+    """Ask the database: is every logged text there exactly once, with exactly one "log" history row?"""
+    from sqlalchemy import func, select
+
+    from store.db import Database
+    from store.models import AchievementChange, AchievementRow
+
+    database = Database(database_url)
+    try:
+        with database.read() as session:
+            rows = session.execute(
+                select(AchievementRow.id, AchievementRow.text).where(
+                    AchievementRow.text.like(f"Bench run {run_tag} %")
+                )
+            ).all()
+            log_rows = Counter(
+                dict(
+                    session.execute(
+                        select(AchievementChange.achievement_id, func.count())
+                        .join(AchievementRow, AchievementRow.id == AchievementChange.achievement_id)
+                        .where(
+                            AchievementRow.text.like(f"Bench run {run_tag} %"),
+                            AchievementChange.action == "log",
+                        )
+                        .group_by(AchievementChange.achievement_id)
+                    ).all()
+                )
+            )
+    finally:
+        database.dispose()
+    stored = Counter(text for _, text in rows)
+    wanted = Counter(sent)
+    writes = Writes(sent=len(sent))
+    writes.missing = sum(1 for text in wanted if stored[text] == 0)
+    writes.duplicated = sum(1 for text in wanted if stored[text] > wanted[text])
+    writes.unexpected = sum(1 for text in stored if text not in wanted)
+    ids_by_text: dict[str, list[int]] = {}
+    for row_id, text in rows:
+        ids_by_text.setdefault(text, []).append(row_id)
+    for text in wanted:
+        ids = ids_by_text.get(text, [])
+        if len(ids) == 1:
+            if log_rows[ids[0]] == 1:
+                writes.exactly_once += 1
+            else:
+                writes.history_wrong += 1
+    return writes
+
+
+# ---------------------------------------------------------------------- the server
+
+
+def serve_flags(csp_bot: Path) -> set[str]:
+    """The options `csp-bot serve --help` lists (so the benchmark passes only flags that exist)."""
+    shown = subprocess.run(
+        [str(csp_bot), "serve", "--help"], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    return {word.rstrip(",") for word in shown.split() if word.startswith("--")}
+
+
+def register_members(csp_bot: Path, env: dict[str, str]) -> None:
+    """Through the CLI, as an operator would (this also migrates and seeds the new database)."""
+    for user, org in LOGGERS:
+        done = subprocess.run(
+            [str(csp_bot), "members", "add", user, "--org", org],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"csp-bot members add {user} failed: {done.stderr.strip() or done.stdout.strip()}"
+            )
+
+
+def worker_cpu_seconds(master_pid: int) -> dict[int, float] | None:
+    """User + system CPU seconds of each of the master's child processes (the gunicorn workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    found: dict[int, float] = {}
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return None
+    for entry in entries:
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        if int(fields[1]) == master_pid:  # ppid
+            found[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return found or None
+
+
+def machine_ticks() -> tuple[int, int] | None:
+    """(busy, total) clock ticks of all cores so far, from the first line of /proc/stat."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return None
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+def bench_one(
+    database: str,
+    database_url: str,
+    workers: int,
+    threads: int | None,
+    args: argparse.Namespace,
+    standin: SlackStandIn,
+    csp_bot: Path,
+    flags: set[str],
+) -> RunResult:
+    run_tag = f"{database}-w{workers}-{uuid.uuid4().hex[:6]}"
+    result = RunResult(database, workers, threads, args.clients, args.connection)
+    env = server_env(database_url, standin.base_url)
+    register_members(csp_bot, env)
+    port = free_port()
+    command = [str(csp_bot), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    if threads is not None and "--threads" in flags:
+        command += ["--threads", str(threads)]
+    warm = plan_traffic(
+        run_tag, args.clients, split(args.warmup, args.clients), args.log_share, args.seed, "warm-up"
+    )
+    timed = plan_traffic(
+        run_tag, args.clients, split(args.requests, args.clients), args.log_share, args.seed, "timed"
+    )
+    clients = [ClientResult() for _ in range(args.clients)]
+    with tempfile.TemporaryDirectory(prefix="csp-conc-serve-") as tmp:
+        log_path = Path(tmp) / "serve.log"
+        with open(log_path, "wb") as log:
+            proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            ready_s = wait_healthy(port, proc, timeout=60)
+            calls_before = Counter(c.method for c in standin.calls)
+            ready, go = threading.Barrier(args.clients + 1), threading.Event()
+            pool = [
+                threading.Thread(
+                    target=client,
+                    args=(
+                        i,
+                        port,
+                        warm[i],
+                        timed[i],
+                        standin.response_url(),
+                        ready,
+                        go,
+                        clients[i],
+                        args.connection == "keep-alive",
+                    ),
+                    name=f"bench-client-{i}",
+                )
+                for i in range(args.clients)
+            ]
+            for thread in pool:
+                thread.start()
+            with suppress(threading.BrokenBarrierError):  # a client that failed is reported by it
+                ready.wait(timeout=300)
+            cpu_before = worker_cpu_seconds(proc.pid)
+            own_before = time.process_time()
+            machine_before = machine_ticks()
+            t0 = time.perf_counter_ns()
+            go.set()
+            for thread in pool:
+                thread.join()
+            result.wall_s = (time.perf_counter_ns() - t0) / 1e9
+            result.own_cpu_s = time.process_time() - own_before
+            machine_after = machine_ticks()
+            if machine_before and machine_after and machine_after[1] > machine_before[1]:
+                result.machine_busy = (machine_after[0] - machine_before[0]) / (
+                    machine_after[1] - machine_before[1]
+                )
+            cpu_after = worker_cpu_seconds(proc.pid)
+            if cpu_before is not None and cpu_after is not None:
+                spent = [cpu - cpu_before.get(pid, 0.0) for pid, cpu in cpu_after.items()]
+                result.worker_cpu = sorted(spent, reverse=True)
+            calls = Counter(c.method for c in standin.calls) - calls_before
+            print(
+                f"{database}, --workers {workers}"
+                + (f" --threads {threads}" if threads is not None and "--threads" in flags else "")
+                + f", port {port}: healthy after {ready_s:.2f} s; {args.clients} clients, "
+                f"{args.connection} connections; "
+                f"Web API calls during the run: {dict(calls) or 'none'}"
+            )
+            if result.worker_cpu:
+                print(
+                    f"  CPU during the timed part ({result.wall_s:.2f} s): workers "
+                    f"{' + '.join(f'{c:.2f}' for c in result.worker_cpu)} s; this process "
+                    f"(the clients and the stand-in) {result.own_cpu_s:.2f} s"
+                    + (
+                        f"; the machine's {os.cpu_count()} cores were {result.machine_busy:.0%} busy"
+                        if result.machine_busy is not None
+                        else ""
+                    )
+                )
+        except Exception:
+            print(f"{database} --workers {workers}: the server failed; its log:", file=sys.stderr)
+            print(_tail(log_path), file=sys.stderr)
+            raise
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        errors = [
+            line for line in _tail(log_path, 400).splitlines() if "ERROR" in line or "Traceback" in line
+        ]
+        if errors:
+            print(f"  server log errors ({len(errors)}): " + " | ".join(errors[:5]))
+    for one in clients:
+        result.samples.extend(one.samples)
+        result.failures.extend(one.failures)
+        result.warmup_failures += len(one.warmup_failures)
+        result.attempted += one.attempted
+        result.connects += one.connects
+    print(f"  timed requests: {result.n:,}; TCP connections opened for them: {result.connects:,}")
+    sent = [text for one in clients for text in one.logged]
+    result.writes = count_writes(database_url, sent, run_tag)
+    w = result.writes
+    print(
+        f"  writes: {w.sent:,} sent, {w.exactly_once:,} stored exactly once, {w.missing:,} missing, "
+        f"{w.duplicated:,} duplicated"
+        + (f", {w.history_wrong:,} without exactly one log history row" if w.history_wrong else "")
+        + (f", {w.unexpected:,} stored that were never sent" if w.unexpected else "")
+        + f" (warm-up included; {result.warmup_failures} warm-up failures)"
+    )
+    return result
+
+
+# ---------------------------------------------------------------------- report
+
+
+def print_table(results: Sequence[RunResult]) -> None:
+    header = (
+        f"{'database':<11}{'workers':>8}{'threads':>8}{'clients':>8}{'connection':>11}{'n':>7}{'wall s':>8}{'req/s':>8}"
+        f"{'p50 ms':>8}{'p99 ms':>8}{'look-up p50/p99':>17}{'log p50/p99':>15}{'max ms':>8}"
+        f"{'fail':>6}{'writes ok':>12}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        lookup = f"{r.ms(50, 'lookup'):.2f}/{r.ms(99, 'lookup'):.2f}"
+        logs = f"{r.ms(50, 'log'):.2f}/{r.ms(99, 'log'):.2f}"
+        writes = f"{r.writes.exactly_once:,}/{r.writes.sent:,}"
+        print(
+            f"{r.database:<11}{r.workers:>8}{'' if r.threads is None else r.threads:>8}{r.clients:>8}{r.connection:>11}{r.n:>7,}"
+            f"{r.wall_s:>8.2f}{r.rps:>8.0f}{r.ms(50):>8.2f}{r.ms(99):>8.2f}{lookup:>17}{logs:>15}"
+            f"{max(r.ns(), default=0) / 1e6:>8.1f}{len(r.failures):>6,}{writes:>12}"
+        )
+    for r in results:
+        if r.failures:
+            shown = Counter(r.failures).most_common(5)
+            print(
+                f"failures, {r.database} --workers {r.workers}: " + "; ".join(f"{n}× {f}" for f, n in shown)
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--requests", type=int, default=2_000, help="timed requests per run (default 2,000)")
+    parser.add_argument("--warmup", type=int, default=200, help="untimed requests first (default 200)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent client threads (default 8)")
+    parser.add_argument(
+        "--log-share", type=float, default=0.2, help="share of requests that log an achievement (default 0.2)"
+    )
+    parser.add_argument(
+        "--databases",
+        nargs="+",
+        choices=["sqlite", "postgresql"],
+        default=["sqlite", "postgresql"],
+        help="default: both",
+    )
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1, 4], help="gunicorn workers (default 1 4)"
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=8,
+        help="threads per worker, passed as --threads if serve has it (default 8)",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("CSP_BENCH_POSTGRES_URL")
+        or os.environ.get("CSP_TEST_POSTGRES_URL")
+        or DEFAULT_POSTGRES_URL,
+        help="a server the benchmark may create and drop databases on (default: $CSP_BENCH_POSTGRES_URL, "
+        f"$CSP_TEST_POSTGRES_URL, else {DEFAULT_POSTGRES_URL})",
+    )
+    parser.add_argument(
+        "--connection",
+        choices=["keep-alive", "new"],
+        default="keep-alive",
+        help="each client keeps one connection (default), or opens a new one per request",
+    )
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args(argv)
+    if not 0 <= args.log_share <= 1:
+        parser.error("--log-share is between 0 and 1")
+    if args.clients < 1 or args.requests < 1:
+        parser.error("--clients and --requests must be at least 1")
+
+    csp_bot = Path(sys.executable).parent / "csp-bot"
+    flags = serve_flags(csp_bot)
+    threads = args.threads if "--threads" in flags else None
+    print(
+        f"csp-bot concurrency benchmark: python {sys.version.split()[0]}, {os.cpu_count()} CPUs; "
+        f"{args.clients} clients, {args.requests:,} timed requests per run after {args.warmup:,} warm-up, "
+        f"{args.log_share:.0%} `log P1 …`, the rest look-ups ({', '.join(c for c, _ in LOOKUPS)})"
+    )
+    print(f"`csp-bot serve` flags: {' '.join(sorted(flags))}; load average before: {_load()}")
+    if threads is None:
+        print("note: `csp-bot serve` has no --threads: the server's default is used")
+
+    results: list[RunResult] = []
+    skipped: list[str] = []
+    standin = SlackStandIn().start()
+    try:
+        for database in args.databases:
+            if database == "postgresql":
+                problem = postgres_problem(args.postgres_url)
+                if problem:
+                    message = f"postgresql skipped: cannot reach {_redacted(args.postgres_url)} ({problem})"
+                    print(message)
+                    skipped.append(message)
+                    continue
+            for workers in args.workers:
+                databases = (
+                    sqlite_database() if database == "sqlite" else postgres_database(args.postgres_url)
+                )
+                with databases as url:
+                    results.append(bench_one(database, url, workers, threads, args, standin, csp_bot, flags))
+    finally:
+        standin.stop()
+
+    print()
+    print(f"load average after: {_load()} (other work on the machine shares its {os.cpu_count()} cores)")
+    print_table(results)
+    for message in skipped:
+        print(message)
+    if not results:
+        print("RESULT no runs")
+        return 1
+
+    print()
+    sent = sum(r.writes.sent for r in results)
+    once = sum(r.writes.exactly_once for r in results)
+    missing = sum(r.writes.missing for r in results)
+    duplicated = sum(r.writes.duplicated for r in results)
+    print(
+        f"writes: {sent:,} sent, {once:,} stored exactly once, {missing:,} missing, {duplicated:,} duplicated"
+    )
+    cores = os.cpu_count() or 1
+    for database in dict.fromkeys(r.database for r in results):
+        ones = [r for r in results if r.database == database and r.workers == 1]
+        if not ones:
+            continue
+        one = ones[0]
+        cpu = (
+            f"; its worker used {one.worker_cpu_s:.1f} CPU-s for {one.n:,} requests, "
+            f"≈ {one.n / one.worker_cpu_s:,.0f} requests per CPU-second"
+            if one.worker_cpu_s
+            else ""
+        )
+        more = [r for r in results if r.database == database and r.workers > 1]
+        scale = "".join(
+            f"; {r.workers} workers: {r.rps:,.0f} req/s (×{r.rps / one.rps:.2f})" for r in more if one.rps
+        )
+        print(
+            f"per core, {database}: one worker carries {one.rps:,.0f} req/s with {one.clients} concurrent clients"
+            f"{cpu}{scale}. This machine has {cores} cores (os.cpu_count()), shared with the benchmark's "
+            + (
+                "clients, the stand-in and PostgreSQL."
+                if database == "postgresql"
+                else "clients and the stand-in."
+            )
+        )
+    for r in results:
+        if r.workers > 1 and r.worker_cpu_s:
+            busiest = r.worker_cpu[0] / r.worker_cpu_s
+            if busiest > 0.6:
+                print(
+                    f"note: {r.database} --workers {r.workers} ({r.connection} connections): {busiest:.0%} of the "
+                    f"workers' CPU was one worker's: a gunicorn worker accepts every connection it can, so a few "
+                    f"long-lived connections can all land on one worker (try --connection new)"
+                )
+    figures = " ".join(
+        f"{r.database}_w{r.workers}_rps={r.rps:.0f} {r.database}_w{r.workers}_p99_ms={r.ms(99):.2f}"
+        for r in results
+    )
+    failures = sum(len(r.failures) for r in results)
+    print()
+    print(
+        f"RESULT {figures} failures={failures} writes_sent={sent} writes_missing={missing} "
+        f"writes_duplicated={duplicated}" + (" (postgresql skipped)" if skipped else "")
+    )
+    return 0
+
+
+def _load() -> str:
+    try:
+        return " ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def _redacted(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "the PostgreSQL URL"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
