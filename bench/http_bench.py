@@ -16,6 +16,7 @@ Targets: median ≤ 1 ms, p99 ≤ 5 ms (Bolt's own floor behind gunicorn is abou
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import os
 import socket
@@ -90,13 +91,12 @@ def wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0
             raise RuntimeError(f"csp-bot serve exited with status {proc.returncode} before it was healthy")
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         try:
-            conn.request("GET", "/healthz")
-            response = conn.getresponse()
-            response.read()
-            if response.status == 200:
-                return time.perf_counter() - start
-        except OSError:
-            pass
+            with contextlib.suppress(OSError):  # refused until gunicorn is listening
+                conn.request("GET", "/healthz")
+                response = conn.getresponse()
+                response.read()
+                if response.status == 200:
+                    return time.perf_counter() - start
         finally:
             conn.close()
         time.sleep(0.05)

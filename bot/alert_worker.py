@@ -12,15 +12,14 @@ import threading
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
 from bot.container import Services
 from bot.delivery import DeliveryReport, delivery_client
+from bot.installations import installation_store
 from bot.logs import log_failure
 from bot.partnerships import Partnerships
 from bot.services.alerts import PeriodicReport
 from bot.settings import Settings
-from store import directory
 
 log = logging.getLogger("csp_bot.alert_worker")
 
@@ -46,13 +45,7 @@ class DeliveryClients:
         self._settings = settings
         self._partnerships = partnerships
         self._clients: dict[str, WebClient] = {}
-        self._installations = (
-            SQLAlchemyInstallationStore(
-                client_id=settings.slack_client_id, engine=partnerships.db.base_engine
-            )
-            if settings.oauth_enabled and settings.slack_client_id
-            else None
-        )
+        self._installations = installation_store(settings, partnerships) if settings.oauth_enabled else None
 
     def client(self, slug: str) -> WebClient | None:
         token = self._token(slug)
@@ -67,13 +60,11 @@ class DeliveryClients:
         if self._installations is None:
             token = self._settings.slack_bot_token
             return token.get_secret_value() if token is not None else None
-        with self._partnerships.db.read() as session:
-            links = directory.links(session, slug)
-        for link in links:
+        for enterprise_id, team_id in self._partnerships.workspaces(slug):
             bot = self._installations.find_bot(
-                enterprise_id=link.enterprise_id or None,
-                team_id=link.team_id or None,
-                is_enterprise_install=not link.team_id,
+                enterprise_id=enterprise_id or None,
+                team_id=team_id or None,
+                is_enterprise_install=not team_id,
             )
             if bot is not None and bot.bot_token:
                 return bot.bot_token

@@ -308,8 +308,8 @@ def alerts_run() -> None:
         settings.require("slack_bot_token", why="to post alerts")
     partnerships = _partnerships(settings)
     clients = DeliveryClients(settings, partnerships)
-    chosen = click.get_current_context().find_root().params.get("partnership")
-    slugs = [chosen] if chosen and chosen != MAIN else partnerships.slugs()
+    chosen = _partnership()
+    slugs = [chosen] if chosen != MAIN else partnerships.slugs()
     for slug in slugs:
         services = partnerships.get(slug)
         result = run_pass(services, clients.client(slug))

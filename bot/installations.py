@@ -9,7 +9,7 @@ Slack on the critical path of every look-up (see ``bot.authorization``).
 from __future__ import annotations
 
 import html
-from logging import Logger
+from logging import Logger, getLogger
 
 from slack_bolt import BoltContext, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
@@ -23,6 +23,7 @@ from bot.manifest import BOT_SCOPES
 from bot.partnerships import Partnerships
 from bot.settings import Settings
 
+LOG = getLogger("csp_bot.installations")
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 STATE_SECONDS = 600  # an install started and not finished within ten minutes starts again
@@ -65,12 +66,20 @@ def _page(title: str, text: str, status: int = 200) -> BoltResponse:
     return BoltResponse(status=status, body=body, headers={"content-type": "text/html; charset=utf-8"})
 
 
-def oauth_settings(settings: Settings, partnerships: Partnerships, logger: Logger) -> OAuthSettings:
-    assert settings.slack_client_id is not None and settings.slack_client_secret is not None
-    engine = partnerships.db.base_engine
-    installations = SQLAlchemyInstallationStore(
-        client_id=settings.slack_client_id, engine=engine, logger=logger
+def installation_store(
+    settings: Settings, partnerships: Partnerships, logger: Logger = LOG
+) -> SQLAlchemyInstallationStore:
+    """This app's installations (scoped by its client id), in the main store."""
+    assert settings.slack_client_id is not None
+    return SQLAlchemyInstallationStore(
+        client_id=settings.slack_client_id, engine=partnerships.db.base_engine, logger=logger
     )
+
+
+def oauth_settings(settings: Settings, partnerships: Partnerships, logger: Logger) -> OAuthSettings:
+    assert settings.slack_client_secret is not None
+    engine = partnerships.db.base_engine
+    installations = installation_store(settings, partnerships, logger)
 
     def success(args: SuccessArgs) -> BoltResponse:
         installation = args.installation

@@ -95,6 +95,11 @@ class Partnerships:
         with self.db.read() as session:
             return [MAIN] + [row.slug for row in directory.listings(session)]
 
+    def workspaces(self, slug: str) -> list[tuple[str, str]]:
+        """The (enterprise id, team id) pairs linked to a partnership ("" where one does not apply)."""
+        with self.db.read() as session:
+            return [(link.enterprise_id, link.team_id) for link in directory.links(session, slug)]
+
     def info(self) -> list[PartnershipInfo]:
         with self.db.read() as session:
             links = directory.links(session)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import http.client
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -243,3 +246,38 @@ def csp_bot_process(
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_get(port: int, path: str) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def wait_until_serving(
+    port: int,
+    process: subprocess.Popen[Any],
+    *,
+    ready: Callable[[], bool] = lambda: True,
+    describe: Callable[[], str] = lambda: "",
+    timeout: float = 30.0,
+) -> None:
+    """Poll GET /healthz until it answers 200 (and ``ready()``); fail at once if the server exits."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(OSError):  # refused until gunicorn is listening
+            if http_get(port, "/healthz")[0] == 200 and ready():
+                return
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"server did not start: {describe()}")
+        time.sleep(0.1)

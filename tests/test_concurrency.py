@@ -14,7 +14,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -40,6 +39,7 @@ from store.models import (
     RiskChange,
     RiskRow,
 )
+from tests.harness import free_port, wait_until_serving
 
 SECRET = "concurrency-test-secret"
 ALERT_CHANNEL = "C0ALERTS"
@@ -156,12 +156,6 @@ def _commands(client: int) -> list[Command]:
 # ---------------------------------------------------------------------- the server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _csp_bot() -> str:
     return str(Path(sys.executable).parent / "csp-bot")
 
@@ -215,7 +209,7 @@ def server(postgres_url: str, standin: SlackStandIn, tmp_path: Path) -> Iterator
     ):
         done = subprocess.run([_csp_bot(), *args], env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
-    port = _free_port()
+    port = free_port()
     # the log goes to a file, not a pipe: four busy workers must never block on a pipe nobody reads yet
     log_path = tmp_path / "serve.log"
     with open(log_path, "wb") as log:
@@ -226,18 +220,12 @@ def server(postgres_url: str, standin: SlackStandIn, tmp_path: Path) -> Iterator
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if _get(port, "/healthz") == 200 and (_workers_of(process.pid) or WORKERS) >= WORKERS:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(
-                    f"server did not start with {WORKERS} workers:\n{log_path.read_text()[-3000:]}"
-                )
-            time.sleep(0.1)
+        wait_until_serving(
+            port,
+            process,
+            ready=lambda: (_workers_of(process.pid) or WORKERS) >= WORKERS,
+            describe=lambda: f"wanted {WORKERS} workers:\n{log_path.read_text()[-3000:]}",
+        )
         yield port
     finally:
         if process.poll() is None:
@@ -250,17 +238,6 @@ def server(postgres_url: str, standin: SlackStandIn, tmp_path: Path) -> Iterator
     assert "Traceback" not in log_path.read_text(errors="replace"), log_path.read_text(errors="replace")[
         -3000:
     ]
-
-
-def _get(port: int, path: str) -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        response.read()
-        return response.status
-    finally:
-        connection.close()
 
 
 def _send(port: int, command: Command, response_url: str, trigger: str) -> Answer:

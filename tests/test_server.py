@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -14,15 +13,9 @@ import pytest
 
 from bot.signing import signed_headers, slash_command_body
 from bot.slack_standin import SlackStandIn
-from tests.harness import csp_bot_process
+from tests.harness import csp_bot_process, free_port, http_get, wait_until_serving
 
 SECRET = "serve-test-secret"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -36,7 +29,7 @@ def server(database_url: str, standin: SlackStandIn) -> Iterator[tuple[int, subp
 def _serving(
     database_url: str, standin: SlackStandIn, extra: dict[str, str]
 ) -> Iterator[tuple[int, subprocess.Popen[str]]]:
-    port = _free_port()
+    port = free_port()
     env = {
         "DATABASE_URL": database_url,
         "SLACK_SIGNING_SECRET": SECRET,
@@ -45,24 +38,8 @@ def _serving(
     }
     args = ("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2")
     with csp_bot_process(*args, env=env) as process:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if _get(port, "/healthz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"server did not start: {process.communicate(timeout=5)}")
-            time.sleep(0.1)
+        wait_until_serving(port, process, describe=lambda: str(process.communicate(timeout=5)))
         yield port, process
-
-
-def _get(port: int, path: str) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    connection.request("GET", path)
-    response = connection.getresponse()
-    return response.status, response.read()
 
 
 def _post(port: int, body: str, headers: dict[str, str]) -> tuple[int, bytes]:
@@ -76,7 +53,7 @@ def test_serve_answers_signed_requests_and_refuses_forged_ones(
     server: tuple[int, subprocess.Popen[str]], standin: SlackStandIn
 ) -> None:
     port, _ = server
-    assert _get(port, "/healthz") == (200, b'{"ok": true}')
+    assert http_get(port, "/healthz") == (200, b'{"ok": true}')
     body = slash_command_body(
         "acronym MARAC", user_id="U0X", channel_id="C0X", response_url=standin.response_url()
     )
@@ -84,7 +61,7 @@ def test_serve_answers_signed_requests_and_refuses_forged_ones(
     assert status == 200
     assert b"Multi Agency Risk Assessment Committee" in reply
     assert _post(port, body, signed_headers("wrong-secret", body))[0] == 401
-    assert _get(port, "/nowhere")[0] == 404
+    assert http_get(port, "/nowhere")[0] == 404
 
 
 def test_serve_stops_cleanly_on_sigterm(server: tuple[int, subprocess.Popen[str]]) -> None:
@@ -115,7 +92,7 @@ def test_serve_workers_deliver_pending_alerts_exactly_once(database_url: str, st
         "SLACK_API_URL": standin.base_url,
         "CSP_ALERT_INTERVAL": "1",
     }
-    args = ("serve", "--host", "127.0.0.1", "--port", str(_free_port()), "--workers", "2")
+    args = ("serve", "--host", "127.0.0.1", "--port", str(free_port()), "--workers", "2")
     with csp_bot_process(*args, env=env):
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -139,10 +116,10 @@ def test_serve_with_oauth_offers_the_install_page_and_needs_no_bot_token(
         "SLACK_REDIRECT_URI": "https://csp.example/slack/oauth_redirect",
     }
     with _serving(database_url, standin, oauth) as (port, _):
-        status, body = _get(port, "/slack/install")
+        status, body = http_get(port, "/slack/install")
         assert status == 200
         assert b"https://slack.com/oauth/v2/authorize?state=" in body and b"client_id=1234.5678" in body
-        status, _ = _get(port, "/slack/oauth_redirect?code=x&state=forged")
+        status, _ = http_get(port, "/slack/oauth_redirect?code=x&state=forged")
         assert status >= 400  # no cookie, unknown state
         body_text = slash_command_body(
             "acronym MARAC", user_id="U0A", channel_id="C0A", response_url=standin.response_url()
