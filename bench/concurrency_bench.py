@@ -46,8 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # http_bench, when imp
 
 from http_bench import SECRET, _tail, free_port, percentile, server_env, wait_healthy
 
-from bot.signing import signed_headers, slash_command_body
-from bot.slack_standin import SlackStandIn
+from bot.offline.signing import signed_headers, slash_command_body
+from bot.offline.slack_standin import SlackStandIn
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 #: (command text, a phrase its reply must contain)

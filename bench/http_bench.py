@@ -31,8 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.signing import signed_headers, slash_command_body
-from bot.slack_standin import SlackStandIn
+from bot.offline.signing import signed_headers, slash_command_body
+from bot.offline.slack_standin import SlackStandIn
 
 SECRET = "bench-secret"
 TOKEN = "xoxb-bench"

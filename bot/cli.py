@@ -11,11 +11,11 @@ import click
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from bot.documents.formats import ACHIEVEMENT_FORMATS, ACTION_FORMATS, RISK_FORMATS, ReportFormat
 from bot.errors import UserFacingError
 from bot.logs import configure_logging
 from bot.permissions import Actor, Role
 from bot.privacy import PersonalDataError
-from bot.reports import ACHIEVEMENT_FORMATS, ACTION_FORMATS, RISK_FORMATS, ReportFormat
 from bot.settings import Settings, SettingsError, load_settings
 from glossary.loader import GlossaryFileError, parse_file, to_csv, to_json, to_yaml
 from glossary.model import GlossaryEntry, LookupResult, LookupStatus
@@ -74,8 +74,8 @@ def cli(partnership: str) -> None:
 @click.option("--channel", default="C0LOCAL", show_default=True, help="Slack channel ID to act in.")
 def ask(text: tuple[str, ...], as_json: bool, user: str, channel: str) -> None:
     """Run `/csp TEXT` through the real Bolt app and print the reply."""
-    from bot.ask import ask as run_ask
-    from bot.plaintext import render_message
+    from bot.offline.ask import ask as run_ask
+    from bot.offline.plaintext import render_message
 
     result = run_ask(
         _settings(), " ".join(text), user_id=user, channel_id=channel, partnership=_partnership()
@@ -92,7 +92,7 @@ def ask(text: tuple[str, ...], as_json: bool, user: str, channel: str) -> None:
 
 
 def _describe_call(call: dict[str, Any]) -> str:
-    from bot.plaintext import render_blocks, render_message
+    from bot.offline.plaintext import render_blocks, render_message
 
     method, args = call["method"], call["args"]
     if method == "response_url":
@@ -262,7 +262,11 @@ def _write_report(built, output: Path | None) -> None:  # type: ignore[no-untype
 )
 def report_achievements(year: str | None, fmt: str, output: Path | None) -> None:
     """The plan's "Our Achievements during <year>" section, a heading per priority."""
-    _write_report(_services(_settings()).reports.achievements(ReportFormat(fmt), year), output)
+    from bot.documents.render import render_achievements
+
+    _write_report(
+        render_achievements(_services(_settings()).reports.achievements(year), ReportFormat(fmt)), output
+    )
 
 
 @report.command("actions")
@@ -274,7 +278,9 @@ def report_achievements(year: str | None, fmt: str, output: Path | None) -> None
 )
 def report_actions(fmt: str, output: Path | None) -> None:
     """The action status table: priority, ref, action, lead, RAG, last update, reason."""
-    _write_report(_services(_settings()).reports.actions(ReportFormat(fmt)), output)
+    from bot.documents.render import render_actions
+
+    _write_report(render_actions(_services(_settings()).reports.actions(), ReportFormat(fmt)), output)
 
 
 @report.command("risks")
@@ -286,7 +292,9 @@ def report_actions(fmt: str, output: Path | None) -> None:
 )
 def report_risks(fmt: str, output: Path | None) -> None:
     """The register: a 3×3 heat map with the risk refs placed (png), or the matrix and list (md)."""
-    _write_report(_services(_settings()).reports.risks(ReportFormat(fmt)), output)
+    from bot.documents.render import render_risks
+
+    _write_report(render_risks(_services(_settings()).reports.risks(), ReportFormat(fmt)), output)
 
 
 # ---------------------------------------------------------------------- alerts
@@ -301,7 +309,7 @@ def alerts() -> None:
 def alerts_run() -> None:
     """Raise what is due (overdue reviews and actions, reminders, the digest) and post what is pending,
     for every partnership (or only the one named with --partnership)."""
-    from bot.alert_worker import DeliveryClients, run_pass
+    from bot.runtime.alert_worker import DeliveryClients, run_pass
 
     settings = _settings()
     if not settings.oauth_enabled:
@@ -438,8 +446,8 @@ def _workspace_label(enterprise_id: str | None, team_id: str | None) -> str:
 )
 def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -> None:
     """Serve Slack: HTTP (POST /slack/events, GET /healthz) on gunicorn, or Socket Mode."""
-    from bot.app import create_app
-    from bot.server import serve_http, serve_socket_mode, wsgi_app
+    from bot.runtime.app import create_app
+    from bot.runtime.server import serve_http, serve_socket_mode, wsgi_app
 
     settings = _settings(serving=True)
     if socket_mode:
@@ -475,7 +483,7 @@ def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -
 
 
 def _start_alert_worker(settings: Settings, partnerships) -> None:  # type: ignore[no-untyped-def]
-    from bot.alert_worker import AlertWorker, DeliveryClients
+    from bot.runtime.alert_worker import AlertWorker, DeliveryClients
 
     AlertWorker(partnerships, DeliveryClients(settings, partnerships), settings.csp_alert_interval).start()
 
@@ -536,7 +544,7 @@ def db_current() -> None:
 )
 def manifest(check: Path | None) -> None:
     """Print the Slack app manifest (YAML)."""
-    from bot.manifest import manifest_yaml
+    from bot.runtime.manifest import manifest_yaml
 
     text = manifest_yaml()
     if check is not None:

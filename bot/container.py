@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.background import Background
 from bot.clock import Now, now_in_london
-from bot.delivery import Deliverer
+from bot.runtime.background import Background
+from bot.runtime.delivery import Deliverer
 from bot.services.achievements import AchievementService
 from bot.services.actions import ActionService
 from bot.services.alerts import AlertService

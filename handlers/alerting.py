@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.container import Services
-from bot.delivery import delivery_client
+from bot.runtime.delivery import delivery_client
 from handlers.context import CommandContext
 
 

@@ -10,14 +10,15 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.container import Services
+from bot.documents.formats import ACHIEVEMENT_FORMATS, ACTION_FORMATS, Report, ReportFormat, parse_format
+from bot.documents.render import render_achievements, render_actions
 from bot.errors import InvalidInput, UserFacingError
 from bot.permissions import require_member
 from bot.privacy import PersonalDataError
-from bot.reports import ACHIEVEMENT_FORMATS, ACTION_FORMATS, ReportFormat
 from bot.services.achievements import AchievementFilter
 from bot.services.actions import ActionFilter, Status, parse_status
 from bot.services.plan import parse_priority
-from bot.services.reports import checked_year, parse_format
+from bot.services.reports import checked_year
 from bot.views import plan as views
 from bot.views.common import personal_data_field_error
 from handlers.alerting import deliver_alerts_later
@@ -220,23 +221,22 @@ def report(ctx: CommandContext, rest: str) -> Outcome:
         else:
             fmt = parse_format(token, allowed)
     fmt = fmt or (ReportFormat.DOCX if kind == "achievements" else ReportFormat.XLSX)
-    built = (
-        services.reports.achievements(fmt, year) if kind == "achievements" else services.reports.actions(fmt)
-    )
+    data = services.reports.achievements(year) if kind == "achievements" else services.reports.actions()
+    built = render_achievements(data, fmt) if kind == "achievements" else render_actions(data, fmt)  # type: ignore[arg-type]
     if ctx.client is None:
         raise InvalidInput("Reports are sent through Slack.", "From a terminal use `csp-bot report`.")
-    services.background.submit("report upload", send_report, ctx.client, ctx.user_id, built)
+    services.background.submit("report upload", send_report, ctx.client, ctx.user_id, built, data.as_at)
     return views.report_coming_reply(built.title)
 
 
-def send_report(client: WebClient, user_id: str, built: Any) -> None:
+def send_report(client: WebClient, user_id: str, built: Report, as_at: date) -> None:
     channel = client.conversations_open(users=user_id)["channel"]["id"]
     client.files_upload_v2(
         channel=channel,
         content=built.content,
         filename=built.filename,
         title=built.title,
-        initial_comment=f"{built.title}, as of {date.today():%-d %B %Y}.",
+        initial_comment=f"{built.title}, as at {as_at:%-d %B %Y}.",
     )
 
 

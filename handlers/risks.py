@@ -9,10 +9,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.documents.formats import ReportFormat
+from bot.documents.render import render_risks
 from bot.errors import InvalidInput, UserFacingError
 from bot.permissions import require_member
 from bot.privacy import PersonalDataError
-from bot.reports import ReportFormat
 from bot.services.risk_rating import parse_level
 from bot.services.risks import is_risk_ref
 from bot.views import alerts as alert_views
@@ -181,8 +182,11 @@ def register(app: App) -> None:
     ) -> None:
         services = services_of(context)
         ack()
-        built = services.reports.risks(ReportFormat.PNG)
-        services.background.submit("report upload", send_report, client, body["user"]["id"], built)
+        data = services.reports.risks()
+        built = render_risks(data, ReportFormat.PNG)
+        services.background.submit(
+            "report upload", send_report, client, body["user"]["id"], built, data.as_at
+        )
         respond(**plan_views.report_coming_reply(built.title).message(), replace_original=False)
 
     def submit_risk(

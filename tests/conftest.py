@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.container import Services
+from bot.offline.slack_standin import SlackStandIn
 from bot.settings import Settings
-from bot.slack_standin import SlackStandIn
 from store.db import Database
 from tests.harness import SlackHarness
 

@@ -21,13 +21,13 @@ from slack_bolt import App
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from bot.app import create_app, web_client
 from bot.container import Services
+from bot.offline.signing import WsgiResponse, call_wsgi, interaction_body, signed_headers, slash_command_body
+from bot.offline.slack_standin import RecordedCall, SlackStandIn
 from bot.partnerships import Partnerships
-from bot.server import wsgi_app
+from bot.runtime.app import create_app, web_client
+from bot.runtime.server import wsgi_app
 from bot.settings import Settings
-from bot.signing import WsgiResponse, call_wsgi, interaction_body, signed_headers, slash_command_body
-from bot.slack_standin import RecordedCall, SlackStandIn
 
 SECRET = "test-signing-secret"
 TEAM = "T0CSP"

@@ -184,7 +184,7 @@ def test_readme_first_command_in_a_real_process(tmp_path: Path) -> None:
 
 
 def test_ask_with_a_bot_token_talks_to_the_configured_slack(capsys, env, monkeypatch) -> None:
-    from bot.slack_standin import SlackStandIn
+    from bot.offline.slack_standin import SlackStandIn
 
     with SlackStandIn() as configured_slack:
         monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-real-looking")

@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.signing import signed_headers, slash_command_body
-from bot.slack_standin import SlackStandIn
+from bot.offline.signing import signed_headers, slash_command_body
+from bot.offline.slack_standin import SlackStandIn
 from store.db import Database
 from store.models import (
     AchievementChange,

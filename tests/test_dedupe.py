@@ -7,9 +7,9 @@ import threading
 import time
 from datetime import timedelta
 
+from bot.offline.signing import signed_headers
 from bot.permissions import Actor, Role
 from bot.services.dedupe import RequestKeys
-from bot.signing import signed_headers
 from bot.views import glossary as views
 from tests.harness import SECRET, SlackHarness
 
@@ -33,7 +33,7 @@ def test_a_retried_event_is_handled_once(slack: SlackHarness) -> None:
         "event": {"type": "app_home_opened", "user": "U0A", "tab": "home"},
     }
     body = json.dumps(envelope)
-    from bot.signing import call_wsgi
+    from bot.offline.signing import call_wsgi
 
     first = call_wsgi(
         slack.wsgi, body=body, headers=signed_headers(SECRET, body, content_type="application/json")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.manifest import build_manifest, manifest_yaml
+from bot.runtime.manifest import build_manifest, manifest_yaml
 from handlers import COMMAND
 from handlers.router import SUBCOMMANDS, usage_hint
 

@@ -17,12 +17,12 @@ import pytest
 import yaml
 from sqlalchemy import select, text
 
-from bot.alert_worker import DeliveryClients, run_pass
+from bot.offline.signing import call_wsgi
+from bot.offline.slack_standin import SlackStandIn
 from bot.partnerships import PartnershipError, Partnerships
 from bot.permissions import Actor, Role
+from bot.runtime.alert_worker import DeliveryClients, run_pass
 from bot.settings import Settings
-from bot.signing import call_wsgi
-from bot.slack_standin import SlackStandIn
 from handlers.partnership import NOT_LINKED
 from handlers.router import SUBCOMMANDS
 from store.db import Database

@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.container import Services
+from bot.documents.formats import ReportFormat
+from bot.documents.render import render_achievements, render_actions
 from bot.permissions import Actor, Role
 from bot.services.actions import Status
 from bot.views import plan as views
@@ -375,7 +377,7 @@ def _sections(markdown: str) -> dict[str, list[str]]:
 
 
 def test_the_2017_18_report_reproduces_the_plans_achievements(services: Services) -> None:
-    report = services.reports.achievements(year="2017/18")
+    report = render_achievements(services.reports.achievements(year="2017/18"))
     assert report.text.startswith("# Our Achievements during 2017/18\n")
     plan = load_plan()
     expected = {
@@ -398,27 +400,30 @@ def test_reports_in_every_format(services: Services, team) -> None:
     services.achievements.log(
         services.members.actor(TVP_MEMBER), "5 ABCs issued", priority=1, achieved_on=date(2025, 5, 1)
     )
-    every_year = services.reports.achievements().text
+    every_year = render_achievements(services.reports.achievements()).text
     assert every_year.index("# Our Achievements during 2025/26") < every_year.index(
         "# Our Achievements during 2017/18"
     )
-    csv_text = services.reports.achievements(__import__("bot.reports").reports.ReportFormat.CSV).text
+    csv_text = render_achievements(services.reports.achievements(), ReportFormat.CSV).text
     assert csv_text.splitlines()[0].startswith("plan_year,priority,priority_heading,organisation,achievement")
     assert "**" not in csv_text
-    from bot.reports import ReportFormat
 
-    document = Document(io.BytesIO(services.reports.achievements(ReportFormat.DOCX, "2017/18").content))
+    document = Document(
+        io.BytesIO(render_achievements(services.reports.achievements("2017/18"), ReportFormat.DOCX).content)
+    )
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert headings[0] == "Our Achievements during 2017/18"
     assert "Priority three: Working together to address Child Exploitation (CSE)" in headings
     bold = [r.text for p in document.paragraphs for r in p.runs if r.bold]
     assert {"Pursue", "Prevent", "Protect", "Prepare"} <= set(bold)
 
-    workbook = load_workbook(io.BytesIO(services.reports.actions(ReportFormat.XLSX).content))
+    workbook = load_workbook(
+        io.BytesIO(render_actions(services.reports.actions(), ReportFormat.XLSX).content)
+    )
     rows = list(workbook.active.iter_rows(values_only=True))
     assert rows[0] == ("Priority", "Ref", "Action", "Lead", "RAG", "Last update", "Reason")
     assert len(rows) == 24 and rows[6][1] == "P1.6"
-    table = services.reports.actions(ReportFormat.MD).text
+    table = render_actions(services.reports.actions(), ReportFormat.MD).text
     assert len(re.findall(r"^\| P\d \| P\d\.\d", table, re.M)) == 23
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.ask import ask
-from bot.plaintext import render_message
+from bot.offline.ask import ask
+from bot.offline.plaintext import render_message
 from bot.settings import Settings
 from handlers.router import SUBCOMMANDS
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.risk_report import (
+from bot.documents.risk_register import (
     LEVELS,
     RiskSummary,
     heat_map_png,

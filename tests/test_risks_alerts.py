@@ -14,12 +14,12 @@ from sqlalchemy import update
 
 from bot.clock import LONDON
 from bot.container import Services
-from bot.delivery import Deliverer, delivery_client
+from bot.offline.slack_standin import SlackStandIn
 from bot.permissions import Actor, Role
+from bot.runtime.delivery import Deliverer, delivery_client
 from bot.services.actions import Status
 from bot.services.risk_rating import RatingRule, RatingRuleError
 from bot.settings import Settings
-from bot.slack_standin import SlackStandIn
 from bot.views import alerts as alert_views
 from store.models import AlertRow
 from tests.harness import SlackHarness, all_text, assert_valid_message, assert_valid_view, rendered_text

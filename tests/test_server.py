@@ -11,8 +11,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from bot.signing import signed_headers, slash_command_body
-from bot.slack_standin import SlackStandIn
+from bot.offline.signing import signed_headers, slash_command_body
+from bot.offline.slack_standin import SlackStandIn
 from tests.harness import csp_bot_process, free_port, http_get, wait_until_serving
 
 SECRET = "serve-test-secret"

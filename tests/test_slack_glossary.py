@@ -33,7 +33,7 @@ def test_timestamp_older_than_five_minutes_is_refused(slack: SlackHarness) -> No
 
 
 def test_unsigned_request_is_refused(slack: SlackHarness) -> None:
-    from bot.signing import call_wsgi
+    from bot.offline.signing import call_wsgi
 
     response = call_wsgi(slack.wsgi, body="command=%2Fcsp&text=MARAC", headers={})
     assert response.status == 401

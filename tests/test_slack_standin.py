@@ -10,7 +10,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, Se
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack_standin import RecordedCall, SlackStandIn
+from bot.offline.slack_standin import RecordedCall, SlackStandIn
 
 BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Risk* raised"}}]
 METADATA = {"event_type": "csp_alert", "event_payload": {"outbox_id": "42"}}

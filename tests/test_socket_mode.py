@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot.slack_standin import SlackStandIn
+from bot.offline.slack_standin import SlackStandIn
 from tests.harness import csp_bot_process
 
 websockets_sync = pytest.importorskip("websockets.sync.server")

@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.risk_report import RiskSummary, matrix_text, ordered
+from bot.documents.risk_register import matrix_text, ordered, summarise
 from bot.services.history import FieldChange
 from bot.services.plan import Organisation
 from bot.services.risk_rating import LEVELS
@@ -31,20 +31,6 @@ HEATMAP = "risks_heatmap"
 RISK_FORM = "risk_form"
 
 
-def summary(risk: Risk) -> RiskSummary:
-    return RiskSummary(
-        ref=risk.ref,
-        description=risk.description,
-        likelihood=risk.likelihood,
-        impact=risk.impact,
-        rating=risk.rating,
-        score=risk.score,
-        owner=risk.owner,
-        next_review=risk.next_review,
-        closed=risk.closed,
-    )
-
-
 def _review(risk: Risk) -> str:
     text = f"review {risk.next_review:%-d %b %Y}"
     return text + " · :hourglass: overdue" if risk.review_overdue else text
@@ -53,7 +39,7 @@ def _review(risk: Risk) -> str:
 def register_reply(risks: Sequence[Risk], rule_text: str, cell_rating) -> Reply:  # type: ignore[no-untyped-def]
     if not risks:
         return notice("The risk register is empty.", "Add one with `/csp risk add`.")
-    summaries = [summary(r) for r in risks]
+    summaries = [summarise(r) for r in risks]
     by_ref = {r.ref: r for r in risks}
     lines = []
     for item in ordered(summaries):

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
+from bot.services.risks import Risk
+
 if TYPE_CHECKING:
     from matplotlib.backends.backend_agg import RendererAgg
     from matplotlib.font_manager import FontProperties
@@ -38,6 +40,20 @@ class RiskSummary:
     owner: str
     next_review: date | None
     closed: bool = False
+
+
+def summarise(risk: Risk) -> RiskSummary:
+    return RiskSummary(
+        ref=risk.ref,
+        description=risk.description,
+        likelihood=risk.likelihood,
+        impact=risk.impact,
+        rating=risk.rating,
+        score=risk.score,
+        owner=risk.owner,
+        next_review=risk.next_review,
+        closed=risk.closed,
+    )
 
 
 def _natural_key(ref: str) -> tuple[tuple[str | int, ...], str]:

@@ -13,13 +13,13 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from bot.app import create_app, web_client
-from bot.delivery import delivery_client
+from bot.offline.signing import call_wsgi, signed_headers, slack_escape, slash_command_body
+from bot.offline.slack_standin import SlackStandIn
 from bot.partnerships import Partnerships
-from bot.server import wsgi_app
+from bot.runtime.app import create_app, web_client
+from bot.runtime.delivery import delivery_client
+from bot.runtime.server import wsgi_app
 from bot.settings import Settings
-from bot.signing import call_wsgi, signed_headers, slack_escape, slash_command_body
-from bot.slack_standin import SlackStandIn
 from store.db import MAIN
 
 LOCAL_TOKEN = "xoxb-local-csp-bot"

@@ -14,11 +14,11 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 import handlers
-from bot.authorization import token_authorize
 from bot.container import Services
-from bot.installations import StoredBotAuthorize, oauth_settings
 from bot.logs import BOLT_LOGGER, clamp_body_loggers
 from bot.partnerships import Partnerships
+from bot.runtime.authorization import token_authorize
+from bot.runtime.installations import StoredBotAuthorize, oauth_settings
 from bot.settings import Settings
 
 

@@ -11,38 +11,13 @@ import csv
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 
+from bot.documents.formats import ACHIEVEMENT_FORMATS, ACTION_FORMATS, Report, ReportFormat
 from bot.services.achievements import Achievement
 from bot.services.actions import Action, Status
 from bot.services.plan import Partnership, Priority
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
-
-
-class ReportFormat(StrEnum):
-    MD = "md"
-    CSV = "csv"
-    DOCX = "docx"
-    XLSX = "xlsx"
-    PNG = "png"
-
-
-ACHIEVEMENT_FORMATS = (ReportFormat.MD, ReportFormat.CSV, ReportFormat.DOCX)
-ACTION_FORMATS = (ReportFormat.MD, ReportFormat.CSV, ReportFormat.XLSX)
-RISK_FORMATS = (ReportFormat.PNG, ReportFormat.MD)
-
-
-@dataclass(frozen=True)
-class Report:
-    title: str
-    filename: str
-    content: bytes
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8")
 
 
 def _plain(text: str) -> str:

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from slack_sdk import WebClient
 
 from bot.container import Services
-from bot.delivery import DeliveryReport, delivery_client
-from bot.installations import installation_store
 from bot.logs import log_failure
 from bot.partnerships import Partnerships
+from bot.runtime.delivery import DeliveryReport, delivery_client
+from bot.runtime.installations import installation_store
 from bot.services.alerts import PeriodicReport
 from bot.settings import Settings
 

@@ -3,7 +3,7 @@
 Installations and OAuth states live in the main store (migration 0005), so any worker can serve
 ``/slack/install`` and another ``/slack/oauth_redirect``. Authorisation reads the stored bot (one
 indexed query) instead of Bolt's default of calling ``auth.test`` on every request, which would put
-Slack on the critical path of every look-up (see ``bot.authorization``).
+Slack on the critical path of every look-up (see ``bot.runtime.authorization``).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
-from bot.manifest import BOT_SCOPES
 from bot.partnerships import Partnerships
+from bot.runtime.manifest import BOT_SCOPES
 from bot.settings import Settings
 
 LOG = getLogger("csp_bot.installations")

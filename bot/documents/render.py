@@ -1,0 +1,42 @@
+"""One entry point per report: the data a report service gathered, in the format asked for."""
+
+from __future__ import annotations
+
+from bot.documents.formats import ACHIEVEMENT_FORMATS, ACTION_FORMATS, RISK_FORMATS, Report, ReportFormat
+from bot.documents.plan_reports import achievements_report, actions_report
+from bot.errors import InvalidInput
+from bot.services.reports import AchievementsData, ActionsData, RiskRegisterData
+
+
+def _check(fmt: ReportFormat, allowed: tuple[ReportFormat, ...], what: str) -> None:
+    if fmt not in allowed:
+        raise InvalidInput(f"The {what} comes as {', '.join(allowed)}.")
+
+
+def render_achievements(data: AchievementsData, fmt: ReportFormat = ReportFormat.MD) -> Report:
+    _check(fmt, ACHIEVEMENT_FORMATS, "achievements report")
+    return achievements_report(fmt, data.partnership, data.priorities, data.achievements, data.year)
+
+
+def render_actions(data: ActionsData, fmt: ReportFormat = ReportFormat.MD) -> Report:
+    _check(fmt, ACTION_FORMATS, "action status report")
+    return actions_report(fmt, data.partnership, data.actions)
+
+
+def render_risks(data: RiskRegisterData, fmt: ReportFormat = ReportFormat.MD) -> Report:
+    """The register as a 3×3 heat map (png) or a matrix and list (md)."""
+    from bot.documents.risk_register import heat_map_png, risks_markdown, summarise
+
+    _check(fmt, RISK_FORMATS, "risk report")
+    summaries = [summarise(r) for r in data.risks]
+    title = f"{data.partnership.short_name} risk register"
+    rule = data.rule
+    if fmt is ReportFormat.PNG:
+        content = heat_map_png(
+            summaries, title=title, rule_text=rule.describe(), cell_rating=rule.rate, today=data.as_at
+        )
+    else:
+        content = risks_markdown(
+            summaries, title=title, rule_text=rule.describe(), today=data.as_at, cell_rating=rule.rate
+        ).encode()
+    return Report(title=title, filename=f"risk-register.{fmt.value}", content=content)
