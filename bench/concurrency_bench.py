@@ -46,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # http_bench, when imp
 
 from http_bench import SECRET, _tail, free_port, percentile, server_env, wait_healthy
 
+from bot.clock import system_now
 from bot.offline.signing import signed_headers, slash_command_body
 from bot.offline.slack_standin import SlackStandIn
 
@@ -298,7 +299,7 @@ def count_writes(database_url: str, sent: Sequence[str], run_tag: str) -> Writes
     from store.db import Database
     from store.models import AchievementChange, AchievementRow
 
-    database = Database(database_url)
+    database = Database(database_url, now=system_now)
     try:
         with database.read() as session:
             rows = session.execute(

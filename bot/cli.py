@@ -507,10 +507,11 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply Alembic migrations up to the newest (and seed an empty database)."""
+    from bot.clock import system_now
     from store.db import Database
 
     settings = _settings()
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, now=system_now)
     before = database.current_revision()
     database.ensure_ready()
     after = database.current_revision()
@@ -532,9 +533,10 @@ def db_upgrade() -> None:
 
 @db.command("current")
 def db_current() -> None:
+    from bot.clock import system_now
     from store.db import Database
 
-    database = Database(_settings().database_url)
+    database = Database(_settings().database_url, now=system_now)
     click.echo(f"current: {database.current_revision() or 'empty'}; newest: {database.head_revision()}")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.clock import Now, now_in_london
+from bot.clock import Now, system_now
 from bot.runtime.background import Background
 from bot.runtime.delivery import Deliverer
 from bot.services.achievements import AchievementService
@@ -42,14 +42,15 @@ class Services:
         cls,
         settings: Settings,
         *,
-        now: Now = now_in_london,
+        now: Now = system_now,
         db: Database | None = None,
         alert_channel: str | None = None,
     ) -> Services:
         """The services of one partnership: by default the one in DATABASE_URL, created on first use.
-        ``db`` is another partnership's store, already migrated and seeded (see ``bot.partnerships``)."""
+        ``db`` is another partnership's store, already migrated and seeded (see ``bot.partnerships``);
+        its clock is the one ``now`` the services share."""
         if db is None:
-            db = Database(settings.database_url)
+            db = Database(settings.database_url, now=now)
             db.ensure_ready()
             alert_channel = settings.csp_alert_channel
 

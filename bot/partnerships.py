@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.clock import Now, now_in_london
+from bot.clock import Now, system_now
 from bot.container import Services
 from bot.errors import UserFacingError
 from bot.settings import Settings
@@ -43,9 +43,9 @@ class PartnershipInfo:
 
 
 class Partnerships:
-    def __init__(self, settings: Settings, *, now: Now = now_in_london, main: Services | None = None) -> None:
+    def __init__(self, settings: Settings, *, now: Now = system_now, main: Services | None = None) -> None:
         self.settings = settings
-        self._now = now
+        self._now = main.db.now if main is not None else now
         self._lock = threading.Lock()
         self._services: dict[str, Services] = {} if main is None else {MAIN: main}
         self.main = self.get(MAIN)

@@ -7,6 +7,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,40 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
+
+#: where a session finds the application's clock (``Database.now``)
+CLOCK = "csp_now"
+
+
+_STAMPED: dict[type, tuple[str, ...]] = {}
+
+
+def _stamped(cls: type) -> tuple[str, ...]:
+    names = _STAMPED.get(cls)
+    if names is None:
+        mapper = inspect(cls)
+        names = tuple(attr.key for attr in mapper.column_attrs if attr.columns[0].info.get("stamp"))
+        _STAMPED[cls] = names
+    return names
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_new_rows(session: Session, _context: object, _instances: object) -> None:
+    """Fill each new row's unset time stamps (``stamp_column()`` in ``store.models``) from the
+    session's clock, so history, audit and outbox rows carry the application's time, not the machine's."""
+    clock = session.info.get(CLOCK)
+    if clock is None or not session.new:
+        return
+    now = clock().astimezone(UTC)
+    for row in session.new:
+        for name in _stamped(type(row)):
+            if getattr(row, name) is None:
+                setattr(row, name, now)
+
+
+def session_today(session: Session) -> date:
+    """Today in London, by the clock of the database ``session`` belongs to."""
+    return session.info[CLOCK]().date()
 
 
 class DatabaseConfigError(ValueError):
@@ -107,12 +142,17 @@ class Database:
     others (:meth:`partition`). Every other partnership has a store of its own: a schema in the same
     PostgreSQL database (sharing the connection pool), or an SQLite file beside the main one. The
     same migrations build each, so one partnership's queries cannot reach another's rows.
+
+    ``now`` is the application's clock (aware, in Europe/London): the store never reads the real
+    clock itself. Every row's time stamp comes from it (:func:`_stamp_new_rows`), and so do the
+    dates the seed data is laid out from.
     """
 
     def __init__(
         self,
         url: str,
         *,
+        now: Callable[[], datetime],
         partition: str | None = None,
         shared: Engine | None = None,
         side: _SideConnection | None = None,
@@ -122,6 +162,7 @@ class Database:
         except ArgumentError:
             raise DatabaseConfigError("DATABASE_URL is not a valid database URL") from None
         self.url = url
+        self.now = now
         #: the partnership's slug, for a store other than the main one
         self.partition_name = partition
         #: its PostgreSQL schema, when it shares the main database
@@ -148,12 +189,20 @@ class Database:
                 f"DATABASE_URL names a database driver that is not installed ({parsed.drivername}): {exc}"
             ) from None
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
-        self._sessions = sessionmaker(writer, expire_on_commit=False)
-        self._readers = sessionmaker(self.engine, expire_on_commit=False)
+        self._sessions = sessionmaker(writer, expire_on_commit=False, info={CLOCK: now})
+        self._readers = sessionmaker(self.engine, expire_on_commit=False, info={CLOCK: now})
         self._ready_lock = threading.Lock()
         self._ready = False
         # schemas on one server share its side connection, as they share its pool
         self._side = side or _SideConnection(self.base_engine, autocommit=not self.is_sqlite)
+
+    def utcnow(self) -> datetime:
+        """Now, in UTC, as the store records it."""
+        return self.now().astimezone(UTC)
+
+    def today(self) -> date:
+        """Today in London: the partnership's date."""
+        return self.now().date()
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -192,14 +241,14 @@ class Database:
                 f"{slug!r} is not a partnership name: use a-z, 0-9 and _, starting with a letter"
             )
         if not self.is_sqlite:
-            return Database(self.url, partition=slug, shared=self.base_engine, side=self._side)
+            return Database(self.url, now=self.now, partition=slug, shared=self.base_engine, side=self._side)
         main = make_url(self.url)
         if not main.database or main.database == ":memory:":
             raise DatabaseConfigError("partnerships other than the default need a file or a server database")
         path = Path(main.database).expanduser()
         folder = path.with_name(path.stem + ".partnerships")
         url = main.set(database=str(folder / f"{slug}.db")).render_as_string(hide_password=False)
-        return Database(url, partition=slug)
+        return Database(url, now=self.now, partition=slug)
 
     # ------------------------------------------------------------------ migrations
 

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from glossary.model import GlossaryEntry
-from store.models import AppState, GlossaryChange, GlossaryEntryRow, GlossaryHit, GlossaryMiss, utcnow
+from store.models import AppState, GlossaryChange, GlossaryEntryRow, GlossaryHit, GlossaryMiss
 
 ACTIVE = "active"
 PENDING = "pending"
@@ -153,11 +153,8 @@ def _upsert(session: Session):  # type: ignore[no-untyped-def]
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-def add_usage(
-    session: Session, hits: dict[str, int], misses: dict[str, int], at: datetime | None = None
-) -> None:
+def add_usage(session: Session, hits: dict[str, int], misses: dict[str, int], at: datetime) -> None:
     """Add counts in one statement per kind; concurrent writers add, never overwrite."""
-    at = at or utcnow()
     insert = _upsert(session)
     for slug, count in hits.items():
         stmt = insert(GlossaryHit).values(entry_slug=slug, count=count, last_seen=at)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -20,8 +20,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+def stamp_column() -> Any:
+    """A time stamp filled from the application's clock when the row is first flushed (``store.db``)."""
+    return mapped_column(DateTime(timezone=True), info={"stamp": True})
 
 
 class Base(DeclarativeBase):
@@ -47,9 +48,9 @@ class GlossaryEntryRow(Base):
     #: the order entries were first loaded in; ties in a look-up go to the plan's own order
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = stamp_column()
     updated_by: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = stamp_column()
 
 
 class GlossaryChange(Base):
@@ -61,7 +62,7 @@ class GlossaryChange(Base):
     entry_slug: Mapped[str] = mapped_column(String(80), index=True)
     action: Mapped[str] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = stamp_column()
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
@@ -74,8 +75,8 @@ class GlossaryMiss(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     query: Mapped[str] = mapped_column(String(200), unique=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
-    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    first_seen: Mapped[datetime] = stamp_column()
+    last_seen: Mapped[datetime] = stamp_column()
 
 
 class GlossaryHit(Base):
@@ -86,7 +87,7 @@ class GlossaryHit(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entry_slug: Mapped[str] = mapped_column(String(80), unique=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
-    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen: Mapped[datetime] = stamp_column()
 
 
 class Member(Base):
@@ -98,7 +99,7 @@ class Member(Base):
     role: Mapped[str] = mapped_column(String(16))
     org: Mapped[str | None] = mapped_column(String(16))
     added_by: Mapped[str] = mapped_column(String(64))
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    added_at: Mapped[datetime] = stamp_column()
 
 
 class AuditEvent(Base):
@@ -108,7 +109,7 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_events_target", "target_type", "target_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = stamp_column()
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(48))
     target_type: Mapped[str] = mapped_column(String(32))
@@ -190,7 +191,7 @@ class ActionChange(Base):
     after: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = stamp_column()
 
 
 class AchievementRow(Base):
@@ -209,7 +210,7 @@ class AchievementRow(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)  # active | deleted
     logged_by: Mapped[str] = mapped_column(String(64))
-    logged_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    logged_at: Mapped[datetime] = stamp_column()
     updated_by: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
@@ -221,7 +222,7 @@ class AchievementChange(Base):
     achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"), index=True)
     action: Mapped[str] = mapped_column(String(16))  # log | edit | delete | restore | seed
     actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = stamp_column()
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
@@ -264,7 +265,7 @@ class RiskChange(Base):
     after: Mapped[str | None] = mapped_column(Text)
     reason: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = stamp_column()
 
 
 class AlertRow(Base):
@@ -285,7 +286,7 @@ class AlertRow(Base):
     severity: Mapped[str] = mapped_column(String(8))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)  # pending | posted
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = stamp_column()
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     claimed_by: Mapped[str | None] = mapped_column(String(64))
@@ -332,7 +333,7 @@ class PartnershipListing(Base):
     plan_source: Mapped[str] = mapped_column(String(300))
     glossary_source: Mapped[str | None] = mapped_column(String(300))
     created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = stamp_column()
 
 
 class WorkspaceLink(Base):
@@ -350,4 +351,4 @@ class WorkspaceLink(Base):
     team_id: Mapped[str] = mapped_column(String(32), default="")
     partnership: Mapped[str] = mapped_column(String(40), index=True)
     linked_by: Mapped[str] = mapped_column(String(64))
-    linked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    linked_at: Mapped[datetime] = stamp_column()

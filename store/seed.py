@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from glossary.loader import seed_entries
 from glossary.model import GlossaryEntry
 from store import glossary_repo
+from store.db import session_today
 from store.models import (
     AchievementChange,
     AchievementRow,
@@ -47,7 +48,7 @@ def seed_risks(session: Session, plan: PlanData | None = None, loaded_on: date |
     if _flag(session, SEEDED_RISKS):
         return False
     plan = plan or load_plan()
-    loaded_on = loaded_on or date.today()
+    loaded_on = loaded_on or session_today(session)
     for position, risk in enumerate(plan.risks, start=1):
         session.add(
             RiskRow(

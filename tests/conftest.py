@@ -6,10 +6,12 @@ import itertools
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
+from bot.clock import LONDON, SettableClock
 from bot.container import Services
 from bot.offline.slack_standin import SlackStandIn
 from bot.settings import Settings
@@ -42,11 +44,23 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+#: the moment every test's clock starts at, unless the test sets its own: a Tuesday in late November.
+#: The store is seeded on this date too, so the seeded reviews fall due on 24 Feb 2027 on any machine.
+TEST_START = datetime(2026, 11, 24, 10, 0, tzinfo=LONDON)
+
+
+@pytest.fixture
+def clock() -> SettableClock:
+    """The services' clock, pinned: real time passes from TEST_START (for leases and retries),
+    but the date is the test's, not the machine's. A test can set ``clock.moment`` or ``advance``."""
+    return SettableClock(TEST_START, ticking=True)
+
+
 @pytest.fixture(scope="session")
 def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Migrate and seed once; each test gets its own copy of the file."""
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    database = Database(f"sqlite:///{path}")
+    database = Database(f"sqlite:///{path}", now=SettableClock(TEST_START))
     database.ensure_ready()
     with database.engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -66,7 +80,7 @@ def postgres_template() -> Iterator[str]:
         )
     name = f"csp_test_template_{os.getpid()}"
     _admin(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
-    database = Database(_postgres_database(name))
+    database = Database(_postgres_database(name), now=SettableClock(TEST_START))
     database.ensure_ready()
     database.dispose()  # a template must have no connections when it is copied
     yield name
@@ -115,8 +129,8 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def services(settings: Settings) -> Iterator[Services]:
-    built = Services.build(settings)
+def services(settings: Settings, clock: SettableClock) -> Iterator[Services]:
+    built = Services.build(settings, now=clock)
     yield built
     built.close()
 

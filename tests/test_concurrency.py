@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot.clock import system_now
 from bot.offline.signing import signed_headers, slash_command_body
 from bot.offline.slack_standin import SlackStandIn
 from store.db import Database
@@ -308,7 +309,7 @@ def test_four_workers_keep_every_write_whole_and_post_each_alert_once(
             wrong.append((command.text, command.user, answer.status, text[:200]))
     assert not wrong, f"{len(wrong)} wrong replies: {wrong[:5]}"
 
-    database = Database(postgres_url)
+    database = Database(postgres_url, now=system_now)
     try:
         with database.read() as session:
             # achievements: each logged text stored exactly once, with exactly one "log" history row
@@ -408,7 +409,7 @@ def test_four_workers_keep_every_write_whole_and_post_each_alert_once(
     # delivery: the four workers' alert loops (and the handlers' own delivery) post each alert exactly once
     deadline = time.monotonic() + 25
     while True:
-        database = Database(postgres_url)
+        database = Database(postgres_url, now=system_now)
         try:
             with database.read() as session:
                 pending = session.scalars(select(AlertRow.key).where(AlertRow.status == "pending")).all()
@@ -420,7 +421,7 @@ def test_four_workers_keep_every_write_whole_and_post_each_alert_once(
         time.sleep(0.2)
     time.sleep(2.5)  # two more passes of every worker's loop: nothing more may be posted
 
-    database = Database(postgres_url)
+    database = Database(postgres_url, now=system_now)
     try:
         with database.read() as session:
             alerts = session.scalars(select(AlertRow)).all()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bot.clock import system_now
 from bot.container import Services
 from bot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from bot.permissions import Actor, Role
@@ -111,7 +112,9 @@ def test_misses_are_gaps_until_filled(services: Services) -> None:
 def test_another_worker_sees_a_change_on_its_very_next_look_up(
     services: Services, settings: Settings
 ) -> None:
-    other = GlossaryService(Database(settings.database_url))  # another process: its own engine and index
+    other = GlossaryService(
+        Database(settings.database_url, now=system_now)
+    )  # another process: its own engine and index
     assert other.lookup("NPS").status is not LookupStatus.FOUND
     services.glossary.add(COORDINATOR, "NPS", "National Probation Service")
     assert other.lookup("NPS").status is LookupStatus.FOUND

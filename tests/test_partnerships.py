@@ -17,6 +17,7 @@ import pytest
 import yaml
 from sqlalchemy import select, text
 
+from bot.clock import system_now
 from bot.offline.signing import call_wsgi
 from bot.offline.slack_standin import SlackStandIn
 from bot.partnerships import PartnershipError, Partnerships
@@ -111,7 +112,7 @@ def install(app: SlackHarness, standin: SlackStandIn, team: str, name: str = "Wo
 
 
 def bots(database_url: str) -> list[tuple[str, str]]:
-    with Database(database_url).engine.connect() as connection:
+    with Database(database_url, now=system_now).engine.connect() as connection:
         return [tuple(r) for r in connection.execute(text("SELECT team_id, bot_token FROM slack_bots"))]
 
 

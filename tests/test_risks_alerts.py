@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from sqlalchemy import update
 
-from bot.clock import LONDON
+from bot.clock import LONDON, SettableClock
 from bot.container import Services
 from bot.offline.slack_standin import SlackStandIn
 from bot.permissions import Actor, Role
@@ -22,6 +22,7 @@ from bot.services.risk_rating import RatingRule, RatingRuleError
 from bot.settings import Settings
 from bot.views import alerts as alert_views
 from store.models import AlertRow
+from tests.conftest import TEST_START
 from tests.harness import SlackHarness, all_text, assert_valid_message, assert_valid_view, rendered_text
 
 COORDINATOR = "U0COORD"
@@ -29,26 +30,15 @@ TVP_MEMBER = "U0TVP"
 ALERT_CHANNEL = "C0ALERTS"
 
 
-class Clock:
-    """A settable Europe/London clock for the services."""
-
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, **delta: float) -> None:
-        self.moment += timedelta(**delta)
+@pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock(TEST_START)  # frozen: these tests move time themselves
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 11, 24, 10, 0, tzinfo=LONDON))  # a Tuesday
-
-
-@pytest.fixture
-def services(settings: Settings, clock: Clock) -> Services:  # overrides the shared one: a clock we control
+def services(
+    settings: Settings, clock: SettableClock
+) -> Services:  # overrides the shared one: a clock we control
     built = Services.build(settings.model_copy(update={"csp_alert_channel": ALERT_CHANNEL}), now=clock)
     operator = Actor.operator()
     built.members.add(operator, COORDINATOR, Role.COORDINATOR, "WDC")
@@ -158,7 +148,7 @@ def test_bad_risk_input_gets_a_usage_hint(slack: SlackHarness) -> None:
     assert "Nothing was saved" in all_text(reply) and "Jane" not in all_text(reply)
 
 
-def test_review_and_close(slack: SlackHarness, services: Services, clock: Clock) -> None:
+def test_review_and_close(slack: SlackHarness, services: Services, clock: SettableClock) -> None:
     slack.ask("risk R3 review", user=COORDINATOR)
     assert services.risks.get("R3").next_review == date(2027, 2, 24)
     slack.ask("risk R3 review 2027-06-30 annual board review", user=COORDINATOR)
@@ -225,7 +215,7 @@ def test_action_turning_red_raises_one_alert(services: Services) -> None:
     assert alert.payload["status_from"] == "amber" and alert.payload["reason"] == "burglary up 40%"
 
 
-def test_overdue_review_and_action_alerts_once(services: Services, clock: Clock) -> None:
+def test_overdue_review_and_action_alerts_once(services: Services, clock: SettableClock) -> None:
     holder = "test"
     services.actions.set_due(coordinator(services), "P2.1", date(2026, 12, 31))
     services.alerts.run_periodic(holder)
@@ -245,11 +235,13 @@ def test_overdue_review_and_action_alerts_once(services: Services, clock: Clock)
     assert services.alerts.run_periodic(holder).raised == 0
 
 
-def test_unacknowledged_high_alert_is_raised_once_more(services: Services, clock: Clock, outbound) -> None:  # type: ignore[no-untyped-def]
+def test_unacknowledged_high_alert_is_raised_once_more(
+    services: Services, clock: SettableClock, outbound
+) -> None:  # type: ignore[no-untyped-def]
     services.risks.set_level(coordinator(services), "R2", "likelihood", "High", "funding cut")
     services.deliverer.deliver_pending(outbound)
     with services.db.transaction() as session:  # posted four days ago
-        session.execute(update(AlertRow).values(posted_at=datetime.now(UTC) - timedelta(days=4)))
+        session.execute(update(AlertRow).values(posted_at=clock() - timedelta(days=4)))
     services.alerts.run_periodic("test")
     services.alerts.run_periodic("test")
     reminders = [a for a in services.alerts.list() if a.kind == "reminder"]
@@ -262,19 +254,19 @@ def test_acknowledged_high_alert_is_not_raised_again(services: Services, outboun
     services.deliverer.deliver_pending(outbound)
     services.alerts.acknowledge(services.members.actor(TVP_MEMBER), services.alerts.list()[0].id)
     with services.db.transaction() as session:
-        session.execute(update(AlertRow).values(posted_at=datetime.now(UTC) - timedelta(days=30)))
+        session.execute(update(AlertRow).values(posted_at=services.db.now() - timedelta(days=30)))
     services.alerts.run_periodic("test")
     assert [a for a in services.alerts.list() if a.kind == "reminder"] == []
 
 
-def test_weekly_digest(services: Services, clock: Clock) -> None:
-    clock.moment = datetime(2026, 11, 30, 8, 59, tzinfo=LONDON)  # Monday, a minute before the slot
-    assert not [a for a in services.alerts.list() if a.kind == "digest"]
-    services.alerts.run_periodic("test")
-    assert not [a for a in services.alerts.list() if a.kind == "digest"]
+def test_weekly_digest(services: Services, clock: SettableClock) -> None:
+    clock.moment = datetime(2026, 11, 25, 14, 0, tzinfo=LONDON)  # Wednesday of the digest's week
     services.risks.set_level(coordinator(services), "R2", "likelihood", "High", "funding cut")
     services.actions.set_status(services.members.actor(TVP_MEMBER), "P1.6", Status.RED, "burglary up")
     services.achievements.log(services.members.actor(TVP_MEMBER), "12 ABCs issued", priority=1)
+    clock.moment = datetime(2026, 11, 30, 8, 59, tzinfo=LONDON)  # Monday, a minute before the slot
+    services.alerts.run_periodic("test")
+    assert not [a for a in services.alerts.list() if a.kind == "digest"]
     clock.moment = datetime(2026, 11, 30, 9, 0, tzinfo=LONDON)
     services.alerts.run_periodic("test")
     clock.advance(hours=3)
@@ -441,7 +433,7 @@ def test_a_blocked_channel_keeps_alerts_and_tells_coordinators_once(
 
 
 def test_no_channel_set_keeps_alerts_queued(
-    settings: Settings, clock: Clock, standin: SlackStandIn, outbound
+    settings: Settings, clock: SettableClock, standin: SlackStandIn, outbound
 ) -> None:  # type: ignore[no-untyped-def]
     services = Services.build(settings, now=clock)
     try:

@@ -11,6 +11,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import MetaData, func, select
 
+from bot.clock import system_now
 from store import glossary_repo as repo
 from store.db import Database
 from store.models import AppState, Base, GlossaryChange, GlossaryEntryRow
@@ -19,7 +20,7 @@ from store.seed import seed_if_empty
 
 def test_first_use_creates_migrates_and_seeds(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "er" / "csp.sqlite3"
-    database = Database(f"sqlite:///{path}")
+    database = Database(f"sqlite:///{path}", now=system_now)
     database.ensure_ready()
     assert path.exists()
     assert database.current_revision() == database.head_revision()
@@ -30,7 +31,7 @@ def test_first_use_creates_migrates_and_seeds(tmp_path: Path) -> None:
 
 
 def test_second_start_does_not_reseed_even_when_emptied(database_url: str) -> None:
-    database = Database(database_url)
+    database = Database(database_url, now=system_now)
     with database.transaction() as session:
         for row in session.scalars(select(GlossaryEntryRow)):
             row.status = repo.REMOVED
@@ -53,14 +54,14 @@ def _with_slack_tables() -> MetaData:
 
 def test_migrations_match_the_models(database_url: str) -> None:
     """The main store: our models, and slack_sdk's installation tables exactly as slack_sdk builds them."""
-    database = Database(database_url)
+    database = Database(database_url, now=system_now)
     with database.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), _with_slack_tables())
     assert diff == []
 
 
 def test_a_partnerships_store_has_the_models_and_no_installations(database_url: str) -> None:
-    main = Database(database_url)
+    main = Database(database_url, now=system_now)
     main.ensure_ready()
     store = main.partition("chiltern")
     store.ensure_ready()
@@ -82,11 +83,11 @@ def test_a_partnerships_store_has_the_models_and_no_installations(database_url: 
 
 
 def test_usage_counts_add_up_across_batches(database_url: str) -> None:
-    database = Database(database_url)
+    database = Database(database_url, now=system_now)
     with database.transaction() as session:
-        repo.add_usage(session, {"marac": 2}, {"xqzw": 1})
+        repo.add_usage(session, {"marac": 2}, {"xqzw": 1}, database.utcnow())
     with database.transaction() as session:
-        repo.add_usage(session, {"marac": 3}, {"xqzw": 4})
+        repo.add_usage(session, {"marac": 3}, {"xqzw": 4}, database.utcnow())
     with database.transaction() as session:
         assert repo.top_hits(session) == [("marac", 5)]
         (miss,) = repo.top_misses(session)
@@ -94,7 +95,7 @@ def test_usage_counts_add_up_across_batches(database_url: str) -> None:
 
 
 def test_a_failed_transaction_writes_nothing(database_url: str) -> None:
-    database = Database(database_url)
+    database = Database(database_url, now=system_now)
     with pytest.raises(RuntimeError), database.transaction() as session:
         session.add(AppState(name="half", value="written"))
         raise RuntimeError("boom")
@@ -106,9 +107,9 @@ def test_bad_database_url_is_a_clear_error() -> None:
     from store.db import DatabaseConfigError
 
     with pytest.raises(DatabaseConfigError, match="DATABASE_URL"):
-        Database("not a url")
+        Database("not a url", now=system_now)
     with pytest.raises(DatabaseConfigError, match="driver"):
-        Database("nosuchdb://x/y")
+        Database("nosuchdb://x/y", now=system_now)
 
 
 def test_concurrent_read_then_write_transactions_all_land(database_url: str) -> None:
@@ -117,7 +118,7 @@ def test_concurrent_read_then_write_transactions_all_land(database_url: str) -> 
     import threading
     import time
 
-    database = Database(database_url)
+    database = Database(database_url, now=system_now)
     with database.transaction() as session:
         session.add(AppState(name="counter", value="0"))
     failures: list[BaseException] = []

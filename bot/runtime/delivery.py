@@ -47,7 +47,7 @@ from bot.logs import log_failure
 from bot.services.alerts import Alert, AlertService, alert_from_row, aware
 from bot.views.alerts import alert_reply, delivery_problem_reply
 from store.db import Database
-from store.models import AlertRow, Member, utcnow
+from store.models import AlertRow, Member
 
 log = logging.getLogger("csp_bot.delivery")
 
@@ -201,9 +201,8 @@ class Deliverer:
 
     # ------------------------------------------------------------------ steps
 
-    @staticmethod
-    def _due_query(after_id: int | None):  # type: ignore[no-untyped-def]
-        now = utcnow()
+    def _due_query(self, after_id: int | None):  # type: ignore[no-untyped-def]
+        now = self._db.utcnow()
         return (
             select(AlertRow)
             .where(AlertRow.status == "pending", AlertRow.id > (after_id or 0))
@@ -217,7 +216,7 @@ class Deliverer:
             return session.scalars(self._due_query(after_id).limit(1)).first() is not None
 
     def _claim(self, limit: int, after_id: int | None = None) -> list[Alert]:
-        now = utcnow()
+        now = self._db.utcnow()
         with self._db.transaction() as session:
             query = self._due_query(after_id).limit(limit)
             if not self._db.is_sqlite:
@@ -270,7 +269,7 @@ class Deliverer:
             row = session.get(AlertRow, alert.id, with_for_update=True)
             if row is None:
                 return
-            row.status, row.channel, row.message_ts, row.posted_at = "posted", channel, ts, utcnow()
+            row.status, row.channel, row.message_ts, row.posted_at = "posted", channel, ts, self._db.utcnow()
             row.claimed_by = row.claimed_until = row.last_error = None
 
     def _release(self, alert: Alert, error: str, *, retry_in: timedelta) -> None:
@@ -280,7 +279,7 @@ class Deliverer:
                 return
             row.claimed_by = row.claimed_until = None
             row.last_error = error[:64]
-            row.next_attempt_at = utcnow() + retry_in
+            row.next_attempt_at = self._db.utcnow() + retry_in
 
     def _tell_coordinators(self, client: WebClient, problem: str, channel: str | None) -> None:
         """A warning on their App Home (the stored problem) and, once per problem, a direct message."""

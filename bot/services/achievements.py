@@ -13,14 +13,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.clock import Today, today_in_london
+from bot.clock import Today
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.permissions import Actor, require_member
 from bot.privacy import ensure_no_personal_data
 from bot.services.plan import PlanService
 from store import audit
 from store.db import Database
-from store.models import AchievementChange, AchievementRow, utcnow
+from store.models import AchievementChange, AchievementRow
 from store.plan_data import plan_year_bounds, plan_year_of
 
 ACTIVE = "active"
@@ -72,7 +72,7 @@ def _snapshot(row: AchievementRow) -> dict[str, Any]:
 
 
 class AchievementService:
-    def __init__(self, db: Database, plan: PlanService, today: Today = today_in_london) -> None:
+    def __init__(self, db: Database, plan: PlanService, today: Today) -> None:
         self._db = db
         self._plan = plan
         self._today = today
@@ -272,7 +272,7 @@ class AchievementService:
 
     def _record(self, session: Any, actor: Actor, row: AchievementRow, action: str, *, before: Any) -> None:
         if action != "log":
-            row.updated_by, row.updated_at = actor.user_id, utcnow()
+            row.updated_by, row.updated_at = actor.user_id, self._db.utcnow()
         session.add(
             AchievementChange(
                 achievement_id=row.id, action=action, actor=actor.user_id, before=before, after=_snapshot(row)

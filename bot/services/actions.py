@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.clock import Today, today_in_london
+from bot.clock import Today
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.permissions import Actor, require_coordinator, require_member
 from bot.privacy import ensure_no_personal_data
@@ -24,7 +24,7 @@ from bot.services.history import FieldChange, recent_changes
 from bot.services.plan import PlanService
 from store import audit
 from store.db import Database
-from store.models import ActionChange, ActionRow, utcnow
+from store.models import ActionChange, ActionRow
 
 MAX_REASON = 1000
 
@@ -103,7 +103,7 @@ class ActionFilter:
 
 
 class ActionService:
-    def __init__(self, db: Database, plan: PlanService, today: Today = today_in_london) -> None:
+    def __init__(self, db: Database, plan: PlanService, today: Today) -> None:
         self._db = db
         self._plan = plan
         self._today = today
@@ -216,7 +216,7 @@ class ActionService:
         return row
 
     def _touch(self, row: ActionRow, actor: Actor) -> None:
-        row.updated_by, row.updated_at = actor.user_id, utcnow()
+        row.updated_by, row.updated_at = actor.user_id, self._db.utcnow()
 
     def _change(
         self,

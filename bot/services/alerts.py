@@ -18,7 +18,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.clock import LONDON, Now, now_in_london
+from bot.clock import LONDON, Now
 from bot.errors import NotFound
 from bot.permissions import Actor, require_coordinator, require_member
 from store import audit
@@ -32,7 +32,6 @@ from store.models import (
     Lease,
     RiskChange,
     RiskRow,
-    utcnow,
 )
 
 log = logging.getLogger("csp_bot.alerts")
@@ -129,7 +128,7 @@ class AlertService:
         realert_days: int = 3,
         digest_day: str = "monday",
         digest_time: str = "09:00",
-        now: Now = now_in_london,
+        now: Now,
     ) -> None:
         self._db = db
         self._default_channel = default_channel
@@ -208,7 +207,7 @@ class AlertService:
                 raise NotFound("That alert no longer exists.")
             if row.acknowledged_by:
                 return alert_from_row(row), False
-            row.acknowledged_by, row.acknowledged_at = actor.user_id, utcnow()
+            row.acknowledged_by, row.acknowledged_at = actor.user_id, self._db.utcnow()
             audit.record(
                 session,
                 actor=actor.user_id,
@@ -238,7 +237,7 @@ class AlertService:
             self._release_lease(PERIODIC_LEASE, holder)
 
     def _take_lease(self, name: str, holder: str, seconds: int) -> bool:
-        now = utcnow()
+        now = self._db.utcnow()
         try:
             with self._db.transaction() as session:
                 lease = session.get(Lease, name, with_for_update=True)

@@ -8,7 +8,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from store.db import Database
-from store.models import RequestKey, utcnow
+from store.models import RequestKey
 
 #: keys older than this are forgotten (Slack retries an event within minutes)
 KEEP = timedelta(hours=1)
@@ -21,7 +21,7 @@ class RequestKeys:
 
     def first(self, key: str, *, window: timedelta = KEEP) -> bool:
         """True the first time ``key`` is seen within ``window``; False for a repeat."""
-        now = utcnow()
+        now = self._db.utcnow()
         try:
             with self._db.transaction() as session:
                 row = session.get(RequestKey, key[:200], with_for_update=True)

@@ -28,7 +28,7 @@ from glossary.normalise import fold
 from store import audit
 from store import glossary_repo as repo
 from store.db import Database
-from store.models import GlossaryEntryRow, utcnow
+from store.models import GlossaryEntryRow
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ class UsageRecorder:
             return
         try:
             with self._db.transaction() as session:
-                repo.add_usage(session, dict(hits), dict(misses))
+                repo.add_usage(session, dict(hits), dict(misses), self._db.utcnow())
         except Exception:  # usage counts are worth less than staying up; the text is never logged
             log.warning(
                 "could not record %d glossary usage counts", sum(hits.values()) + sum(misses.values())
@@ -507,7 +507,7 @@ class GlossaryService:
         if status is not None:
             row.status = status
         row.updated_by = actor.user_id
-        row.updated_at = utcnow()
+        row.updated_at = self._db.utcnow()
         self._log(session, actor, action, row, before=before)
         return repo.to_entry(row)
 

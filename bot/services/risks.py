@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.clock import Today, today_in_london
+from bot.clock import Today
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.permissions import Actor, require_member
 from bot.privacy import ensure_no_personal_data
@@ -24,7 +24,7 @@ from bot.services.plan import PlanService
 from bot.services.risk_rating import LEVELS, RatingRule, rank
 from store import audit
 from store.db import Database
-from store.models import RiskChange, RiskRow, utcnow
+from store.models import RiskChange, RiskRow
 from store.plan_data import add_months
 
 REVIEW_MONTHS = 3
@@ -58,9 +58,7 @@ def is_risk_ref(text: str) -> bool:
 
 
 class RiskService:
-    def __init__(
-        self, db: Database, plan: PlanService, rule: RatingRule, today: Today = today_in_london
-    ) -> None:
+    def __init__(self, db: Database, plan: PlanService, rule: RatingRule, today: Today) -> None:
         self._db = db
         self._plan = plan
         self.rule = rule
@@ -179,7 +177,7 @@ class RiskService:
         with self._db.transaction() as session:
             row = self._writable(session, actor, ref)
             change = self._change(session, actor, row, "trigger", None, "contingency invoked", reason)
-            row.triggered_at = utcnow()
+            row.triggered_at = self._db.utcnow()
             raise_alert(
                 session,
                 key=f"risk:{row.ref}:trigger:{change.id}",
@@ -299,7 +297,7 @@ class RiskService:
             risk_ref=row.ref, field=field, before=before, after=after, reason=reason, actor=actor.user_id
         )
         session.add(change)
-        row.updated_by, row.updated_at = actor.user_id, utcnow()
+        row.updated_by, row.updated_at = actor.user_id, self._db.utcnow()
         session.flush()
         audit.record(
             session, actor=actor.user_id, action=f"risk.{field}", target_type="risk", target_id=row.ref,
