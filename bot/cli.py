@@ -101,6 +101,11 @@ def _describe_call(call: dict[str, Any]) -> str:
         view = args["view"]
         title = (view.get("title") or {}).get("text", view.get("type", "view"))
         return f"\n({method}: {title})\n" + render_blocks(view.get("blocks", []))
+    if call.get("preview"):
+        return (
+            f"\n(not posted: {method} to {args.get('channel', '?')} is left to `csp-bot serve` or "
+            "`csp-bot alerts run`, with SLACK_BOT_TOKEN set)\n" + render_message(args)
+        )
     if "text" in args or "blocks" in args:
         return f"\n({method} to {args.get('channel', '?')})\n" + render_message(args)
     return f"\n({method})"

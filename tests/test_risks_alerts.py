@@ -464,7 +464,7 @@ def test_a_change_in_slack_posts_its_alert_and_acknowledge_updates_it(
     slack: SlackHarness, services: Services
 ) -> None:
     reply = slack.ask('risk R2 likelihood high "PCC funding cut announced"', user=COORDINATOR)
-    assert "The alert channel has been told" in all_text(reply)
+    assert f"Alert queued for <#{ALERT_CHANNEL}>" in all_text(reply)
     services.background.drain()
     (post,) = [c for c in slack.calls("chat.postMessage") if c.args.get("channel") == ALERT_CHANNEL]
     ack_button = next(e for b in post.args["blocks"] if b["type"] == "actions" for e in b["elements"]
