@@ -73,13 +73,20 @@ def cli(partnership: str) -> None:
 @click.option("--user", default="U0LOCAL", show_default=True, help="Slack user ID to act as.")
 @click.option("--channel", default="C0LOCAL", show_default=True, help="Slack channel ID to act in.")
 def ask(text: tuple[str, ...], as_json: bool, user: str, channel: str) -> None:
-    """Run `/csp TEXT` through the real Bolt app and print the reply."""
+    """Run `/csp TEXT` through the real Bolt app and print the reply.
+
+    Without DATABASE_URL this works on a demo database (csp-bot-demo.sqlite3 in the user data
+    directory), never on a partnership's store; `serve` and `alerts run` need DATABASE_URL.
+    Without SLACK_BOT_TOKEN, Web API calls go to an in-process recorder and the alerts a command
+    raises are shown as previews, not posted: they stay queued for `serve` or `alerts run`.
+    """
     from bot.offline.ask import ask as run_ask
     from bot.offline.plaintext import render_message
 
-    result = run_ask(
-        _settings(), " ".join(text), user_id=user, channel_id=channel, partnership=_partnership()
-    )
+    settings = _settings()
+    if settings.slack_bot_token:
+        settings.require_database(why="for `ask` with SLACK_BOT_TOKEN, which talks to real Slack")
+    result = run_ask(settings, " ".join(text), user_id=user, channel_id=channel, partnership=_partnership())
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -101,6 +108,11 @@ def _describe_call(call: dict[str, Any]) -> str:
         view = args["view"]
         title = (view.get("title") or {}).get("text", view.get("type", "view"))
         return f"\n({method}: {title})\n" + render_blocks(view.get("blocks", []))
+    if call.get("preview"):
+        return (
+            f"\n(not posted: {method} to {args.get('channel', '?')} is left to `csp-bot serve` or "
+            "`csp-bot alerts run`, with SLACK_BOT_TOKEN set)\n" + render_message(args)
+        )
     if "text" in args or "blocks" in args:
         return f"\n({method} to {args.get('channel', '?')})\n" + render_message(args)
     return f"\n({method})"
@@ -314,6 +326,7 @@ def alerts_run() -> None:
     settings = _settings()
     if not settings.oauth_enabled:
         settings.require("slack_bot_token", why="to post alerts")
+    settings.require_database(why="to post alerts")
     partnerships = _partnerships(settings)
     clients = DeliveryClients(settings, partnerships)
     chosen = _partnership()
@@ -445,7 +458,10 @@ def _workspace_label(enterprise_id: str | None, team_id: str | None) -> str:
     "--socket", "socket_mode", is_flag=True, help="Socket Mode (needs SLACK_APP_TOKEN) instead of HTTP."
 )
 def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -> None:
-    """Serve Slack: HTTP (POST /slack/events, GET /healthz) on gunicorn, or Socket Mode."""
+    """Serve Slack: HTTP (POST /slack/events, GET /healthz) on gunicorn, or Socket Mode.
+
+    Needs DATABASE_URL: the partnership's store is always chosen, never the demo database `ask` tries.
+    """
     from bot.runtime.app import create_app
     from bot.runtime.server import serve_http, serve_socket_mode, wsgi_app
 
@@ -457,6 +473,7 @@ def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -
                 "or serve HTTP for installs into many workspaces."
             )
         settings.require("slack_bot_token", "slack_app_token", why="for Socket Mode")
+        settings.require_database(why="to serve Slack")
         partnerships = _partnerships(settings)
         app = create_app(settings, partnerships)
         _start_alert_worker(settings, partnerships)
@@ -467,6 +484,7 @@ def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -
             "slack_bot_token", why="to serve one workspace (or set SLACK_CLIENT_ID/SECRET for many)"
         )
     settings.require("slack_signing_secret", why="to serve Slack over HTTP")
+    settings.require_database(why="to serve Slack")
     prepared = _partnerships(settings)  # migrate and seed every partnership once, before workers start
     for slug in prepared.slugs():
         prepared.get(slug)

@@ -60,7 +60,6 @@ class Services:
         plan = PlanService(db)
         glossary = GlossaryService(db)
         achievements = AchievementService(db, plan, today)
-        actions = ActionService(db, plan, today)
         alerts = AlertService(
             db,
             default_channel=alert_channel,
@@ -69,7 +68,8 @@ class Services:
             digest_time=settings.csp_digest_time,
             now=now,
         )
-        risks = RiskService(db, plan, settings.rating_rule, today)
+        actions = ActionService(db, plan, alerts, today)
+        risks = RiskService(db, plan, settings.rating_rule, alerts, today)
         return cls(
             db=db,
             glossary=glossary,

@@ -15,7 +15,13 @@ SLACK_API_URL = "https://slack.com/api/"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def default_database_url() -> str:
+def demo_database_url() -> str:
+    """Where commands go without DATABASE_URL: a demo store, so trying the bot never seeds the real one."""
+    return f"sqlite:///{Path(user_data_path('csp-bot')) / 'csp-bot-demo.sqlite3'}"
+
+
+def suggested_database_url() -> str:
+    """A local SQLite store for a real partnership (the default before the demo one was split off)."""
     return f"sqlite:///{Path(user_data_path('csp-bot')) / 'csp-bot.sqlite3'}"
 
 
@@ -39,7 +45,10 @@ class Settings(BaseSettings):
         default=None, description="OAuth redirect URL, https://YOUR-HOST/slack/oauth_redirect"
     )
     slack_api_url: str = Field(default=SLACK_API_URL, description="Web API base URL")
-    database_url: str = Field(default_factory=default_database_url, description="SQLAlchemy URL")
+    database_url: str = Field(
+        default_factory=demo_database_url,
+        description="SQLAlchemy URL; unset, a demo SQLite file (serve and alerts run need it set)",
+    )
     csp_log_level: str = Field(default="INFO", description="Log level")
     csp_alert_channel: str | None = Field(default=None, description="Channel ID for risk alerts")
     csp_risk_scores: str = Field(default=DEFAULT_SCORES, description="Score of each level")
@@ -128,6 +137,20 @@ class Settings(BaseSettings):
     @property
     def rating_rule(self) -> RatingRule:
         return RatingRule.parse(self.csp_risk_scores, self.csp_risk_bands)
+
+    @property
+    def database_configured(self) -> bool:
+        """DATABASE_URL was given: the store is the partnership's, not the demo one."""
+        return "database_url" in self.model_fields_set
+
+    def require_database(self, *, why: str) -> None:
+        """Anything that talks to a real Slack works on a database someone chose, never the demo one."""
+        if not self.database_configured:
+            raise SettingsError(
+                f"DATABASE_URL is not set: it is needed {why}, so that demo data never reaches Slack "
+                f"(unset, csp-bot uses the demo database {demo_database_url()}). "
+                f"For a local store: DATABASE_URL={suggested_database_url()}"
+            )
 
     def require(self, *names: str, why: str) -> None:
         """Fail with one clear line when a setting a mode needs is missing."""

@@ -178,15 +178,19 @@ def action(ctx: CommandContext, rest: str) -> Outcome:
         updated = services.actions.set_lead(
             ctx.actor, ref, None if lead.lower() in {"none", "-", ""} else lead
         )
+        if not updated.changed:
+            return views.action_unchanged_reply(updated.action, "lead")
         refresh_home_later(ctx)
-        return views.action_updated_reply(updated, f"lead is now {updated.lead or 'nobody'}")
+        return views.action_updated_reply(updated.action, f"lead is now {updated.action.lead or 'nobody'}")
     if word in {"due", "due-date"}:
         due = _date(value.strip())
         if due is None:
             raise InvalidInput("Give the due date as 2019-03-31 or 31/03/2019.")
         updated = services.actions.set_due(ctx.actor, ref, due)
+        if not updated.changed:
+            return views.action_unchanged_reply(updated.action, "due_date")
         refresh_home_later(ctx)
-        return views.action_updated_reply(updated, f"due {due:%-d %B %Y}")
+        return views.action_updated_reply(updated.action, f"due {due:%-d %B %Y}")
     status, reason = parse_status(change)
     if status is None:
         raise InvalidInput(
@@ -194,10 +198,11 @@ def action(ctx: CommandContext, rest: str) -> Outcome:
             f'Use not started, green, amber, red or complete: `/csp action {ref} amber "why"`.',
         )
     updated = services.actions.set_status(ctx.actor, ref, status, unquote(reason) or None)
+    if not updated.changed:
+        return views.action_unchanged_reply(updated.action, "status")
     refresh_home_later(ctx)
-    if status is Status.RED:
-        deliver_alerts_later(ctx)
-    return views.status_updated_reply(updated)
+    deliver_alerts_later(ctx, updated.raised)
+    return views.status_updated_reply(updated.action, updated.raised)
 
 
 # ---------------------------------------------------------------------- reports
@@ -346,10 +351,16 @@ def register(app: App) -> None:
             ack(response_action="errors", errors={"reason": error.message[:150]})
             return
         ack()
-        confirm_privately(client, ctx.channel_id, ctx.user_id, views.status_updated_reply(updated))
+        if not updated.changed:
+            confirm_privately(
+                client, ctx.channel_id, ctx.user_id, views.action_unchanged_reply(updated.action, "status")
+            )
+            return
+        confirm_privately(
+            client, ctx.channel_id, ctx.user_id, views.status_updated_reply(updated.action, updated.raised)
+        )
         refresh_home_later(ctx)
-        if updated.status is Status.RED:
-            deliver_alerts_later(ctx)
+        deliver_alerts_later(ctx, updated.raised)
 
     app.action(views.ACHIEVEMENT_EDIT)(edit_achievement)
     app.action(views.ACHIEVEMENT_UNDO)(undo_achievement)

@@ -44,7 +44,6 @@ def risk(ctx: CommandContext, rest: str) -> Outcome:
     if not after:
         return views.risk_reply(services.risks.get(ref), services.risks.history(ref))
     word, value = split_verb(after)
-    pending_before = services.alerts.pending_count()
     if word in {"likelihood", "impact"}:
         level_word, reason = split_verb(value)
         level = parse_level(level_word)
@@ -56,7 +55,7 @@ def risk(ctx: CommandContext, rest: str) -> Outcome:
         what = f"{word} now {level}"
     elif word == "owner":
         updated = services.risks.set_owner(ctx.actor, ref, unquote(value))
-        what = f"owner now {updated.owner}"
+        what = f"owner now {updated.risk.owner}"
     elif word == "review":
         when_word, reason = split_verb(value)
         when = _date(when_word) if when_word and when_word[0].isdigit() else None
@@ -64,7 +63,7 @@ def risk(ctx: CommandContext, rest: str) -> Outcome:
             raise InvalidInput("Give the next review as 2027-03-31.")
         reason = reason if when else value
         updated = services.risks.review(ctx.actor, ref, when, unquote(reason) or None)
-        what = f"reviewed; next review {updated.next_review:%-d %B %Y}"
+        what = f"reviewed; next review {updated.risk.next_review:%-d %B %Y}"
     elif word == "trigger":
         updated = services.risks.trigger(ctx.actor, ref, unquote(value))
         what = "contingency invoked"
@@ -73,10 +72,10 @@ def risk(ctx: CommandContext, rest: str) -> Outcome:
             f"I can't change `{word[:20]}` on a risk.",
             f'Use likelihood, impact, owner, review or trigger: `/csp risk {ref} likelihood high "why"`.',
         )
-    alerted = services.alerts.pending_count() > pending_before
-    if alerted:
-        deliver_alerts_later(ctx)
-    return views.risk_changed_reply(updated, what, alerted)
+    if not updated.changed:
+        return views.risk_unchanged_reply(updated.risk, word)
+    deliver_alerts_later(ctx, updated.raised)
+    return views.risk_changed_reply(updated.risk, what, updated.raised)
 
 
 def risk_add(ctx: CommandContext, rest: str) -> Outcome:
@@ -91,7 +90,7 @@ def risk_close(ctx: CommandContext, rest: str) -> Outcome:
     ref, reason = split_verb(rest)
     _check_ref(ref)
     closed = ctx.services.risks.close(ctx.actor, ref, unquote(reason))
-    return views.risk_changed_reply(closed, "closed", alerted=False)
+    return views.risk_changed_reply(closed.risk, "closed", closed.raised)
 
 
 def alerts(ctx: CommandContext, rest: str) -> Outcome:
@@ -116,9 +115,8 @@ def alerts(ctx: CommandContext, rest: str) -> Outcome:
             f"`/csp alerts {word[:20]}` is not something I know.",
             "Try `/csp alerts` or `/csp alerts channel #channel`.",
         )
-    return views.alerts_status_reply(
-        services.alerts.channel(), services.alerts.pending_count(), services.alerts.problem()
-    )
+    status = services.alerts.status()
+    return views.alerts_status_reply(status.channel, status.pending, status.problem)
 
 
 def _check_ref(ref: str) -> None:
@@ -197,7 +195,6 @@ def register(app: App) -> None:
         values = form_values(view)
         user = body["user"]["id"]
         actor = services.members.actor(user)
-        pending_before = services.alerts.pending_count()
         try:
             added = services.risks.add(
                 actor,
@@ -221,12 +218,10 @@ def register(app: App) -> None:
             )
             return
         ack()
-        alerted = services.alerts.pending_count() > pending_before
         confirm_privately(
-            client, metadata.get("channel"), user, views.risk_changed_reply(added, "added", alerted)
+            client, metadata.get("channel"), user, views.risk_changed_reply(added.risk, "added", added.raised)
         )
-        if alerted:
-            deliver_alerts(services, client)
+        deliver_alerts(services, client, added.raised)
 
     app.action(alert_views.ACKNOWLEDGE)(acknowledge)
     app.action(alert_views.VIEW)(view)

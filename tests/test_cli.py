@@ -179,8 +179,40 @@ def test_readme_first_command_in_a_real_process(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "MARAC: Multi Agency Risk Assessment Committee"
-    assert (tmp_path / "data" / "csp-bot" / "csp-bot.sqlite3").exists()
+    assert (tmp_path / "data" / "csp-bot" / "csp-bot-demo.sqlite3").exists(), "trying it uses the demo store"
+    assert not (tmp_path / "data" / "csp-bot" / "csp-bot.sqlite3").exists()
     assert "Traceback" not in done.stderr
+
+
+@pytest.fixture
+def no_database_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No DATABASE_URL, and a user data directory of the test's own."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return tmp_path / "data" / "csp-bot"
+
+
+def test_trying_the_bot_uses_a_demo_database_the_server_never_does(
+    capsys, no_database_url: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert "demo database" in run(capsys, "ask", "--help")[1]
+    assert run(capsys, "members", "add", "U0TVP1", "--org", "TVP")[0] == 0
+    code, out, _ = run(capsys, "ask", "--user", "U0TVP1", "whoami")
+    assert code == 0 and "TVP" in out, "the README's walk-through: members add, then ask, on one demo store"
+    assert [p.name for p in no_database_url.glob("*.sqlite3")] == ["csp-bot-demo.sqlite3"]
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-real-looking")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-real-looking")
+    for argv, why in [
+        (["serve"], "to serve Slack"),
+        (["serve", "--socket"], "to serve Slack"),
+        (["alerts", "run"], "to post alerts"),
+        (["ask", "acronym MARAC"], "for `ask` with SLACK_BOT_TOKEN"),
+    ]:
+        code, out, err = run(capsys, *argv)
+        assert code == 2 and err.startswith(f"csp-bot: DATABASE_URL is not set: it is needed {why}"), argv
+        assert "csp-bot-demo.sqlite3" in err and "DATABASE_URL=sqlite:///" in err and "\n" not in err.strip()
+    assert [p.name for p in no_database_url.glob("*.sqlite3")] == ["csp-bot-demo.sqlite3"]
 
 
 def test_ask_with_a_bot_token_talks_to_the_configured_slack(capsys, env, monkeypatch) -> None:

@@ -456,7 +456,7 @@ def test_a_change_in_slack_posts_its_alert_and_acknowledge_updates_it(
     slack: SlackHarness, services: Services
 ) -> None:
     reply = slack.ask('risk R2 likelihood high "PCC funding cut announced"', user=COORDINATOR)
-    assert "The alert channel has been told" in all_text(reply)
+    assert f"Alert queued for <#{ALERT_CHANNEL}>" in all_text(reply)
     services.background.drain()
     (post,) = [c for c in slack.calls("chat.postMessage") if c.args.get("channel") == ALERT_CHANNEL]
     ack_button = next(e for b in post.args["blocks"] if b["type"] == "actions" for e in b["elements"]
@@ -509,6 +509,33 @@ def test_ask_shows_the_alert_it_raised(capsys, database_url: str, monkeypatch: p
     calls = [c for c in json.loads(out)["api_calls"] if c["method"] == "chat.postMessage"]
     assert code == 0 and len(calls) == 1 and calls[0]["args"]["channel"] == ALERT_CHANNEL
     assert calls[0]["args"]["metadata"]["event_payload"]["alert_key"].startswith("risk:R2:rating:")
+    assert calls[0]["preview"] is True, "no token: shown, not posted"
+
+
+def test_ask_without_a_token_leaves_the_alert_for_a_real_deliverer(
+    capsys, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The in-process recorder is not Slack: only a real Slack's answer marks an alert posted."""
+    from tests.test_cli import run
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("CSP_ALERT_CHANNEL", ALERT_CHANNEL)
+    run(capsys, "members", "add", COORDINATOR, "--role", "coordinator")
+    code, out, _ = run(capsys, "ask", "--user", COORDINATOR, 'risk R2 likelihood high "funding cut"')
+    assert code == 0 and f"Alert queued for <#{ALERT_CHANNEL}>" in out
+    assert "(not posted: chat.postMessage to C0ALERTS" in out
+    pending = run(capsys, "alerts", "list", "--pending")[1]
+    assert "rating_up\tR2\tpending, 0 attempt(s)" in pending
+    with SlackStandIn() as real_slack:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-real-looking")
+        monkeypatch.setenv("SLACK_API_URL", real_slack.base_url)
+        code, out, _ = run(capsys, "alerts", "run")
+        assert code == 0 and "waiting 0." in out
+        code, out, _ = run(capsys, "alerts", "run")
+        assert code == 0 and "posted 0," in out
+        posts = alert_posts(real_slack)  # the periodic pass may add this week's digest: posted once too
+        assert [k for k in posts if k.startswith("risk:R2:rating:")] != [] and set(posts.values()) == {1}
+    assert run(capsys, "alerts", "list", "--pending")[1].strip() == "Nothing waiting."
 
 
 def test_slack_unreachable_then_alerts_run_delivers(

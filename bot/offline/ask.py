@@ -5,19 +5,23 @@ and goes through Bolt's WSGI adapter, request verification and middleware to
 the same listeners Slack reaches. Web API calls go to an in-process recorder,
 which answers them itself, or, when SLACK_BOT_TOKEN is set, forwards them to the
 configured Slack (SLACK_API_URL). response_url posts always land in the recorder.
+
+Alerts are marked posted only when a real Slack accepted them. Without a token nothing
+real is there, so the alerts a command raises are shown as previews (``"preview": true``)
+and stay queued for ``csp-bot serve`` or ``csp-bot alerts run``.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.offline.signing import call_wsgi, signed_headers, slack_escape, slash_command_body
 from bot.offline.slack_standin import SlackStandIn
 from bot.partnerships import Partnerships
 from bot.runtime.app import create_app, web_client
-from bot.runtime.delivery import delivery_client
+from bot.runtime.delivery import AlertPreview
 from bot.runtime.server import wsgi_app
 from bot.settings import Settings
 from store.db import MAIN
@@ -47,6 +51,11 @@ def ask(
     settings = settings.model_copy(update={"slack_client_id": None, "slack_client_secret": None})
     partnerships = Partnerships(settings)
     services = partnerships.get(partnership)
+    preview = None
+    if not settings.slack_bot_token:
+        # the recorder is not Slack: nothing may be marked posted because it answered
+        preview = AlertPreview(services.db, services.alerts)
+        services = replace(services, deliverer=preview)
     try:
         # With a token, the recorder forwards every Web API call to the configured Slack, so
         # api_calls is the complete conversation either way.
@@ -60,7 +69,6 @@ def ask(
                 else secrets.token_hex(16)
             )
             app = create_app(settings, services, client=client, signing_secret=secret)
-            alerts_before = services.alerts.last_id()
             body = slash_command_body(
                 slack_escape(text),
                 user_id=user_id,
@@ -68,17 +76,18 @@ def ask(
                 response_url=standin.response_url("ask"),
             )
             reply = call_wsgi(wsgi_app(app), body=body, headers=signed_headers(secret, body))
-            # what the command set going (an App Home refresh, a report upload) is part of its answer
+            # what the command set going (an App Home refresh, a report upload, delivering the
+            # alerts it raised: queued if Slack cannot be reached) is part of its answer
             services.background.drain()
-            # and the alerts it raised leave before we exit (queued if Slack cannot be reached)
-            services.deliverer.deliver_pending(
-                delivery_client(token, standin.base_url), after_id=alerts_before
-            )
-            calls = [
+            calls: list[dict[str, Any]] = [
                 {"method": call.method, "args": call.args}
                 for call in standin.calls
                 if call.method != "auth.test"  # Bolt's own authorisation probe, not the app's doing
             ]
+            if preview is not None:
+                calls += [
+                    {"method": "chat.postMessage", "args": args, "preview": True} for args in preview.previews
+                ]
             response = reply.json() if reply.body.strip().startswith(b"{") else None
             if reply.status != 200 and response is None:
                 response = {"status": reply.status, "body": reply.body.decode(errors="replace")}

@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from http.client import RemoteDisconnected
@@ -68,6 +69,19 @@ MAX_BACKOFF = timedelta(hours=1)
 
 def metadata_for(alert_key: str) -> dict[str, Any]:
     return {"event_type": METADATA_TYPE, "event_payload": {"alert_key": alert_key}}
+
+
+def alert_message(alert: Alert, channel: str) -> dict[str, Any]:
+    """The chat.postMessage arguments for an alert: the same on every attempt, keyed in its metadata."""
+    reply = alert_reply(alert)
+    return {
+        "channel": channel,
+        "text": reply.text,
+        "blocks": reply.message()["blocks"],
+        "metadata": metadata_for(alert.key),
+        "unfurl_links": False,
+        "unfurl_media": False,
+    }
 
 
 def find_posted(client: WebClient, channel: str, alert_key: str, oldest: float) -> str | None:
@@ -180,18 +194,18 @@ class Deliverer:
         self.holder = holder or f"deliverer-{uuid.uuid4().hex[:12]}"
 
     def deliver_pending(
-        self, client: WebClient, limit: int = 25, *, after_id: int | None = None
+        self, client: WebClient, limit: int = 25, *, only: Collection[int] | None = None
     ) -> DeliveryReport:
-        """Post what is due. ``after_id``: only alerts raised after that one (what a command just raised)."""
+        """Post what is due. ``only``: just these alerts (the ones a command's write returned)."""
         report = DeliveryReport()
-        if not self._due(after_id):
+        if not self._due(only):
             return report
         channel = self._alerts.channel()
         if channel is None:
             report.blocked = "no alert channel is set"
             self._tell_coordinators(client, report.blocked, None)
             return report
-        for alert in self._claim(limit, after_id):
+        for alert in self._claim(limit, only):
             self._deliver_one(client, channel, alert, report)
             if report.blocked:
                 break
@@ -201,24 +215,27 @@ class Deliverer:
 
     # ------------------------------------------------------------------ steps
 
-    def _due_query(self, after_id: int | None):  # type: ignore[no-untyped-def]
+    def _due_query(self, only: Collection[int] | None):  # type: ignore[no-untyped-def]
         now = self._db.utcnow()
-        return (
+        query = (
             select(AlertRow)
-            .where(AlertRow.status == "pending", AlertRow.id > (after_id or 0))
+            .where(AlertRow.status == "pending")
             .where(or_(AlertRow.next_attempt_at.is_(None), AlertRow.next_attempt_at <= now))
             .where(or_(AlertRow.claimed_until.is_(None), AlertRow.claimed_until <= now))
             .order_by(AlertRow.id)
         )
+        return query if only is None else query.where(AlertRow.id.in_(list(only)))
 
-    def _due(self, after_id: int | None) -> bool:
+    def _due(self, only: Collection[int] | None) -> bool:
+        if only is not None and not only:
+            return False
         with self._db.read() as session:
-            return session.scalars(self._due_query(after_id).limit(1)).first() is not None
+            return session.scalars(self._due_query(only).limit(1)).first() is not None
 
-    def _claim(self, limit: int, after_id: int | None = None) -> list[Alert]:
+    def _claim(self, limit: int, only: Collection[int] | None = None) -> list[Alert]:
         now = self._db.utcnow()
         with self._db.transaction() as session:
-            query = self._due_query(after_id).limit(limit)
+            query = self._due_query(only).limit(limit)
             if not self._db.is_sqlite:
                 query = query.with_for_update(skip_locked=True)
             rows = list(session.scalars(query))
@@ -235,15 +252,7 @@ class Deliverer:
                     self._record(alert, channel, ts)
                     report.reconciled.append(alert.key)
                     return
-            reply = alert_reply(alert)
-            response = client.chat_postMessage(
-                channel=channel,
-                text=reply.text,
-                blocks=reply.message()["blocks"],
-                metadata=metadata_for(alert.key),
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            response = client.chat_postMessage(**alert_message(alert, channel))
             self._record(alert, channel, response["ts"])
             report.posted.append(alert.key)
         except SlackApiError as error:
@@ -294,3 +303,22 @@ class Deliverer:
                 client.chat_postMessage(channel=dm, text=reply.text, blocks=reply.message()["blocks"])
             except (SlackApiError, OSError) as error:
                 log_failure(log, "coordinator warning", error)
+
+
+class AlertPreview(Deliverer):
+    """Stands in for the Deliverer where no real Slack is configured (``csp-bot ask`` without a token):
+    it shows what would be posted and records nothing, so the alerts stay queued for a real deliverer."""
+
+    def __init__(self, db: Database, alerts: AlertService) -> None:
+        super().__init__(db, alerts, holder="preview")
+        self.previews: list[dict[str, Any]] = []
+
+    def deliver_pending(
+        self, client: WebClient, limit: int = 25, *, only: Collection[int] | None = None
+    ) -> DeliveryReport:
+        channel = self._alerts.channel()
+        if channel is None or only is None:  # only what a command raised: the backlog is not its to show
+            return DeliveryReport(blocked=None if channel else "no alert channel is set")
+        for alert_id in sorted(only):
+            self.previews.append(alert_message(self._alerts.get(alert_id), channel))
+        return DeliveryReport()

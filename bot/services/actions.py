@@ -4,11 +4,13 @@ Statuses: not started, green (on track), amber (at risk), red (off track),
 complete. Amber and red need a reason. Members of the lead organisation and
 coordinators update status; coordinators set the lead and the due date. An
 action past its due date and not complete is overdue, whatever its colour.
+Each write returns an ``ActionUpdate``: the action, the change it recorded (None when
+the action already was so, and nothing was written) and the alerts it raised.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -19,8 +21,8 @@ from bot.clock import Today
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.permissions import Actor, require_coordinator, require_member
 from bot.privacy import ensure_no_personal_data
-from bot.services.alerts import action_payload, raise_alert
-from bot.services.history import FieldChange, recent_changes
+from bot.services.alerts import AlertService, Raised, action_payload, raise_alert
+from bot.services.history import FieldChange, field_change, recent_changes
 from bot.services.plan import PlanService
 from store import audit
 from store.db import Database
@@ -95,6 +97,19 @@ class Action:
 
 
 @dataclass(frozen=True)
+class ActionUpdate:
+    """What one write did. ``change`` is None when the action already was so: nothing was written."""
+
+    action: Action
+    change: FieldChange | None
+    raised: Raised = field(default_factory=Raised)
+
+    @property
+    def changed(self) -> bool:
+        return self.change is not None
+
+
+@dataclass(frozen=True)
 class ActionFilter:
     priority: int | None = None
     lead: str | None = None
@@ -103,9 +118,10 @@ class ActionFilter:
 
 
 class ActionService:
-    def __init__(self, db: Database, plan: PlanService, today: Today) -> None:
+    def __init__(self, db: Database, plan: PlanService, alerts: AlertService, today: Today) -> None:
         self._db = db
         self._plan = plan
+        self._alerts = alerts
         self._today = today
 
     def _info(self, row: ActionRow) -> Action:
@@ -159,7 +175,7 @@ class ActionService:
 
     # ------------------------------------------------------------------ writing
 
-    def set_status(self, actor: Actor, ref: str, status: Status, reason: str | None = None) -> Action:
+    def set_status(self, actor: Actor, ref: str, status: Status, reason: str | None = None) -> ActionUpdate:
         require_member(actor, "update actions")
         reason = " ".join((reason or "").split()) or None
         if status.needs_reason and not reason:
@@ -176,35 +192,45 @@ class ActionService:
             row = self._row(session, ref, for_update=True)
             self.require_can_update(actor, self._info(row))
             before = row.status
+            if (before, row.reason) == (status.value, reason):
+                return ActionUpdate(self._info(row), None)
+            # the same status with a new reason is an update worth its history row ("still amber, because …")
             change = self._change(session, actor, row, "status", before, status.value, reason)
             row.status, row.reason = status.value, reason
             self._touch(row, actor)
+            alert = None
             if status is Status.RED and before != Status.RED.value:
-                raise_alert(
+                alert = raise_alert(
                     session, key=f"action:{row.ref}:red:{change.id}", kind="action_red", subject_type="action",
                     subject_id=row.ref, severity="High",
                     payload=action_payload(row, status_from=before, actor=actor.user_id),
                 )  # fmt: skip
-            return self._info(row)
+            return ActionUpdate(self._info(row), field_change(change), self._alerts.raised(session, alert))
 
-    def set_lead(self, actor: Actor, ref: str, lead: str | None) -> Action:
+    def set_lead(self, actor: Actor, ref: str, lead: str | None) -> ActionUpdate:
         require_coordinator(actor, "set an action's lead organisation")
         short = self._plan.organisation(lead).short if lead else None
         with self._db.transaction() as session:
             row = self._row(session, ref, for_update=True)
-            self._change(session, actor, row, "lead", row.lead, short, None)
+            if row.lead == short:
+                return ActionUpdate(self._info(row), None)
+            change = self._change(session, actor, row, "lead", row.lead, short, None)
             row.lead = short
             self._touch(row, actor)
-            return self._info(row)
+            return ActionUpdate(self._info(row), field_change(change))
 
-    def set_due(self, actor: Actor, ref: str, due: date) -> Action:
+    def set_due(self, actor: Actor, ref: str, due: date) -> ActionUpdate:
         require_coordinator(actor, "set an action's due date")
         with self._db.transaction() as session:
             row = self._row(session, ref, for_update=True)
-            self._change(session, actor, row, "due_date", row.due_date.isoformat(), due.isoformat(), None)
+            if row.due_date == due:
+                return ActionUpdate(self._info(row), None)
+            change = self._change(
+                session, actor, row, "due_date", row.due_date.isoformat(), due.isoformat(), None
+            )
             row.due_date = due
             self._touch(row, actor)
-            return self._info(row)
+            return ActionUpdate(self._info(row), field_change(change))
 
     # ------------------------------------------------------------------ helpers
 

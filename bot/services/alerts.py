@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -81,21 +81,21 @@ def raise_alert(
     subject_id: str,
     severity: str,
     payload: dict[str, Any],
-) -> bool:
-    """Queue an alert in the caller's transaction; a key already queued raises nothing."""
+) -> Alert | None:
+    """Queue an alert in the caller's transaction and return it; a key already queued raises nothing."""
     if session.scalar(select(AlertRow.id).where(AlertRow.key == key)) is not None:
-        return False
-    session.add(
-        AlertRow(
-            key=key,
-            kind=kind,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            severity=severity,
-            payload=payload,
-        )
+        return None
+    row = AlertRow(
+        key=key,
+        kind=kind,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        severity=severity,
+        payload=payload,
     )
-    return True
+    session.add(row)
+    session.flush()  # its id and defaults, so the caller can say what it raised
+    return alert_from_row(row)
 
 
 def _state(session: Session, name: str) -> str | None:
@@ -111,6 +111,21 @@ def _set_state(session: Session, name: str, value: str | None) -> None:
         session.add(AppState(name=name, value=value))
     else:
         row.value = value
+
+
+@dataclass(frozen=True)
+class Raised:
+    """The alerts one write queued, and where they will be posted: read in the write's transaction."""
+
+    alerts: tuple[Alert, ...] = ()
+    channel: str | None = None  # None: no alert channel is set, so they wait in the outbox
+
+
+@dataclass(frozen=True)
+class AlertStatus:
+    channel: str | None
+    pending: int
+    problem: str | None
 
 
 @dataclass(frozen=True)
@@ -146,7 +161,23 @@ class AlertService:
     def channel(self) -> str | None:
         """Set from Slack by a coordinator, else CSP_ALERT_CHANNEL."""
         with self._db.read() as session:
-            return _state(session, ALERT_CHANNEL) or self._default_channel
+            return self.channel_in(session)
+
+    def channel_in(self, session: Session) -> str | None:
+        return _state(session, ALERT_CHANNEL) or self._default_channel
+
+    def raised(self, session: Session, *alerts: Alert | None) -> Raised:
+        """What a write raised (``raise_alert``'s answers), for its result; in the write's own transaction."""
+        queued = tuple(a for a in alerts if a is not None)
+        return Raised(queued, self.channel_in(session) if queued else None)
+
+    def status(self) -> AlertStatus:
+        """Where alerts go, how many wait and why: one read."""
+        with self._db.read() as session:
+            pending = session.scalar(
+                select(func.count()).select_from(AlertRow).where(AlertRow.status == "pending")
+            )
+            return AlertStatus(self.channel_in(session), pending or 0, _state(session, DELIVERY_PROBLEM))
 
     def set_channel(self, actor: Actor, channel_id: str) -> None:
         require_coordinator(actor, "choose the alert channel")
@@ -189,10 +220,6 @@ class AlertService:
             if row is None:
                 raise NotFound("That alert no longer exists.")
             return alert_from_row(row)
-
-    def last_id(self) -> int:
-        with self._db.read() as session:
-            return session.scalar(select(AlertRow.id).order_by(AlertRow.id.desc()).limit(1)) or 0
 
     def pending_count(self) -> int:
         with self._db.read() as session:
@@ -271,7 +298,7 @@ class AlertService:
         for risk in session.scalars(
             select(RiskRow).where(RiskRow.status == "open", RiskRow.next_review < today)
         ):
-            raised += raise_alert(
+            alert = raise_alert(
                 session,
                 key=f"risk:{risk.ref}:review-overdue:{risk.next_review.isoformat()}",
                 kind="review_overdue",
@@ -282,6 +309,7 @@ class AlertService:
                     risk, why=f"Its review was due on {risk.next_review:%-d %B %Y} and has not been done."
                 ),
             )
+            raised += alert is not None
         return raised
 
     def _overdue_actions(self, session: Session, now: datetime) -> int:
@@ -290,7 +318,7 @@ class AlertService:
         raised = 0
         overdue = select(ActionRow).where(ActionRow.status != "complete", ActionRow.due_date < today)
         for action in session.scalars(overdue.where(ActionRow.due_date >= since)):
-            raised += raise_alert(
+            alert = raise_alert(
                 session,
                 key=f"action:{action.ref}:overdue:{action.due_date.isoformat()}",
                 kind="action_overdue",
@@ -301,6 +329,7 @@ class AlertService:
                     action, why=f"It was due on {action.due_date:%-d %B %Y} and is not complete."
                 ),
             )
+            raised += alert is not None
         return raised
 
     def _reraise(self, session: Session, now: datetime) -> int:
@@ -316,14 +345,12 @@ class AlertService:
         raised = 0
         for original in session.scalars(stale):
             payload = {**original.payload, "reminder_of": original.id, "original_kind": original.kind}
-            if raise_alert(
+            reminder = raise_alert(
                 session, key=f"reminder:{original.id}", kind="reminder", subject_type=original.subject_type,
                 subject_id=original.subject_id, severity="High", payload=payload,
-            ):  # fmt: skip
-                session.flush()
-                original.reraised_as = session.scalar(
-                    select(AlertRow.id).where(AlertRow.key == f"reminder:{original.id}")
-                )
+            )  # fmt: skip
+            if reminder is not None:
+                original.reraised_as = reminder.id
                 raised += 1
         return raised
 
@@ -341,17 +368,16 @@ class AlertService:
         if window is None:
             return 0
         start, end = window
-        return int(
-            raise_alert(
-                session,
-                key=f"digest:{end.isoformat()}",
-                kind="digest",
-                subject_type="digest",
-                subject_id=end.isoformat(),
-                severity="Low",
-                payload=digest_payload(session, start, end, now.date()),
-            )
+        digest = raise_alert(
+            session,
+            key=f"digest:{end.isoformat()}",
+            kind="digest",
+            subject_type="digest",
+            subject_id=end.isoformat(),
+            severity="Low",
+            payload=digest_payload(session, start, end, now.date()),
         )
+        return int(digest is not None)
 
 
 # ---------------------------------------------------------------------- payloads: all an alert message needs

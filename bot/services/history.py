@@ -20,9 +20,14 @@ class FieldChange:
     at: datetime
 
 
+def field_change(row: Any) -> FieldChange:
+    """One row of an action's or a risk's change table, as callers see it."""
+    return FieldChange(row.field, row.before, row.after, row.reason, row.actor, row.at)
+
+
 def recent_changes(
     session: Session, model: Any, owner_column: Any, owner: str, limit: int
 ) -> list[FieldChange]:
     """The newest ``limit`` changes of one action or risk (``model`` is its change table)."""
     rows = session.scalars(select(model).where(owner_column == owner).order_by(model.id.desc()).limit(limit))
-    return [FieldChange(r.field, r.before, r.after, r.reason, r.actor, r.at) for r in rows]
+    return [field_change(r) for r in rows]

@@ -2,13 +2,15 @@
 
 Coordinators, and members of a risk's owning organisation, change it. A change that raises the
 combined rating, a new risk at Medium or High, and a triggered contingency each queue one alert;
-a change that leaves the rating where it was raises nothing.
+a change that leaves the rating where it was raises nothing, and a "change" to the value a risk
+already has writes nothing at all. Each write returns a ``RiskUpdate``: the risk, the change it
+recorded and the alerts it raised, so a caller never re-reads the outbox to find out.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -18,8 +20,8 @@ from bot.clock import Today
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.permissions import Actor, require_member
 from bot.privacy import ensure_no_personal_data
-from bot.services.alerts import raise_alert, risk_payload
-from bot.services.history import FieldChange, recent_changes
+from bot.services.alerts import AlertService, Raised, raise_alert, risk_payload
+from bot.services.history import FieldChange, field_change, recent_changes
 from bot.services.plan import PlanService
 from bot.services.risk_rating import LEVELS, RatingRule, rank
 from store import audit
@@ -53,15 +55,36 @@ class Risk:
     review_overdue: bool
 
 
+@dataclass(frozen=True)
+class RiskUpdate:
+    """What one write did. ``change`` is None when the risk already had that value: nothing was written."""
+
+    risk: Risk
+    change: FieldChange | None
+    raised: Raised = field(default_factory=Raised)
+
+    @property
+    def changed(self) -> bool:
+        return self.change is not None
+
+
 def is_risk_ref(text: str) -> bool:
     return bool(_REF.match(text.strip()))
 
 
 class RiskService:
-    def __init__(self, db: Database, plan: PlanService, rule: RatingRule, today: Today) -> None:
+    def __init__(
+        self,
+        db: Database,
+        plan: PlanService,
+        rule: RatingRule,
+        alerts: AlertService,
+        today: Today,
+    ) -> None:
         self._db = db
         self._plan = plan
         self.rule = rule
+        self._alerts = alerts
         self._today = today
 
     def _info(self, row: RiskRow) -> Risk:
@@ -108,7 +131,7 @@ class RiskService:
 
     # ------------------------------------------------------------------ changing
 
-    def set_level(self, actor: Actor, ref: str, field: str, level: str, reason: str | None) -> Risk:
+    def set_level(self, actor: Actor, ref: str, field: str, level: str, reason: str | None) -> RiskUpdate:
         if field not in ("likelihood", "impact"):
             raise InvalidInput("Change the likelihood or the impact.")
         if level not in LEVELS:
@@ -120,12 +143,13 @@ class RiskService:
             row = self._writable(session, actor, ref)
             before_level, before_rating = getattr(row, field), self.rule.rate(row.likelihood, row.impact)
             if before_level == level:
-                return self._info(row)
+                return RiskUpdate(self._info(row), None)
             setattr(row, field, level)
             after_rating = self.rule.rate(row.likelihood, row.impact)
             change = self._change(session, actor, row, field, before_level, level, reason)
+            alert = None
             if rank(after_rating) > rank(before_rating):
-                raise_alert(
+                alert = raise_alert(
                     session,
                     key=f"risk:{row.ref}:rating:{change.id}",
                     kind="rating_up",
@@ -137,9 +161,9 @@ class RiskService:
                         actor=actor.user_id, reason=reason,
                     ),
                 )  # fmt: skip
-            return self._info(row)
+            return RiskUpdate(self._info(row), field_change(change), self._alerts.raised(session, alert))
 
-    def set_owner(self, actor: Actor, ref: str, owner: str) -> Risk:
+    def set_owner(self, actor: Actor, ref: str, owner: str) -> RiskUpdate:
         owner = " ".join(owner.split())
         if not owner:
             raise InvalidInput(
@@ -149,13 +173,16 @@ class RiskService:
         known = {o.short.upper(): o.short for o in self._plan.organisations()}
         with self._db.transaction() as session:
             row = self._writable(session, actor, ref)
-            self._change(session, actor, row, "owner", row.owner, owner, None)
-            row.owner, row.owner_org = owner, known.get(owner.upper())
-            return self._info(row)
+            owner_org = known.get(owner.upper())
+            if (row.owner, row.owner_org) == (owner, owner_org):
+                return RiskUpdate(self._info(row), None)
+            change = self._change(session, actor, row, "owner", row.owner, owner, None)
+            row.owner, row.owner_org = owner, owner_org
+            return RiskUpdate(self._info(row), field_change(change))
 
     def review(
         self, actor: Actor, ref: str, next_review: date | None = None, reason: str | None = None
-    ) -> Risk:
+    ) -> RiskUpdate:
         reason = self._reason(reason, required=None)
         today = self._today()
         next_review = next_review or add_months(today, REVIEW_MONTHS)
@@ -166,19 +193,20 @@ class RiskService:
             )
         with self._db.transaction() as session:
             row = self._writable(session, actor, ref)
-            self._change(
+            # a review is an event (someone looked at it today) even when the next date stays the same
+            change = self._change(
                 session, actor, row, "review", row.next_review.isoformat(), next_review.isoformat(), reason
             )
             row.last_reviewed_on, row.next_review = today, next_review
-            return self._info(row)
+            return RiskUpdate(self._info(row), field_change(change))
 
-    def trigger(self, actor: Actor, ref: str, reason: str | None) -> Risk:
+    def trigger(self, actor: Actor, ref: str, reason: str | None) -> RiskUpdate:
         reason = self._reason(reason, required=f'Say what happened: `/csp risk {ref.upper()} trigger "why"`.')
         with self._db.transaction() as session:
             row = self._writable(session, actor, ref)
             change = self._change(session, actor, row, "trigger", None, "contingency invoked", reason)
             row.triggered_at = self._db.utcnow()
-            raise_alert(
+            alert = raise_alert(
                 session,
                 key=f"risk:{row.ref}:trigger:{change.id}",
                 kind="contingency_triggered",
@@ -187,15 +215,15 @@ class RiskService:
                 severity=self.rule.rate(row.likelihood, row.impact),
                 payload=risk_payload(row, actor=actor.user_id, reason=reason),
             )
-            return self._info(row)
+            return RiskUpdate(self._info(row), field_change(change), self._alerts.raised(session, alert))
 
-    def close(self, actor: Actor, ref: str, reason: str | None) -> Risk:
+    def close(self, actor: Actor, ref: str, reason: str | None) -> RiskUpdate:
         reason = self._reason(reason, required=f'Say why: `/csp risk close {ref.upper()} "why"`.')
         with self._db.transaction() as session:
             row = self._writable(session, actor, ref)
-            self._change(session, actor, row, "status", row.status, "closed", reason)
+            change = self._change(session, actor, row, "status", row.status, "closed", reason)
             row.status = "closed"
-            return self._info(row)
+            return RiskUpdate(self._info(row), field_change(change))
 
     def add(
         self,
@@ -208,7 +236,7 @@ class RiskService:
         contingent: str,
         owner: str,
         owner_org: str | None = None,
-    ) -> Risk:
+    ) -> RiskUpdate:
         require_member(actor, "add risks")
         owner_org = self._plan.organisation(owner_org).short if owner_org else None
         if not actor.is_coordinator and (owner_org is None or owner_org != actor.org):
@@ -250,14 +278,15 @@ class RiskService:
             )
             session.add(row)
             session.flush()
-            self._change(session, actor, row, "added", None, f"{likelihood}/{impact}", None)
+            change = self._change(session, actor, row, "added", None, f"{likelihood}/{impact}", None)
             rating = self.rule.rate(likelihood, impact)
+            alert = None
             if rank(rating) >= rank("Medium"):
-                raise_alert(
+                alert = raise_alert(
                     session, key=f"risk:{row.ref}:new", kind="new_risk", subject_type="risk", subject_id=row.ref,
                     severity=rating, payload=risk_payload(row, rating_from=None, rating_to=rating, actor=actor.user_id),
                 )  # fmt: skip
-            return self._info(row)
+            return RiskUpdate(self._info(row), field_change(change), self._alerts.raised(session, alert))
 
     # ------------------------------------------------------------------ helpers
 

@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
 from bot.errors import UserFacingError
 from bot.privacy import REWRITE_HINT, PersonalDataError
+from bot.services.alerts import Raised
 from bot.views.text import escape, mrkdwn
 
 #: Slack's limit for blocks in one message
@@ -58,6 +59,18 @@ def notice(text: str, hint: str | None = None, *, icon: str = ":information_sour
     if hint:
         blocks.append(context(hint))
     return Reply(text=text, blocks=tuple(blocks))
+
+
+def alert_note(raised: Raised) -> str:
+    """What became of the alerts a change raised: queued for a channel, or waiting for one to be set."""
+    if not raised.alerts:
+        return ""
+    if raised.channel:
+        return f" Alert queued for <#{raised.channel}>."
+    return (
+        " No alert channel is set, so no alert was posted; it waits until a coordinator sets one"
+        " with `/csp alerts channel #channel`."
+    )
 
 
 def error_reply(error: UserFacingError) -> Reply:

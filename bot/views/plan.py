@@ -22,10 +22,11 @@ from slack_sdk.models.views import View
 from bot.permissions import Actor
 from bot.services.achievements import Achievement
 from bot.services.actions import Action, Status
+from bot.services.alerts import Raised
 from bot.services.history import FieldChange
 from bot.services.members import MemberInfo
 from bot.services.plan import Organisation, Priority
-from bot.views.common import Reply, context, notice, section
+from bot.views.common import Reply, alert_note, context, notice, section
 from bot.views.text import clip, escape
 
 ACHIEVEMENT_EDIT = "achievement_edit"
@@ -270,9 +271,20 @@ def _change_text(item: FieldChange) -> str:
     return f"{name} {escape(item.before or '–')} → *{escape(item.after or '–')}*"
 
 
-def status_updated_reply(action: Action) -> Reply:
+def status_updated_reply(action: Action, raised: Raised) -> Reply:
     reason = f": _{escape(action.reason)}_" if action.reason else ""
-    return notice(f"*{action.ref}* is now {_status_text(action)}{reason}", icon=":white_check_mark:")
+    return notice(
+        f"*{action.ref}* is now {_status_text(action)}{reason}{alert_note(raised)}", icon=":white_check_mark:"
+    )
+
+
+def action_unchanged_reply(action: Action, field: str) -> Reply:
+    already = {
+        "status": f"{action.ref} is already {action.status.label}",
+        "lead": f"{action.ref}'s lead is already {escape(action.lead or 'nobody')}",
+        "due_date": f"{action.ref} is already due {action.due_date:%-d %B %Y}",
+    }[field]
+    return notice(f"{already}; nothing changed.")
 
 
 def action_updated_reply(action: Action, what: str) -> Reply:

@@ -18,12 +18,13 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.documents.risk_register import matrix_text, ordered, summarise
+from bot.services.alerts import Raised
 from bot.services.history import FieldChange
 from bot.services.plan import Organisation
 from bot.services.risk_rating import LEVELS
 from bot.services.risks import Risk
 from bot.views.alerts import SEVERITY_EMOJI
-from bot.views.common import Reply, context, notice, section
+from bot.views.common import Reply, alert_note, context, notice, section
 from bot.views.plan import person
 from bot.views.text import clip, escape
 
@@ -100,12 +101,16 @@ def _change(item: FieldChange) -> str:
     return f"{escape(item.field)} {escape(item.before or '–')} → *{escape(item.after or '–')}*{why}"
 
 
-def risk_changed_reply(risk: Risk, what: str, alerted: bool) -> Reply:
-    tail = " The alert channel has been told." if alerted else ""
+def risk_changed_reply(risk: Risk, what: str, raised: Raised) -> Reply:
     return notice(
-        f"*{risk.ref}*: {escape(what)}. Now {risk.rating} ({risk.likelihood} × {risk.impact}).{tail}",
+        f"*{risk.ref}*: {escape(what)}. Now {risk.rating} ({risk.likelihood} × {risk.impact}).{alert_note(raised)}",
         icon=":white_check_mark:",
     )
+
+
+def risk_unchanged_reply(risk: Risk, field: str) -> Reply:
+    value = {"likelihood": risk.likelihood, "impact": risk.impact, "owner": risk.owner}[field]
+    return notice(f"{risk.ref}'s {field} is already {escape(value)}; nothing changed.")
 
 
 def alerts_status_reply(channel: str | None, pending: int, problem: str | None) -> Reply:
