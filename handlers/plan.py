@@ -256,7 +256,9 @@ def register(app: App) -> None:
         )
 
     @guarded
-    def edit_achievement(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def edit_achievement(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:  # respond: ``guarded`` sends a refusal through it, the click being acknowledged already
         services = services_of(context)
         ack()
         ctx = context_for(services, body)
@@ -317,7 +319,9 @@ def register(app: App) -> None:
         refresh_home_later(ctx)
 
     @guarded
-    def open_status_form(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def open_status_form(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:  # respond: ``guarded`` sends a refusal through it, the click being acknowledged already
         services = services_of(context)
         ack()
         ref, _, status = body["actions"][0]["value"].partition("|")
