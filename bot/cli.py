@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from slack_sdk.errors import SlackApiError
@@ -21,6 +21,9 @@ from glossary.loader import GlossaryFileError, parse_file, to_csv, to_json, to_y
 from glossary.model import GlossaryEntry, LookupResult, LookupStatus
 from store.db import MAIN, DatabaseConfigError
 from store.plan_data import PlanFileError
+
+if TYPE_CHECKING:
+    from bot.services.members import MemberInfo
 
 
 def _settings(*, serving: bool = False) -> Settings:
@@ -221,18 +224,30 @@ def members() -> None:
 def members_add(user_id: str, role: str, org: str | None) -> None:
     info = _services(_settings()).members.add(Actor.operator(), user_id, Role(role), org)
     click.echo(f"{info.user_id} is now a {info.role.value}" + (f" ({info.org})" if info.org else "") + ".")
+    _warn_if_no_coordinator(info)
 
 
 @members.command("remove")
 @click.argument("user_id")
 def members_remove(user_id: str) -> None:
-    _services(_settings()).members.remove(Actor.operator(), user_id)
-    click.echo(f"{user_id.upper()} removed.")
+    removed = _services(_settings()).members.remove(Actor.operator(), user_id)
+    click.echo(f"{removed.user_id} removed.")
+    _warn_if_no_coordinator(removed)
+
+
+def _warn_if_no_coordinator(info: MemberInfo) -> None:
+    """Slack refuses this; the command line is the recovery door, so it may, but says what it means."""
+    if info.no_coordinator_left:
+        click.echo(
+            "Warning: the partnership has no coordinator now, so nobody can manage members from Slack. "
+            "Add one: csp-bot members add USER_ID --role coordinator --org ORG",
+            err=True,
+        )
 
 
 @members.command("list")
 def members_list() -> None:
-    rows = _services(_settings()).members.list()
+    rows = _services(_settings()).members.list(Actor.operator())
     if not rows:
         click.echo(
             "No members yet. Add the first coordinator: csp-bot members add U0123ABCD --role coordinator"

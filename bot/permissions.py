@@ -50,10 +50,12 @@ def require_coordinator(actor: Actor, doing: str, alternative: str | None = None
         raise PermissionDenied(f"Only partnership coordinators can {doing}.", alternative or fallback)
 
 
-def require_member(actor: Actor, doing: str) -> None:
-    """Anyone can read; writing needs a membership, and the refusal says how to get one."""
+def require_member(actor: Actor, doing: str, *, message: str | None = None) -> None:
+    """Anyone can read; writing needs a membership, and the refusal says how to get one.
+    ``message`` replaces the wording for the few reads that are for members only."""
     if actor.is_operator or actor.role is not None:
         return
     raise PermissionDenied(
-        f"You're not set up as a partnership member yet, so you can read but not {doing}.", _GET_ACCESS
+        message or f"You're not set up as a partnership member yet, so you can read but not {doing}.",
+        _GET_ACCESS,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.errors import InvalidInput
-from bot.permissions import Role, require_member
+from bot.permissions import Role
 from bot.views import plan as views
 from handlers.context import CommandContext, Outcome
 from handlers.parsing import user_id_of
@@ -43,5 +43,4 @@ def remove(ctx: CommandContext, rest: str) -> Outcome:
 
 
 def list_members(ctx: CommandContext, rest: str) -> Outcome:
-    require_member(ctx.actor, "see the member list")
-    return views.members_reply(ctx.services.members.list())
+    return views.members_reply(ctx.services.members.list(ctx.actor))

@@ -13,7 +13,6 @@ from bot.container import Services
 from bot.documents.formats import ACHIEVEMENT_FORMATS, ACTION_FORMATS, Report, ReportFormat, parse_format
 from bot.documents.render import render_achievements, render_actions
 from bot.errors import InvalidInput, UserFacingError
-from bot.permissions import require_member
 from bot.privacy import PersonalDataError
 from bot.services.achievements import AchievementFilter
 from bot.services.actions import ActionFilter, Status, parse_status
@@ -64,7 +63,7 @@ def log(ctx: CommandContext, rest: str) -> Outcome:
     text = " ".join(words)
     organisation = _organisation_named_first(ctx, text)
     if priority is None or not text:
-        require_member(ctx.actor, "log achievements")  # non-members are told now, not after filling a form
+        services.achievements.require_can_log(ctx.actor)  # non-members are told now, not after filling a form
         return OpenModal(
             _achievement_form(ctx, text=text, priority=priority, organisation=organisation, when=achieved_on)
         )
@@ -83,7 +82,7 @@ def _organisation_named_first(ctx: CommandContext, text: str) -> str | None:
     named = known.get(first.upper())
     if named is None:
         return None
-    return named if ctx.actor.is_coordinator or ctx.actor.org == named else None
+    return named if ctx.services.achievements.may_log_for(ctx.actor, named) else None
 
 
 def _achievement_form(
@@ -262,11 +261,17 @@ def register(app: App) -> None:
         )
 
     @guarded
-    def edit_achievement(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def edit_achievement(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:  # respond: ``guarded`` sends a refusal through it, the click being acknowledged already
         services = services_of(context)
         ack()
         ctx = context_for(services, body)
-        form = _achievement_form(ctx, achievement_id=int(body["actions"][0]["value"]))
+        achievement = services.achievements.get(int(body["actions"][0]["value"]))
+        services.achievements.require_can_change(
+            ctx.actor, achievement
+        )  # refuse before the form, not after it
+        form = _achievement_form(ctx, achievement_id=achievement.id)
         client.views_open(trigger_id=body["trigger_id"], view=form)
 
     @guarded
@@ -319,7 +324,9 @@ def register(app: App) -> None:
         refresh_home_later(ctx)
 
     @guarded
-    def open_status_form(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    def open_status_form(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:  # respond: ``guarded`` sends a refusal through it, the click being acknowledged already
         services = services_of(context)
         ack()
         ref, _, status = body["actions"][0]["value"].partition("|")

@@ -12,7 +12,6 @@ from slack_sdk import WebClient
 from bot.documents.formats import ReportFormat
 from bot.documents.render import render_risks
 from bot.errors import InvalidInput, UserFacingError
-from bot.permissions import require_member
 from bot.privacy import PersonalDataError
 from bot.services.risk_rating import parse_level
 from bot.services.risks import is_risk_ref
@@ -79,7 +78,7 @@ def risk(ctx: CommandContext, rest: str) -> Outcome:
 
 
 def risk_add(ctx: CommandContext, rest: str) -> Outcome:
-    require_member(ctx.actor, "add risks")  # told now, not after filling in the form
+    ctx.services.risks.require_can_add(ctx.actor)  # told now, not after filling in the form
     form = views.risk_form(
         organisations=ctx.services.plan.organisations(), channel_id=ctx.channel_id, default_org=ctx.actor.org
     )

@@ -80,6 +80,20 @@ class AchievementService:
     def today(self) -> date:
         return self._today()
 
+    # ------------------------------------------------------------------ who may (also asked before a form opens)
+
+    def require_can_log(self, actor: Actor) -> None:
+        require_member(actor, "log achievements")
+
+    def may_log_for(self, actor: Actor, organisation: str) -> bool:
+        """Coordinators log for any organisation; members for their own."""
+        return actor.is_coordinator or (actor.org is not None and actor.org == organisation)
+
+    def require_can_change(self, actor: Actor, achievement: Achievement, doing: str = "edit") -> None:
+        require_member(actor, f"{doing} achievements")
+        if not actor.is_coordinator and achievement.logged_by != actor.user_id:
+            raise PermissionDenied(f"You can only {doing} achievements you logged.", "Ask a coordinator.")
+
     # ------------------------------------------------------------------ writing
 
     def log(
@@ -91,7 +105,7 @@ class AchievementService:
         organisation: str | None = None,
         achieved_on: date | None = None,
     ) -> Achievement:
-        require_member(actor, "log achievements")
+        self.require_can_log(actor)
         text = self._checked_text(text)
         self._plan.priority(priority)
         organisation = self._organisation_for(actor, organisation)
@@ -251,7 +265,7 @@ class AchievementService:
         if organisation is None or organisation == "":
             return actor.org
         short = self._plan.organisation(organisation).short
-        if not actor.is_coordinator and short != actor.org:
+        if not self.may_log_for(actor, short):
             raise PermissionDenied(
                 f"You can log achievements for {actor.org or 'your own organisation'}, not {short}.",
                 "A coordinator can log it for them.",
@@ -266,8 +280,7 @@ class AchievementService:
             raise NotFound(
                 "That achievement no longer exists." if status == ACTIVE else "There is nothing to undo."
             )
-        if not actor.is_coordinator and row.logged_by != actor.user_id:
-            raise PermissionDenied(f"You can only {doing} achievements you logged.", "Ask a coordinator.")
+        self.require_can_change(actor, _info(row), doing)
         return row
 
     def _record(self, session: Any, actor: Actor, row: AchievementRow, action: str, *, before: Any) -> None:

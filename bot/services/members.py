@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from bot.errors import InvalidInput, NotFound
-from bot.permissions import Actor, Role, require_coordinator
+from bot.errors import Conflict, InvalidInput, NotFound
+from bot.permissions import Actor, Role, require_coordinator, require_member
 from bot.services.plan import PlanService
 from store import audit
 from store.db import Database
@@ -25,6 +26,9 @@ class MemberInfo:
     org: str | None
     added_by: str
     added_at: datetime
+    #: set on the result of a change that left no coordinator: only the operator (the CLI) can do
+    #: that, and the CLI warns, because nobody can then manage the partnership from Slack
+    no_coordinator_left: bool = False
 
 
 def _info(row: Member) -> MemberInfo:
@@ -57,6 +61,9 @@ class MemberService:
             known = ", ".join(o.short for o in self._plan.organisations())
             raise InvalidInput("A member belongs to one partner organisation: name it.", f"One of: {known}.")
         with self._db.transaction() as session:
+            last = self._last_coordinator_check(
+                session, actor, user_id, stays_coordinator=role is Role.COORDINATOR
+            )
             row = session.get(Member, user_id)
             before = None if row is None else {"role": row.role, "org": row.org}
             if row is None:
@@ -73,15 +80,18 @@ class MemberService:
                 detail={"before": before, "after": {"role": row.role, "org": row.org}},
             )
             session.flush()
-            return _info(row)
+            return replace(_info(row), no_coordinator_left=last)
 
-    def remove(self, actor: Actor, user_id: str) -> None:
+    def remove(self, actor: Actor, user_id: str) -> MemberInfo:
+        """Returns the member as they were, flagged when no coordinator is left."""
         require_coordinator(actor, "remove members")
         user_id = user_id.strip().upper()
         with self._db.transaction() as session:
+            last = self._last_coordinator_check(session, actor, user_id, stays_coordinator=False)
             row = session.get(Member, user_id)
             if row is None:
                 raise NotFound(f"{user_id} is not a member.", "See who is with `/csp members list`.")
+            removed = replace(_info(row), no_coordinator_left=last)
             session.delete(row)
             audit.record(
                 session,
@@ -91,7 +101,37 @@ class MemberService:
                 target_id=user_id,
                 detail={"before": {"role": row.role, "org": row.org}},
             )
+            return removed
 
-    def list(self) -> list[MemberInfo]:
+    def list(self, actor: Actor) -> list[MemberInfo]:
+        """Members and the operator only: the list says which Slack user works for which organisation,
+        which is not for anyone else who happens to share the workspace."""
+        require_member(
+            actor,
+            "see the member list",
+            message="The member list is for partnership members, and you're not set up as one yet.",
+        )
         with self._db.read() as session:
             return [_info(r) for r in session.scalars(select(Member).order_by(Member.role, Member.user_id))]
+
+    def _last_coordinator_check(
+        self, session: Session, actor: Actor, user_id: str, *, stays_coordinator: bool
+    ) -> bool:
+        """Refuse a change from Slack that would leave no coordinator; True when the operator makes one.
+
+        The coordinator rows are locked first, so two coordinators removing each other at the same
+        moment queue, and the second sees that only one is left (SQLite queues writers anyway)."""
+        coordinators = set(
+            session.scalars(
+                select(Member.user_id).where(Member.role == Role.COORDINATOR.value).with_for_update()
+            )
+        )
+        if stays_coordinator or coordinators != {user_id}:
+            return False
+        if actor.is_operator:
+            return True  # the CLI is the recovery door: it may, and it warns
+        who = "You're" if user_id == actor.user_id else f"{user_id} is"
+        raise Conflict(
+            f"{who} the only coordinator: add another coordinator first.",
+            "Make someone else a coordinator with `/csp members add @someone ORG coordinator`, then try again.",
+        )

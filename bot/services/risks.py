@@ -126,6 +126,10 @@ class RiskService:
             row = self._row(session, ref)
             return recent_changes(session, RiskChange, RiskChange.risk_ref, row.ref, limit)
 
+    def require_can_add(self, actor: Actor) -> None:
+        """Also asked before the form opens, so nobody fills in a form they cannot submit."""
+        require_member(actor, "add risks")
+
     def can_change(self, actor: Actor, risk: Risk) -> bool:
         return actor.is_coordinator or (actor.org is not None and actor.org == risk.owner_org)
 
@@ -237,7 +241,7 @@ class RiskService:
         owner: str,
         owner_org: str | None = None,
     ) -> RiskUpdate:
-        require_member(actor, "add risks")
+        self.require_can_add(actor)
         owner_org = self._plan.organisation(owner_org).short if owner_org else None
         if not actor.is_coordinator and (owner_org is None or owner_org != actor.org):
             raise PermissionDenied(
