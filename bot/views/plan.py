@@ -1,4 +1,4 @@
-"""Plan tracking views: achievements, actions and their status, members, reports. Pure functions."""
+"""Plan tracking views: achievements, actions and their status, reports. Pure functions."""
 
 from __future__ import annotations
 
@@ -19,11 +19,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.permissions import Actor
 from bot.services.achievements import Achievement
 from bot.services.actions import Action, Status
 from bot.services.history import FieldChange
-from bot.services.members import MemberInfo
 from bot.services.plan import Organisation, Priority
 from bot.views.common import Reply, context, notice, section
 from bot.views.text import clip, escape
@@ -307,34 +305,7 @@ def action_status_form(action: Action, *, status: Status | None, channel_id: str
     )
 
 
-# ---------------------------------------------------------------------- members and reports
-
-
-def whoami_reply(actor: Actor, org_name: str | None) -> Reply:
-    if actor.role is None:
-        return notice(
-            "You're not a partnership member yet: you can use the glossary and read the plan.",
-            "To log achievements or update actions, ask a coordinator: `/csp members add @you ORG`.",
-            icon=":bust_in_silhouette:",
-        )
-    org = f"{escape(actor.org)} ({escape(org_name or '')})" if actor.org else "no organisation"
-    return notice(f"You are a *{actor.role.value}* for {org}.", icon=":bust_in_silhouette:")
-
-
-def members_reply(members: Sequence[MemberInfo]) -> Reply:
-    if not members:
-        return notice("No members yet.", "Add one: `/csp members add @user TVP [coordinator]`.")
-    lines = "\n".join(
-        f"• {person(m.user_id)}: {m.role.value}, {escape(m.org or 'no organisation')}" for m in members
-    )
-    return Reply(
-        text=f"{len(members)} members", blocks=(section(f"*Partnership members*\n{clip(lines, 2900)}"),)
-    )
-
-
-def member_saved_reply(member: MemberInfo) -> Reply:
-    org = f" for {escape(member.org)}" if member.org else ""
-    return notice(f"{person(member.user_id)} is now a {member.role.value}{org}.", icon=":white_check_mark:")
+# ---------------------------------------------------------------------- reports
 
 
 def report_coming_reply(title: str) -> Reply:
@@ -342,7 +313,3 @@ def report_coming_reply(title: str) -> Reply:
         f"Preparing *{escape(title)}*: it will arrive as a direct message from csp-bot in a moment.",
         icon=":page_facing_up:",
     )
-
-
-def notice_removed(user_id: str) -> Reply:
-    return notice(f"{person(user_id)} is no longer a partnership member.", icon=":wastebasket:")
