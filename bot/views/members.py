@@ -6,9 +6,8 @@ from collections.abc import Sequence
 
 from bot.permissions import Actor
 from bot.services.members import MemberInfo
-from bot.views.common import Reply, notice, section
-from bot.views.plan import person
-from bot.views.text import clip, escape
+from bot.views.common import Reply, notice, person, section
+from bot.views.text import clip, escape, name_and_detail, plural
 
 
 def whoami_reply(actor: Actor, org_name: str | None) -> Reply:
@@ -18,7 +17,7 @@ def whoami_reply(actor: Actor, org_name: str | None) -> Reply:
             "To log achievements or update actions, ask a coordinator: `/csp members add @you ORG`.",
             icon=":bust_in_silhouette:",
         )
-    org = f"{escape(actor.org)} ({escape(org_name or '')})" if actor.org else "no organisation"
+    org = name_and_detail(actor.org, org_name) if actor.org else "no organisation"
     return notice(f"You are a *{actor.role.value}* for {org}.", icon=":bust_in_silhouette:")
 
 
@@ -26,10 +25,11 @@ def members_reply(members: Sequence[MemberInfo]) -> Reply:
     if not members:
         return notice("No members yet.", "Add one: `/csp members add @user TVP [coordinator]`.")
     lines = "\n".join(
-        f"• {person(m.user_id)}: {m.role.value}, {escape(m.org or 'no organisation')}" for m in members
+        f"• {person(m.user_id)}: {m.role.value}, {escape(m.org) if m.org else 'no organisation'}"
+        for m in members
     )
     return Reply(
-        text=f"{len(members)} members", blocks=(section(f"*Partnership members*\n{clip(lines, 2900)}"),)
+        text=plural(len(members), "member"), blocks=(section(f"*Partnership members*\n{clip(lines, 2900)}"),)
     )
 
 
