@@ -20,7 +20,6 @@ from bot.views.text import (
     clip,
     escape,
     inline_quote,
-    local_time,
     name_and_detail,
     plan_text,
     plural,
@@ -148,7 +147,7 @@ def _view_button(alert: Alert) -> ButtonElement:
 
 def _footer(alert: Alert) -> Block:
     created = alert.created_at if isinstance(alert.created_at, datetime) else None
-    stamp = f" · raised {local_time(created):%-d %b %Y %H:%M}" if created else ""
+    stamp = f" · raised {time_and_day(created)}" if created else ""
     return context(f"{_CLASSIFICATION} · {alert.severity} severity{stamp} · never post case details in reply")
 
 
@@ -212,7 +211,7 @@ def digest_reply(alert: Alert) -> Reply:
 def delivery_problem_reply(problem: str, channel: str | None) -> Reply:
     where = f"<#{channel}>" if channel else "no channel"
     return Reply(
-        text=f"Risk alerts are waiting: {problem}",
+        text=f"Risk alerts are waiting: {escape(problem)}",
         blocks=(
             section(
                 f":warning: *Risk alerts are waiting to be posted*: {escape(problem)} (alert channel: {where})."

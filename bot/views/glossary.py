@@ -26,7 +26,7 @@ from slack_sdk.models.views import View
 
 from bot.services.glossary import SUGGESTED_BY, Change, Gap, GlossaryAnswer
 from bot.views.common import Reply, context, notice, person, section
-from bot.views.text import clip, day_of, escape, inline_quote, plural, stop, time_and_day
+from bot.views.text import clip, day_of, escape, inline_quote, plain, plural, stop, time_and_day
 from glossary.index import ExplainedToken
 from glossary.model import EntryKind, GlossaryEntry, LookupStatus
 
@@ -154,7 +154,7 @@ def _ambiguous(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Rep
 def _suggestions(suggestions: Sequence[GlossaryEntry], query: str) -> Reply:
     lines = "\n".join(f"• {_line(s, full=False)}" for s in suggestions)
     buttons = [
-        ButtonElement(text=clip(s.key, 75), action_id=f"{SHOW}_{n}", value=s.id)
+        ButtonElement(text=clip(plain(s.key), 75), action_id=f"{SHOW}_{n}", value=s.id)
         for n, s in enumerate(suggestions)
     ]
     blocks: list[Block] = [

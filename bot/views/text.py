@@ -21,10 +21,10 @@ QUOTE_LOOKALIKE = "\u203a"
 
 _INERT = str.maketrans({**LOOKALIKES, **dict.fromkeys(BIDI_CONTROLS)})
 _BIDI = str.maketrans(dict.fromkeys(BIDI_CONTROLS))
-#: a ">" after a line break (any Slack might honour) and blank or invisible characters
-_LINE_START_QUOTE = re.compile(
-    r"(?:^|(?<=[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]))([\s\u200b\u200c\u200d\u2060\ufeff]*)>"
-)
+#: the start of a line (after any break Slack might honour) and blank or invisible characters
+_LINE_START = r"(?:^|(?<=[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]))([\s\u200b\u200c\u200d\u2060\ufeff]*)"
+_LINE_START_QUOTE = re.compile(_LINE_START + ">")
+_LINE_START_LOOKALIKE = re.compile(_LINE_START + QUOTE_LOOKALIKE)
 _PLAN_BOLD = re.compile(r"\*\*(.+?)\*\*")
 _SENTENCE_END = re.compile(r"[.!?…:;]$")
 _ENTITY_END = re.compile(r"&\w+;$")
@@ -48,6 +48,12 @@ def quote(text: str) -> str:
 def inline_quote(text: str) -> str:
     """User text in “quotes” on one line (a list item or a history line): it cannot start a line of its own."""
     return f"“{escape(' '.join(text.split()))}”"
+
+
+def plain(text: str) -> str:
+    """User text for a plain_text field (a button label): no markup is read there, but bidi controls
+    would still reorder it."""
+    return text.translate(_BIDI)
 
 
 def markup(text: str) -> str:
@@ -74,7 +80,7 @@ def unescape(text: str) -> str:
     A lookalike someone typed themselves comes back as the plain character: harmless in a terminal."""
     for original, lookalike in LOOKALIKES.items():
         text = text.replace(lookalike, original)
-    text = re.sub(rf"(?m)^(\s*){QUOTE_LOOKALIKE}", r"\1>", text)
+    text = _LINE_START_LOOKALIKE.sub(r"\1>", text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
