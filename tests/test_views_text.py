@@ -224,7 +224,7 @@ def test_people_are_mentions_never_bare_ids() -> None:
     found = GlossaryAnswer(LookupResult(query="x", status=LookupStatus.FOUND, matches=(SUGGESTED,)))
     footer = _shown(glossary.answer_reply(found))
     assert "Suggested in Slack by <@U0TVP1>" in footer
-    bare_id = re.compile(r"(?<![@\w])[UW]0[A-Z0-9]{2,}\b")
+    bare_id = re.compile(r"(?<![@#\w])[UWCG]0[A-Z0-9]{2,}\b")  # users and channels
     for name, builds in samples().items():
         for build in builds:
             built = build()
