@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
@@ -22,11 +22,6 @@ Now = Callable[[], datetime]
 def system_now() -> datetime:
     """The real time, in London. Nothing else in the application calls ``datetime.now``."""
     return datetime.now(LONDON)
-
-
-def london(moment: datetime) -> datetime:
-    """``moment`` on London's clock; a naive value (as SQLite returns them) is taken to be UTC."""
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(LONDON)
 
 
 class SettableClock:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.errors import InvalidInput
 from bot.permissions import Role
-from bot.views import plan as views
+from bot.views import members as views
 from handlers.context import CommandContext, Outcome
 from handlers.parsing import user_id_of
 

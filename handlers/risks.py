@@ -18,7 +18,7 @@ from bot.services.risks import is_risk_ref
 from bot.views import alerts as alert_views
 from bot.views import plan as plan_views
 from bot.views import risks as views
-from bot.views.common import notice, personal_data_field_error
+from bot.views.common import notice, person, personal_data_field_error
 from handlers.alerting import deliver_alerts, deliver_alerts_later
 from handlers.context import CommandContext, OpenModal, Outcome, services_of
 from handlers.forms import confirm_privately, form_metadata, form_values
@@ -146,7 +146,7 @@ def register(app: App) -> None:
         alert, first = services.alerts.acknowledge(actor, int(body["actions"][0]["value"]))
         if not first:
             respond(
-                **notice(f"Already acknowledged by {plan_views.person(alert.acknowledged_by)}.").message(),
+                **notice(f"Already acknowledged by {person(alert.acknowledged_by)}.").message(),
                 replace_original=False,
             )
             return

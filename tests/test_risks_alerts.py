@@ -298,7 +298,7 @@ def test_an_alert_goes_out_with_what_changed_and_what_to_do(
     assert post.args["channel"] == ALERT_CHANNEL
     assert_valid_message(post.args)
     text = rendered_text(post.args)
-    for part in ("Medium ↑ *High*", "Funding/ finance", "Preventative actions", "Contingent actions", "Next review",
+    for part in ("*Risk R2: rating up, Medium ↑ High*", "Funding/ finance", "Preventative actions", "Contingent actions", "Next review",
                  f"<@{COORDINATOR}>", "OFFICIAL"):  # fmt: skip
         assert part in text, part
     assert "<!channel>" not in text and "<@U123>" not in text and "&lt;!channel&gt;" in text

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable
 from typing import Any
+
+from bot.views.text import unescape
 
 _BOLD = re.compile(r"(?<![\w*])\*(\S(?:[^*\n]*?\S)?)\*(?![\w*])")
 _ITALIC = re.compile(r"(?<![\w_])_(\S(?:[^_\n]*?\S)?)_(?![\w_])")
@@ -35,7 +36,7 @@ def mrkdwn_to_text(text: str) -> str:
     text = _ITALIC.sub(r"\1", text)
     for code, mark in _EMOJI.items():
         text = text.replace(code, mark)
-    return html.unescape(text)  # undo escape(): only &amp; &lt; &gt; are ever produced
+    return unescape(text)
 
 
 def _text(obj: Any) -> str:

@@ -32,6 +32,9 @@ from store.models import GlossaryEntryRow
 
 log = logging.getLogger(__name__)
 
+#: a suggested entry's source names who suggested it; views show the ID as a mention
+SUGGESTED_BY = "Suggested in Slack by "
+
 _ACRONYM_SHAPE = re.compile(r"^[A-Z0-9][A-Z0-9&.\-]{0,11}[A-Z0-9]s?$|^[A-Z]$")
 
 
@@ -344,9 +347,7 @@ class GlossaryService:
     # ------------------------------------------------------------------ suggestions (anyone)
 
     def suggest(self, actor: Actor, key: str, text: str, *, context: str | None = None) -> GlossaryEntry:
-        entry = self._new_entry(
-            key, text, None, context, None, (), source=f"Suggested in Slack by {actor.user_id}"
-        )
+        entry = self._new_entry(key, text, None, context, None, (), source=SUGGESTED_BY + actor.user_id)
         with self._db.transaction() as session:
             for row in repo.rows_with_key(session, entry.key, (repo.PENDING,)):
                 if fold(row.text) == fold(entry.text):

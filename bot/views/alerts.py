@@ -1,8 +1,9 @@
 """Alert messages for the alert channel: what changed, what to do, who and why. Pure functions.
 
 Every alert is built from its stored payload, so the message posted after a retry or a restart
-is the message the change produced. All payload text came from people, so all of it is escaped;
-the bot never writes @channel or @here.
+is the message the change produced. All payload text came from people, so all of it is escaped,
+and a reason is shown as a quote: it reads as someone's words and cannot restyle the alert.
+The bot never writes @channel or @here.
 """
 
 from __future__ import annotations
@@ -11,12 +12,20 @@ from datetime import date, datetime
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, HeaderBlock
 
-from bot.clock import LONDON
 from bot.services.alerts import Alert
 from bot.services.risk_rating import rank
-from bot.views.common import Reply, context, section
-from bot.views.plan import STATUS_EMOJI, person
-from bot.views.text import clip, escape
+from bot.views.common import Reply, context, person, section
+from bot.views.plan import STATUS_EMOJI
+from bot.views.text import (
+    clip,
+    escape,
+    inline_quote,
+    name_and_detail,
+    plan_text,
+    plural,
+    quote,
+    time_and_day,
+)
 
 ACKNOWLEDGE = "alert_acknowledge"
 VIEW = "alert_view"
@@ -30,16 +39,18 @@ def _day(value: str | None) -> str:
 
 
 def _direction(payload: dict) -> str:
+    """ "Low ↑ High": plain, because the headline it sits in is bold as a whole."""
     before, after = payload.get("rating_from"), payload.get("rating_to")
     if before is None and after:
-        return f"NEW at *{after}*"
+        return f"NEW at {escape(after)}"
     if before and after:
         arrow = "↑" if rank(after) > rank(before) else "↓" if rank(after) < rank(before) else "="
-        return f"{before} {arrow} *{after}*"
+        return f"{escape(before)} {arrow} {escape(after)}"
     return ""
 
 
 def _headline(alert: Alert) -> str:
+    """One line with no markup of its own: the message shows it bold, the notification plain."""
     p = alert.payload
     kind = p.get("original_kind", alert.kind) if alert.kind == "reminder" else alert.kind
     ref = escape(p.get("ref", alert.subject_id))
@@ -56,10 +67,6 @@ def _headline(alert: Alert) -> str:
     return ("Reminder, not yet acknowledged: " + headline) if alert.kind == "reminder" else headline
 
 
-def _plain(text: str) -> str:
-    return text.replace("*", "")
-
-
 def alert_reply(alert: Alert) -> Reply:
     """The channel message for an alert (acknowledged or not)."""
     if alert.kind == "digest":
@@ -71,8 +78,7 @@ def alert_reply(alert: Alert) -> Reply:
         blocks.append(section(f"*{escape(p['ref'])}* {escape(clip(p.get('description', ''), 1500))}"))
         fields = [
             f"*Likelihood × impact:* {escape(p.get('likelihood', '?'))} × {escape(p.get('impact', '?'))}",
-            f"*Owner:* {escape(p.get('owner', '–'))}"
-            + (f" ({escape(p['owner_org'])})" if p.get("owner_org") else ""),
+            f"*Owner:* {name_and_detail(p.get('owner') or '–', p.get('owner_org'))}",
             f"*Next review:* {_day(p.get('next_review'))}",
         ]
         if p.get("change"):
@@ -87,9 +93,7 @@ def alert_reply(alert: Alert) -> Reply:
     else:
         status = p.get("status", "")
         emoji_status = next((e for s, e in STATUS_EMOJI.items() if s.value == status), "")
-        blocks.append(
-            section(f"*{escape(p['ref'])}* {escape(clip(p.get('text', ''), 1500)).replace('**', '*')}")
-        )
+        blocks.append(section(f"*{escape(p['ref'])}* {plan_text(clip(p.get('text', ''), 1500))}"))
         lines = [
             f"*Status:* {emoji_status} {escape(status.replace('_', ' '))}",
             f"*Due:* {_day(p.get('due_date'))}",
@@ -103,17 +107,20 @@ def alert_reply(alert: Alert) -> Reply:
         blocks.append(section("\n".join(lines)))
     why = []
     if p.get("actor"):
-        why.append(f"Changed by {person(p['actor'])}")
+        why.append(
+            f"*Changed by* {person(p['actor'])}" + (", who gave this reason:" if p.get("reason") else "")
+        )
+    elif p.get("reason"):
+        why.append("*Reason given:*")
     if p.get("reason"):
-        why.append(f"because: _{escape(clip(p['reason'], 500))}_")
+        why.append(quote(clip(p["reason"], 500)))
     if p.get("why"):
         why.append(escape(p["why"]))
     if why:
-        blocks.append(section(" ".join(why)))
+        blocks.append(section("\n".join(why)))
     blocks.append(_footer(alert))
     if alert.acknowledged_by:
-        when = alert.acknowledged_at.astimezone(LONDON) if alert.acknowledged_at else None
-        stamp = f" at {when:%H:%M on %-d %b}" if when else ""
+        stamp = f" at {time_and_day(alert.acknowledged_at)}" if alert.acknowledged_at else ""
         blocks.append(context(f":white_check_mark: Acknowledged by {person(alert.acknowledged_by)}{stamp}"))
         blocks.append(ActionsBlock(elements=[_view_button(alert)]))
     else:
@@ -128,7 +135,7 @@ def alert_reply(alert: Alert) -> Reply:
             )
         )
     return Reply(
-        text=f"{_plain(_headline(alert))}: {escape(clip(p.get('description') or p.get('text') or '', 200))}",
+        text=f"{_headline(alert)}: {escape(clip(p.get('description') or p.get('text') or '', 200))}",
         blocks=tuple(blocks),
         in_channel=True,
     )
@@ -140,7 +147,7 @@ def _view_button(alert: Alert) -> ButtonElement:
 
 def _footer(alert: Alert) -> Block:
     created = alert.created_at if isinstance(alert.created_at, datetime) else None
-    stamp = f" · raised {created.astimezone(LONDON):%-d %b %Y %H:%M}" if created and created.tzinfo else ""
+    stamp = f" · raised {time_and_day(created)}" if created else ""
     return context(f"{_CLASSIFICATION} · {alert.severity} severity{stamp} · never post case details in reply")
 
 
@@ -152,7 +159,7 @@ def digest_reply(alert: Alert) -> Reply:
     if changes:
         lines = [
             f"• *{escape(c['ref'])}* {escape(c['field'])}: {escape(c.get('before') or '–')} → {escape(c.get('after') or '–')}"
-            + (f" (_{escape(clip(c['reason'], 120))}_)" if c.get("reason") else "")
+            + (f": {inline_quote(clip(c['reason'], 120))}" if c.get("reason") else "")
             for c in changes
         ]
         blocks.append(section("*Register changes*\n" + clip("\n".join(lines), 2900)))
@@ -182,7 +189,7 @@ def digest_reply(alert: Alert) -> Reply:
     if achievements:
         lines = [
             f"• *P{a['priority']}*" + (f" {escape(a['organisation'])}" if a.get("organisation") else "")
-            + f": {escape(clip(a['text'], 200)).replace('**', '*')}"
+            + f": {escape(clip(a['text'], 200))}"
             for a in achievements
         ]  # fmt: skip
         blocks.append(
@@ -191,14 +198,20 @@ def digest_reply(alert: Alert) -> Reply:
     else:
         blocks.append(section("*Achievements logged*\nNone this week."))
     blocks.append(context(f"{_CLASSIFICATION} · `/csp risks` for the register, `/csp actions` for the plan"))
-    text = f"Weekly digest {start} to {end}: {len(changes)} register changes, {len(reviews)} overdue reviews, {len(red)} red actions, {len(achievements)} achievements"
+    counts = (
+        plural(len(changes), "register change"),
+        plural(len(reviews), "overdue review"),
+        plural(len(red), "red action"),
+        plural(len(achievements), "achievement"),
+    )
+    text = f"Weekly digest {start} to {end}: {', '.join(counts)}"
     return Reply(text=text, blocks=tuple(blocks), in_channel=True)
 
 
 def delivery_problem_reply(problem: str, channel: str | None) -> Reply:
     where = f"<#{channel}>" if channel else "no channel"
     return Reply(
-        text=f"Risk alerts are waiting: {problem}",
+        text=f"Risk alerts are waiting: {escape(problem)}",
         blocks=(
             section(
                 f":warning: *Risk alerts are waiting to be posted*: {escape(problem)} (alert channel: {where})."

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 from bot.errors import UserFacingError
 from bot.privacy import REWRITE_HINT, PersonalDataError
 from bot.services.alerts import Raised
-from bot.views.text import escape, mrkdwn
+from bot.views.text import escape, markup, mrkdwn
 
 #: Slack's limit for blocks in one message
 MESSAGE_BLOCK_LIMIT = 50
@@ -53,6 +53,15 @@ def context(*parts: str) -> ContextBlock:
     return ContextBlock(elements=[mrkdwn(p) for p in parts if p])
 
 
+def person(actor: str | None) -> str:
+    """A Slack user as a mention (never a bare ID); the plan and the command line by name."""
+    if not actor:
+        return "nobody yet"
+    if actor[:1] in {"U", "W"} and actor.isalnum():
+        return f"<@{actor}>"
+    return {"plan": "the plan", "cli": "the command line"}.get(actor, escape(actor))
+
+
 def notice(text: str, hint: str | None = None, *, icon: str = ":information_source:") -> Reply:
     """A short message with an optional hint. Both are already-escaped mrkdwn."""
     blocks: list[Block] = [section(f"{icon} {text}")]
@@ -74,7 +83,8 @@ def alert_note(raised: Raised) -> str:
 
 
 def error_reply(error: UserFacingError) -> Reply:
-    return notice(escape(error.message), escape(error.hint) if error.hint else None, icon=":warning:")
+    # the app wrote these (with `code` and *bold* meant as such); fragments of input in them are short
+    return notice(markup(error.message), markup(error.hint) if error.hint else None, icon=":warning:")
 
 
 def personal_data_reply(error: PersonalDataError) -> Reply:
@@ -83,7 +93,7 @@ def personal_data_reply(error: PersonalDataError) -> Reply:
     return notice(
         f"I can't take that: it looks like it contains {kinds}, which must never go into Slack. "
         "Nothing was saved, posted or logged.",
-        escape(REWRITE_HINT),
+        markup(REWRITE_HINT),
         icon=":no_entry:",
     )
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
 from functools import lru_cache
 
 from slack_sdk.models.blocks import (
@@ -25,9 +24,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.services.glossary import Change, Gap, GlossaryAnswer
-from bot.views.common import Reply, context, notice, section
-from bot.views.text import clip, escape
+from bot.services.glossary import SUGGESTED_BY, Change, Gap, GlossaryAnswer
+from bot.views.common import Reply, context, notice, person, section
+from bot.views.text import clip, day_of, escape, inline_quote, plain, plural, stop, time_and_day
 from glossary.index import ExplainedToken
 from glossary.model import EntryKind, GlossaryEntry, LookupStatus
 
@@ -112,7 +111,7 @@ def _found(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Reply:
         if related:
             blocks.append(context("See also: " + "; ".join(_line(r, full=False) for r in related)))
     sources = list(dict.fromkeys(m.source for m in matches))
-    footer = f"Source: {escape(' · '.join(sources))}"
+    footer = f"Source: {' · '.join(_source(s) for s in sources)}"
     if shared_by:
         footer += f" · shared by <@{shared_by}> with /csp"
     blocks.append(context(footer))
@@ -124,6 +123,14 @@ def _found(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Reply:
         blocks=tuple(blocks),
         in_channel=bool(shared_by),
     )
+
+
+def _source(source: str) -> str:
+    """Where an entry came from; a suggester is named as a mention, never as a raw user ID."""
+    user = source.removeprefix(SUGGESTED_BY)
+    if user != source and user[:1] in {"U", "W"} and user.isalnum():
+        return f"{escape(SUGGESTED_BY)}{person(user)}"
+    return escape(source)
 
 
 def _ambiguous(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Reply:
@@ -147,7 +154,7 @@ def _ambiguous(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Rep
 def _suggestions(suggestions: Sequence[GlossaryEntry], query: str) -> Reply:
     lines = "\n".join(f"• {_line(s, full=False)}" for s in suggestions)
     buttons = [
-        ButtonElement(text=clip(s.key, 75), action_id=f"{SHOW}_{n}", value=s.id)
+        ButtonElement(text=clip(plain(s.key), 75), action_id=f"{SHOW}_{n}", value=s.id)
         for n, s in enumerate(suggestions)
     ]
     blocks: list[Block] = [
@@ -156,7 +163,8 @@ def _suggestions(suggestions: Sequence[GlossaryEntry], query: str) -> Reply:
     ]
     names = ", ".join(escape(s.key) for s in suggestions)
     return Reply(
-        text=f"I couldn't find {escape(clip(query, 100))}. Did you mean: {names}?", blocks=tuple(blocks)
+        text=stop("I couldn't find " + escape(clip(query, 100))) + f" Did you mean: {names}?",
+        blocks=tuple(blocks),
     )
 
 
@@ -183,7 +191,7 @@ def search_reply(query: str, entries: Sequence[GlossaryEntry]) -> Reply:
             ),
         )
     lines = "\n".join(f"• {_line(e, full=False)}" for e in entries)
-    count = f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}"
+    count = plural(len(entries), "entry", "entries")
     blocks: list[Block] = [
         section(f"*{count}* for *{shown}*, best first:\n{clip(lines, 2900)}"),
         ActionsBlock(elements=[_share_button([e.id for e in entries], query)]),
@@ -221,7 +229,7 @@ def removed_reply(entry: GlossaryEntry) -> Reply:
         ),
         ActionsBlock(elements=[ButtonElement(text="Undo", action_id=UNDO_REMOVE, value=entry.id)]),
     )
-    return Reply(text=f"Removed {escape(entry.key)}.", blocks=blocks)
+    return Reply(text=stop(f"Removed {escape(entry.key)}"), blocks=blocks)
 
 
 def suggested_reply(entry: GlossaryEntry) -> Reply:
@@ -235,11 +243,9 @@ def suggested_reply(entry: GlossaryEntry) -> Reply:
 def pending_reply(pending: Sequence[tuple[GlossaryEntry, str]]) -> Reply:
     if not pending:
         return notice("No suggestions are waiting for review.")
-    blocks: list[Block] = [
-        section(f"*{len(pending)} suggestion{'s' if len(pending) != 1 else ''} to review*")
-    ]
+    blocks: list[Block] = [section(f"*{plural(len(pending), 'suggestion')} to review*")]
     for entry, by in pending[:15]:
-        blocks.append(section(f"{_line(entry, full=False)}\n_suggested by {_person(by)}_"))
+        blocks.append(section(f"{_line(entry, full=False)}\n_suggested by_ {person(by)}"))
         blocks.append(
             ActionsBlock(
                 elements=[
@@ -248,14 +254,14 @@ def pending_reply(pending: Sequence[tuple[GlossaryEntry, str]]) -> Reply:
                 ]
             )
         )
-    return Reply(text=f"{len(pending)} glossary suggestions to review", blocks=tuple(blocks))
+    return Reply(text=f"{plural(len(pending), 'glossary suggestion')} to review", blocks=tuple(blocks))
 
 
 def gaps_reply(gaps: Sequence[Gap]) -> Reply:
     if not gaps:
         return notice("No gaps: everything people looked up was found.")
     lines = "\n".join(
-        f"• *{escape(clip(g.query, 80))}*: {g.count} time{'s' if g.count != 1 else ''}, last {_date(g.last_seen)}"
+        f"• *{escape(clip(g.query, 80))}*: {plural(g.count, 'time')}, last {day_of(g.last_seen)}"
         for g in gaps
     )
     return Reply(
@@ -274,7 +280,7 @@ def history_reply(key: str, changes: Sequence[Change]) -> Reply:
     for change in changes:
         what = _describe_change(change)
         lines.append(
-            f"• {_date(change.at, with_time=True)}: *{change.action}* by {_person(change.actor)}{what}"
+            f"• {time_and_day(change.at)}: *{escape(change.action)}* by {person(change.actor)}{what}"
         )
     return Reply(
         text=f"History of {escape(key)}",
@@ -285,20 +291,14 @@ def history_reply(key: str, changes: Sequence[Change]) -> Reply:
 def _describe_change(change: Change) -> str:
     before, after = change.before or {}, change.after or {}
     if before and after and before.get("text") != after.get("text"):
-        return f": “{escape(clip(str(before.get('text')), 120))}” → “{escape(clip(str(after.get('text')), 120))}”"
+        return f": {_quoted(before)} → {_quoted(after)}"
     if not before and after:
-        return f": “{escape(clip(str(after.get('text')), 120))}”"
+        return f": {_quoted(after)}"
     return ""
 
 
-def _person(actor: str) -> str:
-    if actor[:1] in {"U", "W"} and actor.isalnum():
-        return f"<@{actor}>"
-    return {"plan": "the plan", "cli": "the command line"}.get(actor, escape(actor))
-
-
-def _date(value: datetime, *, with_time: bool = False) -> str:
-    return value.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d")
+def _quoted(snapshot: dict) -> str:
+    return inline_quote(clip(str(snapshot.get("text")), 120))
 
 
 # ---------------------------------------------------------------------- the entry form

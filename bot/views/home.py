@@ -9,7 +9,7 @@ from bot.services.actions import Status
 from bot.services.home import HomeData
 from bot.views.common import context, section
 from bot.views.plan import STATUS_EMOJI, achievement_line, action_line
-from bot.views.text import clip, escape
+from bot.views.text import clip, escape, plural, stop
 
 HOME_BLOCK_LIMIT = 100
 
@@ -70,13 +70,16 @@ def home_view(data: HomeData) -> View:
     else:
         blocks.append(section("*Most asked in the glossary*\nNothing asked yet: try `/csp acronym MARAC`."))
     blocks.append(
-        context(f"{summary.entries} glossary entries. Never post names, addresses or case details in Slack.")
+        context(
+            f"{plural(summary.entries, 'glossary entry', 'glossary entries')}. "
+            "Never post names, addresses or case details in Slack."
+        )
     )
     if data.alert_problem:
         blocks.insert(
             2,
             section(
-                f":warning: *Risk alerts are waiting to be posted*: {escape(data.alert_problem)}. "
+                f":warning: *Risk alerts are waiting to be posted*: {stop(escape(data.alert_problem))} "
                 "Nothing is lost; see `/csp alerts`."
             ),
         )
@@ -85,8 +88,9 @@ def home_view(data: HomeData) -> View:
         blocks.append(
             section(
                 "*For coordinators*\n"
-                f"• {summary.pending or 0} glossary suggestion(s) waiting: `/csp glossary pending`\n"
-                f"• {summary.gaps or 0} glossary gap(s), things people looked for and didn't find: `/csp glossary gaps`\n"
+                f"• {plural(summary.pending or 0, 'glossary suggestion')} waiting: `/csp glossary pending`\n"
+                f"• {plural(summary.gaps or 0, 'glossary gap')}, things people looked for and didn't find: "
+                "`/csp glossary gaps`\n"
                 "• Members: `/csp members list`; reports: `/csp report achievements`, `/csp report actions`"
             )
         )

@@ -1,4 +1,4 @@
-"""Plan tracking views: achievements, actions and their status, members, reports. Pure functions."""
+"""Plan tracking views: achievements, actions and their status, reports. Pure functions."""
 
 from __future__ import annotations
 
@@ -19,15 +19,25 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.permissions import Actor
 from bot.services.achievements import Achievement
 from bot.services.actions import Action, Status
 from bot.services.alerts import Raised
 from bot.services.history import FieldChange
-from bot.services.members import MemberInfo
 from bot.services.plan import Organisation, Priority
-from bot.views.common import Reply, alert_note, context, notice, section
-from bot.views.text import clip, escape
+from bot.views.common import Reply, alert_note, context, notice, person, section
+from bot.views.text import (
+    clip,
+    escape,
+    inline_quote,
+    local_time,
+    plan_text,
+    plural,
+    quote,
+    stop,
+    then,
+    time_and_day,
+)
+from store.seed import SEED_ACTOR
 
 ACHIEVEMENT_EDIT = "achievement_edit"
 ACHIEVEMENT_UNDO = "achievement_undo"
@@ -46,18 +56,9 @@ STATUS_EMOJI = {
 }
 
 
-def person(actor: str | None) -> str:
-    """A Slack user as a mention; the plan and the command line by name."""
-    if not actor:
-        return "nobody yet"
-    if actor[:1] in {"U", "W"} and actor.isalnum():
-        return f"<@{actor}>"
-    return {"plan": "the plan", "cli": "the command line"}.get(actor, escape(actor))
-
-
-def _plan_text(text: str) -> str:
-    """The plan's own **bold** markers shown as Slack bold, the rest escaped."""
-    return escape(text).replace("**", "*")
+def _achievement_text(a: Achievement, limit: int) -> str:
+    """The plan's own achievements keep its **bold**; anyone else's words are only ever escaped."""
+    return plan_text(clip(a.text, limit)) if a.logged_by == SEED_ACTOR else escape(clip(a.text, limit))
 
 
 # ---------------------------------------------------------------------- achievements
@@ -66,7 +67,7 @@ def _plan_text(text: str) -> str:
 def achievement_line(a: Achievement, *, with_logger: bool = True) -> str:
     org = f" {escape(a.organisation)}" if a.organisation else ""
     who = f" · {person(a.logged_by)}, {a.achieved_on:%-d %b %Y}" if with_logger else ""
-    return f"• *P{a.priority}*{org}: {_plan_text(clip(a.text, 400))}{who}"
+    return f"• *P{a.priority}*{org}: {_achievement_text(a, 400)}{who}"
 
 
 def achievement_logged_reply(a: Achievement, priority: Priority, verb: str = "Logged") -> Reply:
@@ -74,7 +75,7 @@ def achievement_logged_reply(a: Achievement, priority: Priority, verb: str = "Lo
     blocks: tuple[Block, ...] = (
         section(
             f":white_check_mark: {verb} under *P{priority.number} {escape(priority.title)}*{org}, "
-            f"{a.plan_year}:\n>{_plan_text(a.text)}"
+            f"{a.plan_year}:\n" + (f">{plan_text(a.text)}" if a.logged_by == SEED_ACTOR else quote(a.text))
         ),
         ActionsBlock(
             elements=[
@@ -95,10 +96,11 @@ def achievement_undone_reply(a: Achievement) -> Reply:
 def achievements_reply(items: Sequence[Achievement], described: str, total: int) -> Reply:
     if not items:
         return notice(
-            f"No achievements logged{described}.",
+            f"No achievements logged{escape(described)}.",
             "Log one with `/csp log P1 what was achieved`.",
             icon=":mag:",
         )
+    described = escape(described)
     lines = "\n".join(achievement_line(a) for a in items)
     blocks: list[Block] = [section(f"*Achievements{described}*, newest first\n{clip(lines, 2900)}")]
     if total > len(items):
@@ -107,7 +109,7 @@ def achievements_reply(items: Sequence[Achievement], described: str, total: int)
                 f"{total - len(items)} more. The whole list: `/csp report achievements` (or narrow with P1, 2018/19, TVP)."
             )
         )
-    return Reply(text=f"{total} achievements{described}", blocks=tuple(blocks))
+    return Reply(text=f"{plural(total, 'achievement')}{described}", blocks=tuple(blocks))
 
 
 def achievement_form(
@@ -200,16 +202,20 @@ def _status_text(action: Action) -> str:
 
 def action_line(action: Action) -> str:
     lead = f" ({escape(action.lead)})" if action.lead else ""
-    reason = f": _{escape(clip(action.reason, 150))}_" if action.reason else ""
+    text = plan_text(clip(action.text, 160))
+    if action.reason:
+        text = then(text, f"Reason: {inline_quote(clip(action.reason, 150))}")
     overdue = " · :hourglass: overdue" if action.overdue else ""
-    updated = f" · {action.updated_at:%-d %b} by {person(action.updated_by)}" if action.updated_at else ""
-    return (
-        f"{STATUS_EMOJI[action.status]} *{action.ref}*{lead} {_plan_text(clip(action.text, 160))}"
-        f"{reason}{overdue}{updated}"
+    updated = (
+        f" · updated {local_time(action.updated_at):%-d %b} by {person(action.updated_by)}"
+        if action.updated_at
+        else ""
     )
+    return f"{STATUS_EMOJI[action.status]} *{action.ref}*{lead} {text}{overdue}{updated}"
 
 
 def actions_reply(actions: Sequence[Action], described: str) -> Reply:
+    described = escape(described)
     if not actions:
         return notice(f"No actions{described}.", "See them all with `/csp actions`.", icon=":mag:")
     blocks: list[Block] = []
@@ -221,22 +227,20 @@ def actions_reply(actions: Sequence[Action], described: str) -> Reply:
     )
     counts = {s: sum(a.status is s for a in actions) for s in Status}
     summary = ", ".join(f"{n} {s.label.split(' (')[0]}" for s, n in counts.items() if n)
-    return Reply(text=f"{len(actions)} actions{described}: {summary}", blocks=tuple(blocks[:50]))
+    return Reply(text=f"{plural(len(actions), 'action')}{described}: {summary}", blocks=tuple(blocks[:50]))
 
 
 def action_reply(action: Action, history: Sequence[FieldChange], *, can_update: bool) -> Reply:
     lead = escape(action.lead) if action.lead else "no lead organisation yet"
     blocks: list[Block] = [
-        section(f"*{action.ref}* {_plan_text(action.text)}"),
+        section(f"*{action.ref}* {plan_text(action.text)}"),
         section(
             f"*Status:* {_status_text(action)}\n*Lead:* {lead} · *Due:* {action.due_date:%-d %B %Y}"
-            + (f"\n*Reason:* {escape(action.reason)}" if action.reason else "")
+            + (f"\n*Reason:* {inline_quote(action.reason)}" if action.reason else "")
         ),
     ]
     if history:
-        lines = [
-            f"• {item.at:%-d %b %Y %H:%M} {person(item.actor)}: {_change_text(item)}" for item in history
-        ]
+        lines = [f"• {time_and_day(item.at)}, {person(item.actor)}: {_change_text(item)}" for item in history]
         blocks.append(section("*History*, newest first\n" + clip("\n".join(lines), 2900)))
     else:
         blocks.append(context("No updates yet."))
@@ -265,17 +269,17 @@ def _change_text(item: FieldChange) -> str:
     if item.field == "status":
         before = Status(item.before).label if item.before else "–"
         after = Status(item.after).label if item.after else "–"
-        why = f": _{escape(clip(item.reason, 200))}_" if item.reason else ""
+        why = f": {inline_quote(clip(item.reason, 200))}" if item.reason else ""
         return f"{before} → *{after}*{why}"
     name = {"lead": "lead", "due_date": "due date"}.get(item.field, item.field)
     return f"{name} {escape(item.before or '–')} → *{escape(item.after or '–')}*"
 
 
 def status_updated_reply(action: Action, raised: Raised) -> Reply:
-    reason = f": _{escape(action.reason)}_" if action.reason else ""
-    return notice(
-        f"*{action.ref}* is now {_status_text(action)}{reason}{alert_note(raised)}", icon=":white_check_mark:"
-    )
+    now = f"*{action.ref}* is now {_status_text(action)}"
+    if action.reason:
+        now = then(now, f"Reason: {inline_quote(action.reason)}")
+    return notice(now + alert_note(raised), icon=":white_check_mark:")
 
 
 def action_unchanged_reply(action: Action, field: str) -> Reply:
@@ -288,7 +292,7 @@ def action_unchanged_reply(action: Action, field: str) -> Reply:
 
 
 def action_updated_reply(action: Action, what: str) -> Reply:
-    return notice(f"*{action.ref}*: {escape(what)}.", icon=":white_check_mark:")
+    return notice(f"*{action.ref}*: {stop(escape(what))}", icon=":white_check_mark:")
 
 
 def action_status_form(action: Action, *, status: Status | None, channel_id: str | None) -> View:
@@ -302,7 +306,7 @@ def action_status_form(action: Action, *, status: Status | None, channel_id: str
         close=PlainTextObject(text="Cancel"),
         private_metadata=json.dumps({"ref": action.ref, "channel": channel_id}),
         blocks=[
-            section(_plan_text(clip(action.text, 2900))),
+            section(plan_text(clip(action.text, 2900))),
             InputBlock(
                 block_id="status",
                 label="Status",
@@ -319,34 +323,7 @@ def action_status_form(action: Action, *, status: Status | None, channel_id: str
     )
 
 
-# ---------------------------------------------------------------------- members and reports
-
-
-def whoami_reply(actor: Actor, org_name: str | None) -> Reply:
-    if actor.role is None:
-        return notice(
-            "You're not a partnership member yet: you can use the glossary and read the plan.",
-            "To log achievements or update actions, ask a coordinator: `/csp members add @you ORG`.",
-            icon=":bust_in_silhouette:",
-        )
-    org = f"{escape(actor.org)} ({escape(org_name or '')})" if actor.org else "no organisation"
-    return notice(f"You are a *{actor.role.value}* for {org}.", icon=":bust_in_silhouette:")
-
-
-def members_reply(members: Sequence[MemberInfo]) -> Reply:
-    if not members:
-        return notice("No members yet.", "Add one: `/csp members add @user TVP [coordinator]`.")
-    lines = "\n".join(
-        f"• {person(m.user_id)}: {m.role.value}, {escape(m.org or 'no organisation')}" for m in members
-    )
-    return Reply(
-        text=f"{len(members)} members", blocks=(section(f"*Partnership members*\n{clip(lines, 2900)}"),)
-    )
-
-
-def member_saved_reply(member: MemberInfo) -> Reply:
-    org = f" for {escape(member.org)}" if member.org else ""
-    return notice(f"{person(member.user_id)} is now a {member.role.value}{org}.", icon=":white_check_mark:")
+# ---------------------------------------------------------------------- reports
 
 
 def report_coming_reply(title: str) -> Reply:
@@ -354,7 +331,3 @@ def report_coming_reply(title: str) -> Reply:
         f"Preparing *{escape(title)}*: it will arrive as a direct message from csp-bot in a moment.",
         icon=":page_facing_up:",
     )
-
-
-def notice_removed(user_id: str) -> Reply:
-    return notice(f"{person(user_id)} is no longer a partnership member.", icon=":wastebasket:")

@@ -24,9 +24,8 @@ from bot.services.plan import Organisation
 from bot.services.risk_rating import LEVELS
 from bot.services.risks import Risk
 from bot.views.alerts import SEVERITY_EMOJI
-from bot.views.common import Reply, alert_note, context, notice, section
-from bot.views.plan import person
-from bot.views.text import clip, escape
+from bot.views.common import Reply, alert_note, context, notice, person, section
+from bot.views.text import clip, day_of, escape, inline_quote, markup, name_and_detail, plural, then
 
 HEATMAP = "risks_heatmap"
 RISK_FORM = "risk_form"
@@ -54,14 +53,14 @@ def register_reply(risks: Sequence[Risk], rule_text: str, cell_rating) -> Reply:
             "*Risk register*: likelihood × impact\n```\n" + matrix_text(summaries, cell_rating) + "\n```"
         ),
         section("*By rating*\n" + clip("\n".join(lines), 2900)),
-        context(escape(rule_text) + " `/csp risk R2` shows one with its history."),
+        context(markup(rule_text) + " `/csp risk R2` shows one with its history."),
         ActionsBlock(elements=[ButtonElement(text="Heat map image", action_id=HEATMAP, value="png")]),
     ]
-    return Reply(text=f"Risk register: {len(risks)} open risks", blocks=tuple(blocks))
+    return Reply(text=f"Risk register: {plural(len(risks), 'open risk')}", blocks=tuple(blocks))
 
 
 def risk_reply(risk: Risk, history: Sequence[FieldChange]) -> Reply:
-    owner = escape(risk.owner) + (f" ({escape(risk.owner_org)})" if risk.owner_org else "")
+    owner = name_and_detail(risk.owner, risk.owner_org)
     state = "closed" if risk.closed else f"{SEVERITY_EMOJI[risk.rating]} {risk.rating} (score {risk.score})"
     blocks: list[Block] = [
         section(f"*{risk.ref}* {escape(risk.description)}"),
@@ -77,7 +76,7 @@ def risk_reply(risk: Risk, history: Sequence[FieldChange]) -> Reply:
         ),
     ]
     if history:
-        lines = [f"• {h.at:%-d %b %Y} {person(h.actor)}: {_change(h)}" for h in history]
+        lines = [f"• {day_of(h.at)}, {person(h.actor)}: {_change(h)}" for h in history]
         blocks.append(section("*History*, newest first\n" + clip("\n".join(lines), 2900)))
     blocks.append(
         context(
@@ -89,7 +88,7 @@ def risk_reply(risk: Risk, history: Sequence[FieldChange]) -> Reply:
 
 
 def _change(item: FieldChange) -> str:
-    why = f": _{escape(clip(item.reason, 200))}_" if item.reason else ""
+    why = f": {inline_quote(clip(item.reason, 200))}" if item.reason else ""
     if item.field == "seed":
         return "loaded from the plan"
     if item.field == "added":
@@ -103,7 +102,8 @@ def _change(item: FieldChange) -> str:
 
 def risk_changed_reply(risk: Risk, what: str, raised: Raised) -> Reply:
     return notice(
-        f"*{risk.ref}*: {escape(what)}. Now {risk.rating} ({risk.likelihood} × {risk.impact}).{alert_note(raised)}",
+        f"*{risk.ref}*: "
+        + then(escape(what), f"Now {risk.rating} ({risk.likelihood} × {risk.impact}).{alert_note(raised)}"),
         icon=":white_check_mark:",
     )
 
@@ -114,12 +114,12 @@ def risk_unchanged_reply(risk: Risk, field: str) -> Reply:
 
 
 def alerts_status_reply(channel: str | None, pending: int, problem: str | None) -> Reply:
-    where = f"<#{channel}>" if channel else "not set"
+    where = f"<#{channel}>" if channel else "not set"  # a channel link, never the bare ID
     lines = [f"*Alert channel:* {where}", f"*Waiting to be posted:* {pending}"]
     if problem:
         lines.append(f":warning: {escape(problem)}")
     return Reply(
-        text=f"Alert channel {channel or 'not set'}, {pending} waiting",
+        text=f"Alert channel {where}, {pending} waiting",
         blocks=(
             section("\n".join(lines)),
             context("Coordinators choose the channel: `/csp alerts channel #channel`."),
