@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -447,7 +449,7 @@ def _workspace_label(enterprise_id: str | None, team_id: str | None) -> str:
 def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -> None:
     """Serve Slack: HTTP (POST /slack/events, GET /healthz) on gunicorn, or Socket Mode."""
     from bot.runtime.app import create_app
-    from bot.runtime.server import serve_http, serve_socket_mode, wsgi_app
+    from bot.runtime.server import ensure_can_listen, serve_http, serve_socket_mode, wsgi_app
 
     settings = _settings(serving=True)
     if socket_mode:
@@ -459,14 +461,18 @@ def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -
         settings.require("slack_bot_token", "slack_app_token", why="for Socket Mode")
         partnerships = _partnerships(settings)
         app = create_app(settings, partnerships)
-        _start_alert_worker(settings, partnerships)
-        serve_socket_mode(app, settings.slack_app_token.get_secret_value())  # type: ignore[union-attr]
+        serve_socket_mode(
+            app,
+            settings.slack_app_token.get_secret_value(),  # type: ignore[union-attr]
+            once_connected=lambda: _start_alert_worker(settings, partnerships),
+        )
         return
     if not settings.oauth_enabled:
         settings.require(
             "slack_bot_token", why="to serve one workspace (or set SLACK_CLIENT_ID/SECRET for many)"
         )
     settings.require("slack_signing_secret", why="to serve Slack over HTTP")
+    ensure_can_listen(host, port)
     prepared = _partnerships(settings)  # migrate and seed every partnership once, before workers start
     for slug in prepared.slugs():
         prepared.get(slug)
@@ -583,6 +589,15 @@ def main(argv: list[str] | None = None) -> None:
         _fail(
             f"cannot use the database at DATABASE_URL ({type(error.orig).__name__ if error.orig else 'error'})"
         )
+    except OSError as error:  # a file or directory (an SQLite path, --output), or the network
+        where = f": {error.filename}" if error.filename else ""
+        _fail(f"{error.strerror or type(error).__name__}{where}")
+    except Exception as error:
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            raise  # CSP_LOG_LEVEL=DEBUG: the developer wants the traceback
+        frames = traceback.extract_tb(error.__traceback__)
+        place = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
+        _fail(f"stopped by an unexpected {type(error).__name__} at {place} (CSP_LOG_LEVEL=DEBUG shows more)")
 
 
 def _fail(message: str) -> None:

@@ -5,11 +5,17 @@ that cannot be written is reported unhealthy."""
 from __future__ import annotations
 
 import http.client
+import os
 import signal
+import socket
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
 
 from bot.offline.signing import signed_headers, slash_command_body
 from bot.offline.slack_standin import SlackStandIn
@@ -134,3 +140,84 @@ def test_a_withheld_record_keeps_its_headline_and_loses_its_traceback() -> None:
     finally:
         logger.removeHandler(handler)
     assert stream.getvalue() == "Failed to run listener function (details withheld) [ValueError]\n"
+
+
+# ---------------------------------------------------------------------- §3 start-up failures
+
+
+def _start_fails(tmp_path: Path, *args: str, **env: str) -> str:
+    """Start `csp-bot serve` as the operator would (INFO), expect it to stop, and return its stderr."""
+    clean = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    settings = {"DATABASE_URL": f"sqlite:///{tmp_path / 'start.sqlite3'}", "CSP_LOG_LEVEL": "INFO", **env}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "csp-bot"), "serve", *args],
+        env={**clean, **settings},
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    return done.stderr
+
+
+def _closed_port() -> int:
+    return free_port()  # bound and released: nothing listens there
+
+
+HTTP = {"SLACK_BOT_TOKEN": "xoxb-start-test", "SLACK_SIGNING_SECRET": "start-secret"}
+SOCKET = {"SLACK_BOT_TOKEN": "xoxb-start-test", "SLACK_APP_TOKEN": "xapp-start-test"}
+
+
+@pytest.mark.parametrize("socket_mode", [False, True], ids=["http", "socket"])
+@pytest.mark.parametrize(
+    ("database", "says"),
+    [
+        ("postgresql+psycopg://nobody@127.0.0.1:{port}/none", "cannot use the database at DATABASE_URL"),
+        ("sqlite:///{file}/below-a-file/csp.sqlite3", "cannot be created"),
+        ("nosuchdb://x", "DATABASE_URL names a database driver"),
+    ],
+    ids=["unreachable", "unwritable-path", "unknown-driver"],
+)
+def test_a_bad_database_url_is_one_line(tmp_path: Path, socket_mode: bool, database: str, says: str) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a directory")
+    url = database.format(port=_closed_port(), file=a_file)
+    args = ("--socket",) if socket_mode else ("--port", str(_closed_port()))
+    assert says in _start_fails(tmp_path, *args, **(SOCKET if socket_mode else HTTP), DATABASE_URL=url)
+
+
+def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        err = _start_fails(tmp_path, "--host", "127.0.0.1", "--port", str(port), **HTTP)
+    assert f"cannot listen on 127.0.0.1:{port}" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "says"),
+    [
+        ((), {"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN is not set"),
+        ((), {"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET is not set"),
+        (("--socket",), {"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_APP_TOKEN is not set"),
+    ],
+)
+def test_a_missing_token_or_secret_is_one_line(
+    tmp_path: Path, args: tuple[str, ...], env: dict[str, str], says: str
+) -> None:
+    assert says in _start_fails(tmp_path, *args, **env)
+
+
+def test_socket_mode_with_slack_unreachable_is_one_line(tmp_path: Path) -> None:
+    unreachable = f"http://127.0.0.1:{_closed_port()}/api/"
+    err = _start_fails(tmp_path, "--socket", **SOCKET, SLACK_API_URL=unreachable)
+    assert "cannot reach Slack to open a Socket Mode connection" in err
+
+
+def test_socket_mode_refused_by_slack_is_one_line(tmp_path: Path, standin: SlackStandIn) -> None:
+    standin.set_response("apps.connections.open", {"ok": False, "error": "invalid_auth"})
+    err = _start_fails(tmp_path, "--socket", **SOCKET, SLACK_API_URL=standin.base_url)
+    assert "Slack refused the Socket Mode connection (invalid_auth)" in err
