@@ -91,6 +91,10 @@ def ask(text: tuple[str, ...], as_json: bool, user: str, channel: str) -> None:
             click.echo(render_message(result.response))
         for call in result.api_calls:
             click.echo(_describe_call(call))
+    if result.store_failure:
+        raise UserFacingError(
+            f"a write to the database failed, so nothing was saved ({result.store_failure})."
+        )
 
 
 def _describe_call(call: dict[str, Any]) -> str:
@@ -449,6 +453,7 @@ def _workspace_label(enterprise_id: str | None, team_id: str | None) -> str:
 def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -> None:
     """Serve Slack: HTTP (POST /slack/events, GET /healthz) on gunicorn, or Socket Mode."""
     from bot.runtime.app import create_app
+    from bot.runtime.health import StoreHealth
     from bot.runtime.server import ensure_can_listen, serve_http, serve_socket_mode, wsgi_app
 
     settings = _settings(serving=True)
@@ -481,7 +486,11 @@ def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -
     def build():  # type: ignore[no-untyped-def]
         partnerships = _partnerships(settings)
         _start_alert_worker(settings, partnerships)  # one per worker: leases and claims keep them apart
-        return wsgi_app(create_app(settings, partnerships), health=lambda: _healthy(partnerships.main))
+        return wsgi_app(
+            create_app(settings, partnerships),
+            health=StoreHealth(partnerships.main.db),
+            signing_secret=settings.slack_signing_secret.get_secret_value(),  # type: ignore[union-attr]
+        )
 
     paths = "/slack/events, /slack/install" if settings.oauth_enabled else "/slack/events"
     click.echo(f"csp-bot listening on http://{host}:{port} ({paths}; {workers} worker(s))", err=True)
@@ -492,17 +501,6 @@ def _start_alert_worker(settings: Settings, partnerships) -> None:  # type: igno
     from bot.runtime.alert_worker import AlertWorker, DeliveryClients
 
     AlertWorker(partnerships, DeliveryClients(settings, partnerships), settings.csp_alert_interval).start()
-
-
-def _healthy(services) -> bool:  # type: ignore[no-untyped-def]
-    from sqlalchemy import text
-
-    try:
-        with services.db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
 
 
 @cli.group()

@@ -129,7 +129,9 @@ class Database:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self._owns_engine = shared is None
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            folder = Path(parsed.database).expanduser().parent
+            # a URI filename (``sqlite:///file:PATH?mode=ro&uri=true``) names PATH
+            name = parsed.database.removeprefix("file:") if parsed.query.get("uri") else parsed.database
+            folder = Path(name.split("?")[0]).expanduser().parent
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:

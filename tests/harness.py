@@ -54,7 +54,7 @@ class SlackHarness:
         self.app = app or create_app(
             settings, served, client=web_client(token, standin.base_url), signing_secret=SECRET
         )
-        self.wsgi = wsgi_app(self.app)
+        self.wsgi = wsgi_app(self.app, signing_secret=SECRET)
 
     def for_team(self, team: str) -> SlackHarness:
         """The same app, as seen from another workspace."""

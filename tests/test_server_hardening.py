@@ -5,6 +5,7 @@ that cannot be written is reported unhealthy."""
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import signal
 import socket
@@ -19,7 +20,7 @@ import pytest
 
 from bot.offline.signing import signed_headers, slash_command_body
 from bot.offline.slack_standin import SlackStandIn
-from tests.harness import csp_bot_process, free_port, wait_until_serving
+from tests.harness import csp_bot_process, free_port, http_get, wait_until_serving
 
 SECRET = "hardening-test-secret"
 MEMBER = "U0TVP1"
@@ -221,3 +222,139 @@ def test_socket_mode_refused_by_slack_is_one_line(tmp_path: Path, standin: Slack
     standin.set_response("apps.connections.open", {"ok": False, "error": "invalid_auth"})
     err = _start_fails(tmp_path, "--socket", **SOCKET, SLACK_API_URL=standin.base_url)
     assert "Slack refused the Socket Mode connection (invalid_auth)" in err
+
+
+# ---------------------------------------------------------------------- §4 hostile input, on loopback
+
+
+def _raw_request(port: int, head: str, body: bytes = b"") -> tuple[int, bytes]:
+    """Send exactly these bytes (a lying Content-Length, chunks, no body) and read the answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return response.status, response.read()
+
+
+def test_unsigned_malformed_or_oversized_requests_get_a_clean_refusal(
+    database_url: str, standin: SlackStandIn
+) -> None:
+    signed_ok = _command("acronym MARAC", standin, "4.3.ok")
+    now = str(int(time.time()))
+    with _serving(database_url, standin, CSP_LOG_LEVEL="DEBUG") as (port, process):
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        json_type = {"Content-Type": "application/json"}
+        cases = [
+            # (what, body, headers, expected status)
+            ("no signature", signed_ok, form, 401),
+            ("non-numeric timestamp", signed_ok, {**form, "X-Slack-Request-Timestamp": "soon",
+                                                  "X-Slack-Signature": "v0=00"}, 401),
+            ("unparsable JSON, unsigned", "{not json", {**json_type, "X-Slack-Request-Timestamp": now,
+                                                       "X-Slack-Signature": "v0=00"}, 401),
+            ("unparsable payload, unsigned", "payload=%7Bnot", form, 401),
+            ("not UTF-8, unsigned", b"\xff\xfe\xfa", form, 401),
+        ]  # fmt: skip
+        for what, body, headers, expected in cases:
+            status, answer = _post(port, body, headers)
+            assert status == expected, what
+            assert b"Traceback" not in answer
+        # a signed body that Bolt could not parse is refused, not a crash
+        for broken, headers in (("{not json", json_type), ("payload=%7Bnot", form)):
+            assert (
+                _post(port, broken, signed_headers(SECRET, broken, content_type=headers["Content-Type"]))[0]
+                == 400
+            )
+        # too big: refused from the Content-Length alone, before the body is sent
+        head = f"POST /slack/events HTTP/1.1\nHost: x\nContent-Type: {form['Content-Type']}\nContent-Length: {10 * 1024 * 1024}\n"
+        assert _raw_request(port, head)[0] == 413
+        # too big without a Content-Length (chunked): refused once the limit is passed
+        chunk = b"a" * (300 * 1024)
+        chunked = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n0\r\n\r\n"
+        head = "POST /slack/events HTTP/1.1\nHost: x\nContent-Type: text/plain\nTransfer-Encoding: chunked\n"
+        assert _raw_request(port, head, chunked)[0] == 413
+        # and the server still answers properly signed requests
+        status, reply = _post(port, signed_ok, signed_headers(SECRET, signed_ok))
+        assert status == 200 and b"Multi Agency Risk Assessment Committee" in reply
+        log = _stop(process)
+    assert "Traceback" not in log and "Error handling request" not in log
+    assert "request refused: body over 256 KiB" in log
+
+
+# ---------------------------------------------------------------------- §4 a store that cannot be written
+
+
+def _read_only(database_url: str) -> str:
+    """The same SQLite file, opened read-only (tests run as root, where chmod would not stop a write)."""
+    return f"sqlite:///file:{database_url.removeprefix('sqlite:///')}?mode=ro&uri=true"
+
+
+def _sqlite_only(database_url: str) -> None:
+    if not database_url.startswith("sqlite:"):
+        pytest.skip("a read-only store is simulated with SQLite's read-only mode")
+
+
+def test_healthz_is_503_when_the_store_cannot_be_written(database_url: str, standin: SlackStandIn) -> None:
+    _sqlite_only(database_url)
+    _add_member(database_url)
+    port = free_port()
+    env = {"DATABASE_URL": _read_only(database_url), "SLACK_BOT_TOKEN": "xoxb-ro", "SLACK_SIGNING_SECRET": SECRET,
+           "SLACK_API_URL": standin.base_url, "CSP_LOG_LEVEL": "INFO"}  # fmt: skip
+    with csp_bot_process("serve", "--host", "127.0.0.1", "--port", str(port), env=env) as process:
+        answer = _health_once_up(port, process)
+        assert answer[0] == 503
+        assert json.loads(answer[1]) == {
+            "ok": False,
+            "reason": "the database cannot be written (OperationalError: attempt to write a readonly database)",
+        }
+        # look-ups still work; a write fails kindly and stores nothing
+        body = _command("acronym MARAC", standin, "4.5.read")
+        assert b"Multi Agency" in _post(port, body, signed_headers(SECRET, body))[1]
+        body = _command("log P2 TVP ran 3 workshops", standin, "4.5.write")
+        status, reply = _post(port, body, signed_headers(SECRET, body))
+        assert status == 200 and b"nothing was saved" in reply
+        log = _stop(process)
+    assert "Traceback" not in log
+
+
+def test_healthz_is_200_when_the_store_can_be_written(database_url: str, standin: SlackStandIn) -> None:
+    from bot.container import Services
+    from bot.runtime.health import StoreHealth
+    from bot.settings import Settings
+
+    services = Services.build(Settings(database_url=database_url))
+    try:
+        assert StoreHealth(services.db)() is None
+        assert services.request_keys.first("healthz:write-probe")  # the probe left nothing behind
+    finally:
+        services.close()
+
+
+def _health_once_up(port: int, process: subprocess.Popen[str]) -> tuple[int, bytes]:
+    """The first answer of /healthz, whatever it is (wait_until_serving waits for a 200)."""
+    while True:
+        try:
+            return http_get(port, "/healthz")
+        except OSError:  # refused until gunicorn is listening
+            if process.poll() is not None:
+                raise AssertionError(f"server did not start: {process.communicate(timeout=5)}") from None
+            time.sleep(0.1)
+
+
+def test_ask_exits_non_zero_when_its_write_failed(database_url: str, tmp_path: Path) -> None:
+    _sqlite_only(database_url)
+    _add_member(database_url)
+    clean = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "csp-bot"), "ask", "--user", MEMBER, "log P2 TVP ran 3 workshops"],
+        env={**clean, "DATABASE_URL": _read_only(database_url)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert "nothing was saved" in done.stdout  # the reply, as a person reads it
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "csp-bot: a write to the database failed, so nothing was saved "
+        "(OperationalError: attempt to write a readonly database)."
+    )
