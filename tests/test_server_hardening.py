@@ -358,3 +358,26 @@ def test_ask_exits_non_zero_when_its_write_failed(database_url: str, tmp_path: P
         "csp-bot: a write to the database failed, so nothing was saved "
         "(OperationalError: attempt to write a readonly database)."
     )
+
+
+# ---------------------------------------------------------------------- §4 replays
+
+
+def test_a_replayed_signed_command_is_stored_once(database_url: str, standin: SlackStandIn) -> None:
+    from bot.container import Services
+    from bot.settings import Settings
+
+    _add_member(database_url)
+    body = _command("log P2 TVP ran 3 workshops", standin, "4.4.replayed")
+    headers = signed_headers(SECRET, body)  # one signature, sent four times within Slack's window
+    with _serving(database_url, standin) as (port, _):
+        first = _post(port, body, headers)
+        replays = [_post(port, body, headers) for _ in range(3)]
+    assert first[0] == 200 and b"workshops" in first[1]
+    assert replays == [(200, b"")] * 3
+    services = Services.build(Settings(database_url=database_url))
+    try:
+        logged = [a for a in services.achievements.list() if "ran 3 workshops" in a.text]
+    finally:
+        services.close()
+    assert len(logged) == 1
