@@ -227,10 +227,14 @@ def test_socket_mode_refused_by_slack_is_one_line(tmp_path: Path, standin: Slack
 # ---------------------------------------------------------------------- §4 hostile input, on loopback
 
 
-def _raw_request(port: int, head: str, body: bytes = b"") -> tuple[int, bytes]:
+def _raw_request(
+    port: int, head: str, body: bytes = b"", *, then_stop_sending: bool = False
+) -> tuple[int, bytes]:
     """Send exactly these bytes (a lying Content-Length, chunks, no body) and read the answer."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
         sock.sendall(head.replace("\n", "\r\n").encode() + b"\r\n" + body)
+        if then_stop_sending:
+            sock.shutdown(socket.SHUT_WR)
         response = http.client.HTTPResponse(sock)
         response.begin()
         return response.status, response.read()
@@ -272,6 +276,9 @@ def test_unsigned_malformed_or_oversized_requests_get_a_clean_refusal(
         chunked = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n0\r\n\r\n"
         head = "POST /slack/events HTTP/1.1\nHost: x\nContent-Type: text/plain\nTransfer-Encoding: chunked\n"
         assert _raw_request(port, head, chunked)[0] == 413
+        # a body shorter than its Content-Length, the sender then silent
+        head = "POST /slack/events HTTP/1.1\nHost: x\nContent-Type: text/plain\nContent-Length: 100\n"
+        assert _raw_request(port, head, b"text=short", then_stop_sending=True)[0] in {400, 401}
         # and the server still answers properly signed requests
         status, reply = _post(port, signed_ok, signed_headers(SECRET, signed_ok))
         assert status == 200 and b"Multi Agency Risk Assessment Committee" in reply

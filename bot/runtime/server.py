@@ -76,7 +76,10 @@ def _admit(environ: dict[str, Any], secret: bytes | None) -> Refusal | None:
     if declared and int(declared) > MAX_BODY:
         return "413 Payload Too Large", f"body over {MAX_BODY // 1024} KiB"
     stream = environ["wsgi.input"]
-    raw: bytes = stream.read(int(declared)) if declared else stream.read(MAX_BODY + 1)
+    try:
+        raw: bytes = stream.read(int(declared)) if declared else stream.read(MAX_BODY + 1)
+    except Exception:  # the client sent less than it declared, or broken chunks
+        return "400 Bad Request", "body could not be read"
     if len(raw) > MAX_BODY:  # no Content-Length (chunked): read no further than the limit
         return "413 Payload Too Large", f"body over {MAX_BODY // 1024} KiB"
     environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(raw), str(len(raw))
