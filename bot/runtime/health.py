@@ -36,6 +36,8 @@ def write_problem(db: Database) -> str | None:
         return None
     except SQLAlchemyError as error:
         return f"the database cannot be written ({describe(error)})"
+    except Exception as error:  # e.g. the pool cannot reach the server: still an answer, not a 500
+        return f"the database cannot be written ({type(error).__name__})"
 
 
 def describe(error: BaseException) -> str:
