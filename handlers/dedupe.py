@@ -19,15 +19,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 
+from bot.logs import log_failure
 from bot.services.dedupe import KEEP
 from handlers.parsing import from_slack, split_verb
 from handlers.router import SUBCOMMANDS
+
+log = logging.getLogger("csp_bot.handlers")
 
 DOUBLE_CLICK = timedelta(seconds=5)
 #: longer than Slack's five-minute signature window, so a replay is recognised for as long as it is valid
@@ -80,7 +84,14 @@ def register(app: App) -> None:
         services = context.get("services")  # none for an uninstall from a workspace with no partnership
         if services is not None:
             for key, window in request_keys(body):
-                if not services.request_keys.first(key, window=window):
+                try:
+                    first = services.request_keys.first(key, window=window)
+                except Exception as error:
+                    # The store cannot take the key (read-only, unreachable): the listener's own write
+                    # will fail the same way and say so kindly, which beats an error page.
+                    log_failure(log, "claiming a request key", error)
+                    break
+                if not first:
                     return BoltResponse(status=200, body="")  # already handled: acknowledge, do nothing
         return next()
 
