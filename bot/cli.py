@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +101,10 @@ def ask(text: tuple[str, ...], as_json: bool, user: str, channel: str) -> None:
             click.echo(render_message(result.response))
         for call in result.api_calls:
             click.echo(_describe_call(call))
+    if result.store_failure:
+        raise UserFacingError(
+            f"a write to the database failed, so nothing was saved ({result.store_failure})."
+        )
 
 
 def _describe_call(call: dict[str, Any]) -> str:
@@ -478,7 +484,8 @@ def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -
     Needs DATABASE_URL: the partnership's store is always chosen, never the demo database `ask` tries.
     """
     from bot.runtime.app import create_app
-    from bot.runtime.server import serve_http, serve_socket_mode, wsgi_app
+    from bot.runtime.health import StoreHealth
+    from bot.runtime.server import ensure_can_listen, serve_http, serve_socket_mode, wsgi_app
 
     settings = _settings(serving=True)
     if socket_mode:
@@ -491,8 +498,11 @@ def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -
         settings.require_database(why="to serve Slack")
         partnerships = _partnerships(settings)
         app = create_app(settings, partnerships)
-        _start_alert_worker(settings, partnerships)
-        serve_socket_mode(app, settings.slack_app_token.get_secret_value())  # type: ignore[union-attr]
+        serve_socket_mode(
+            app,
+            settings.slack_app_token.get_secret_value(),  # type: ignore[union-attr]
+            once_connected=lambda: _start_alert_worker(settings, partnerships),
+        )
         return
     if not settings.oauth_enabled:
         settings.require(
@@ -500,6 +510,7 @@ def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -
         )
     settings.require("slack_signing_secret", why="to serve Slack over HTTP")
     settings.require_database(why="to serve Slack")
+    ensure_can_listen(host, port)
     prepared = _partnerships(settings)  # migrate and seed every partnership once, before workers start
     for slug in prepared.slugs():
         prepared.get(slug)
@@ -508,7 +519,11 @@ def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -
     def build():  # type: ignore[no-untyped-def]
         partnerships = _partnerships(settings)
         _start_alert_worker(settings, partnerships)  # one per worker: leases and claims keep them apart
-        return wsgi_app(create_app(settings, partnerships), health=lambda: _healthy(partnerships.main))
+        return wsgi_app(
+            create_app(settings, partnerships),
+            health=StoreHealth(partnerships.main.db),
+            signing_secret=settings.slack_signing_secret.get_secret_value(),  # type: ignore[union-attr]
+        )
 
     paths = "/slack/events, /slack/install" if settings.oauth_enabled else "/slack/events"
     click.echo(f"csp-bot listening on http://{host}:{port} ({paths}; {workers} worker(s))", err=True)
@@ -519,17 +534,6 @@ def _start_alert_worker(settings: Settings, partnerships) -> None:  # type: igno
     from bot.runtime.alert_worker import AlertWorker, DeliveryClients
 
     AlertWorker(partnerships, DeliveryClients(settings, partnerships), settings.csp_alert_interval).start()
-
-
-def _healthy(services) -> bool:  # type: ignore[no-untyped-def]
-    from sqlalchemy import text
-
-    try:
-        with services.db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
 
 
 @cli.group()
@@ -618,6 +622,15 @@ def main(argv: list[str] | None = None) -> None:
         _fail(
             f"cannot use the database at DATABASE_URL ({type(error.orig).__name__ if error.orig else 'error'})"
         )
+    except OSError as error:  # a file or directory (an SQLite path, --output), or the network
+        where = f": {error.filename}" if error.filename else ""
+        _fail(f"{error.strerror or type(error).__name__}{where}")
+    except Exception as error:
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            raise  # CSP_LOG_LEVEL=DEBUG: the developer wants the traceback
+        frames = traceback.extract_tb(error.__traceback__)
+        place = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
+        _fail(f"stopped by an unexpected {type(error).__name__} at {place} (CSP_LOG_LEVEL=DEBUG shows more)")
 
 
 def _fail(message: str) -> None:

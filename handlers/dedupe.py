@@ -1,56 +1,98 @@
-"""Slack retries and double clicks, handled once: a key per request, claimed in the shared database.
+"""Slack retries, replays and double clicks, handled once: keys per request, claimed in the shared database.
 
-An event carries its id (Slack sends it again, with X-Slack-Retry-Num, when an answer was slow).
-A button press, a shortcut or a form submission has no id of its own, so its key is who did what
-to which message; a repeat within a few seconds is a double click and is only acknowledged.
+A request Slack signed can be sent again by anyone who saw it, as long as its signature is fresh
+(five minutes), so each one is claimed by its own id for longer than that:
+
+* an event by its ``event_id`` (Slack also resends it, with X-Slack-Retry-Num, when an answer was slow);
+* a slash command, button press, shortcut or form submission by its ``trigger_id``, which Slack makes
+  new for every invocation.
+
+A repeat gets an empty acknowledgement and nothing is done again. Two separate clicks on one button (or
+two submissions of one form) have different trigger ids, so a second key, who did what to which message,
+catches a repeat within a few seconds as a double click.
+
+Look-ups are not claimed: they write nothing a replay could double, and are answered without waiting
+for the database's write lock.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 
+from bot.logs import log_failure
 from bot.services.dedupe import KEEP
+from handlers.parsing import from_slack, split_verb
+from handlers.router import SUBCOMMANDS
+
+log = logging.getLogger("csp_bot.handlers")
 
 DOUBLE_CLICK = timedelta(seconds=5)
+#: longer than Slack's five-minute signature window, so a replay is recognised for as long as it is valid
+REPLAY = KEEP
+
+#: subcommands (and their aliases) that only read; any other first word might write
+_READS = frozenset({"acronym", "acro", "abbr", "define", "def", "definition", "search", "find", "explain",
+                    "help", "?", "usage"})  # fmt: skip
+_VERBS = frozenset(name.split()[0] for s in SUBCOMMANDS for name in (s.name, *s.aliases))
 
 
-def request_key(body: dict[str, Any]) -> tuple[str, timedelta] | None:
+def _only_reads(text: str) -> bool:
+    """A look-up: a read-only subcommand, or a bare term (``/csp MARAC``: its first word is no verb)."""
+    verb, _ = split_verb(from_slack(text))  # exactly as the router reads it
+    return not verb or verb in _READS or verb not in _VERBS
+
+
+def request_keys(body: dict[str, Any]) -> list[tuple[str, timedelta]]:
+    """The keys a request is claimed by, the replay key first."""
     kind = body.get("type")
     user = (body.get("user") or {}).get("id", "")
+    trigger = body.get("trigger_id")
     if kind == "event_callback" and body.get("event_id"):
-        return f"event:{body['event_id']}", KEEP
+        return [(f"event:{body['event_id']}", KEEP)]
+    if body.get("command"):  # a slash command
+        return [] if not trigger or _only_reads(body.get("text") or "") else [(f"trigger:{trigger}", REPLAY)]
+    keys = [(f"trigger:{trigger}", REPLAY)] if trigger else []
     if kind == "block_actions" and body.get("actions"):
         action = body["actions"][0]
         where = (body.get("container") or {}).get("message_ts") or (body.get("view") or {}).get("id", "")
-        return f"action:{user}:{where}:{action.get('action_id')}:{action.get('value', '')}", DOUBLE_CLICK
-    if kind == "message_action":
-        return f"shortcut:{user}:{body.get('callback_id')}:{body.get('message_ts')}", DOUBLE_CLICK
-    if kind == "view_submission":
+        keys.append(
+            (f"action:{user}:{where}:{action.get('action_id')}:{action.get('value', '')}", DOUBLE_CLICK)
+        )
+    elif kind == "message_action":
+        keys.append((f"shortcut:{user}:{body.get('callback_id')}:{body.get('message_ts')}", DOUBLE_CLICK))
+    elif kind == "view_submission":
         view = body.get("view") or {}
         # the same form with the same answers; corrected answers after an error are a new submission
         state = hashlib.sha256(json.dumps(view.get("state"), sort_keys=True).encode()).hexdigest()[:16]
-        return f"view:{user}:{view.get('id')}:{state}", DOUBLE_CLICK
-    return None
+        keys.append((f"view:{user}:{view.get('id')}:{state}", DOUBLE_CLICK))
+    elif kind not in {"shortcut", "block_actions"}:
+        return []  # option loads, closed views and the like change nothing
+    return keys
 
 
 def register(app: App) -> None:
     def once(
         body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
-        found = request_key(body)
         services = context.get("services")  # none for an uninstall from a workspace with no partnership
-        if (
-            found is not None
-            and services is not None
-            and not services.request_keys.first(found[0], window=found[1])
-        ):
-            return BoltResponse(status=200, body="")  # already handled: acknowledge, do nothing
+        if services is not None:
+            for key, window in request_keys(body):
+                try:
+                    first = services.request_keys.first(key, window=window)
+                except Exception as error:
+                    # The store cannot take the key (read-only, unreachable): the listener's own write
+                    # will fail the same way and say so kindly, which beats an error page.
+                    log_failure(log, "claiming a request key", error)
+                    break
+                if not first:
+                    return BoltResponse(status=200, body="")  # already handled: acknowledge, do nothing
         return next()
 
     app.middleware(once)

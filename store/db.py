@@ -170,7 +170,15 @@ class Database:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self._owns_engine = shared is None
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            # a URI filename (``sqlite:///file:PATH?mode=ro&uri=true``) names PATH
+            name = parsed.database.removeprefix("file:") if parsed.query.get("uri") else parsed.database
+            folder = Path(name.split("?")[0]).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseConfigError(
+                    f"DATABASE_URL names an SQLite file in {folder}, which cannot be created ({exc.strerror})"
+                ) from None
         try:
             if shared is not None:
                 # a partnership's schema: unqualified table names are translated to it, on the main pool

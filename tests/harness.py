@@ -22,7 +22,14 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.container import Services
-from bot.offline.signing import WsgiResponse, call_wsgi, interaction_body, signed_headers, slash_command_body
+from bot.offline.signing import (
+    WsgiResponse,
+    call_wsgi,
+    interaction_body,
+    new_trigger_id,
+    signed_headers,
+    slash_command_body,
+)
 from bot.offline.slack_standin import RecordedCall, SlackStandIn
 from bot.partnerships import Partnerships
 from bot.runtime.app import create_app, web_client
@@ -54,7 +61,7 @@ class SlackHarness:
         self.app = app or create_app(
             settings, served, client=web_client(token, standin.base_url), signing_secret=SECRET
         )
-        self.wsgi = wsgi_app(self.app)
+        self.wsgi = wsgi_app(self.app, signing_secret=SECRET)
 
     def for_team(self, team: str) -> SlackHarness:
         """The same app, as seen from another workspace."""
@@ -108,7 +115,7 @@ class SlackHarness:
                 "channel_id": CHANNEL,
                 "is_ephemeral": True,
             },
-            "trigger_id": "1337.42.trigger",
+            "trigger_id": new_trigger_id(),  # Slack makes one per interaction
             "channel": {"id": CHANNEL, "name": "general"},
             "response_url": self.standin.response_url(hook),
             "actions": [
@@ -143,7 +150,7 @@ class SlackHarness:
             "team": {"id": self.team, "domain": "csp"},
             "user": {"id": user, "team_id": self.team},
             "api_app_id": "A0CSPBOT",
-            "trigger_id": "1337.42.trigger",
+            "trigger_id": new_trigger_id(),  # Slack makes one per interaction
             "view": {**view, "id": "V0FORM", "state": {"values": state}},
         }
         return self.post(interaction_body(payload))
@@ -158,7 +165,7 @@ class SlackHarness:
             "message": {"type": "message", "user": "U0OTHER", "ts": "1700000000.000200", "text": text},
             "message_ts": "1700000000.000200",
             "response_url": self.standin.response_url("shortcut"),
-            "trigger_id": "1337.42.trigger",
+            "trigger_id": new_trigger_id(),  # Slack makes one per interaction
         }
         return self.post(interaction_body(payload))
 

@@ -7,7 +7,7 @@ import threading
 import time
 from datetime import timedelta
 
-from bot.offline.signing import signed_headers
+from bot.offline.signing import signed_headers, slash_command_body
 from bot.permissions import Actor, Role
 from bot.services.dedupe import RequestKeys
 from bot.views import glossary as views
@@ -80,3 +80,75 @@ def test_two_workers_claim_one_key_once(services) -> None:  # type: ignore[no-un
     for thread in threads:
         thread.join()
     assert sorted(results) == [False, True]
+
+
+def _age_request_keys(slack: SlackHarness, by: timedelta) -> None:
+    """As if ``by`` had passed since every key was claimed: no sleeping in tests."""
+    from sqlalchemy import select
+
+    from store.models import RequestKey
+
+    with slack.services.db.transaction() as session:
+        for row in session.scalars(select(RequestKey)):
+            row.seen_at = row.seen_at - by
+
+
+def test_a_replayed_slash_command_writes_once(slack: SlackHarness) -> None:
+    slack.services.members.add(Actor.operator(), "U0TVP", Role.MEMBER, "TVP")
+    body = slash_command_body(
+        "log P2 TVP ran 3 workshops",
+        user_id="U0TVP",
+        channel_id="C0X",
+        response_url=slack.standin.response_url(),
+    )
+    before = len(slack.services.achievements.list())
+    first = slack.post(body)
+    assert "workshops" in json.dumps(first.json())
+    _age_request_keys(slack, timedelta(minutes=4))  # still inside Slack's five-minute signature window
+    replies = [slack.post(body) for _ in range(3)]
+    assert [(r.status, r.body) for r in replies] == [(200, b"")] * 3  # acknowledged, nothing done
+    assert len(slack.services.achievements.list()) == before + 1
+
+
+def test_a_replayed_look_up_is_answered_again(slack: SlackHarness) -> None:
+    body = slash_command_body(
+        "acronym MARAC", user_id="U0A", channel_id="C0X", response_url=slack.standin.response_url()
+    )
+    for _ in range(2):
+        assert "Multi Agency Risk Assessment Committee" in json.dumps(slack.post(body).json())
+
+
+def test_a_replayed_form_or_button_is_handled_once_even_after_the_double_click_window(
+    slack: SlackHarness,
+) -> None:
+    slack.services.members.add(Actor.operator(), "U0TVP", Role.MEMBER, "TVP")
+    slack.command("log", user="U0TVP")
+    view = slack.calls("views.open")[0].args["view"]
+    values = {"priority": "1", "text": "5 ABCs issued", "date": "2025-06-01"}
+    before = len(slack.services.achievements.list())
+    captured: list[str] = []
+    original = slack.post
+
+    def post_and_keep(body: str, **kwargs):  # type: ignore[no-untyped-def]
+        captured.append(body)
+        return original(body, **kwargs)
+
+    slack.post = post_and_keep  # type: ignore[method-assign]
+    slack.submit_form(view, values, "U0TVP")
+    slack.post = original  # type: ignore[method-assign]
+    _age_request_keys(slack, timedelta(minutes=4))  # the double-click key has lapsed; the trigger's has not
+    assert slack.post(captured[0]).body == b""
+    assert len(slack.services.achievements.list()) == before + 1
+
+    reply = slack.ask("acronym MARAC")
+    share = next(e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"])
+    slack.post = post_and_keep  # type: ignore[method-assign]
+    slack.action(views.SHARE, share["value"], user="U0A")
+    slack.post = original  # type: ignore[method-assign]
+    _age_request_keys(slack, timedelta(minutes=4))
+    slack.post(captured[-1])
+    shared = [p for p in slack.hook_posts("action") if p.get("response_type") == "in_channel"]
+    assert len(shared) == 1
+    # a new click (a new trigger_id) after the double-click window is a new share
+    slack.action(views.SHARE, share["value"], user="U0A")
+    assert len([p for p in slack.hook_posts("action") if p.get("response_type") == "in_channel"]) == 2

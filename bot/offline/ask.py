@@ -22,6 +22,7 @@ from bot.offline.slack_standin import SlackStandIn
 from bot.partnerships import Partnerships
 from bot.runtime.app import create_app, web_client
 from bot.runtime.delivery import AlertPreview
+from bot.runtime.health import watch_store_failures
 from bot.runtime.server import wsgi_app
 from bot.settings import Settings
 from store.db import MAIN
@@ -34,6 +35,8 @@ class AskResult:
     status: int
     response: dict[str, Any] | None
     api_calls: list[dict[str, Any]]
+    #: why a database write failed while the command ran (the reply says so kindly), or None
+    store_failure: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"response": self.response, "api_calls": self.api_calls}
@@ -75,10 +78,13 @@ def ask(
                 channel_id=channel_id,
                 response_url=standin.response_url("ask"),
             )
-            reply = call_wsgi(wsgi_app(app), body=body, headers=signed_headers(secret, body))
-            # what the command set going (an App Home refresh, a report upload, delivering the
-            # alerts it raised: queued if Slack cannot be reached) is part of its answer
-            services.background.drain()
+            with watch_store_failures(services.db) as failures:
+                reply = call_wsgi(
+                    wsgi_app(app, signing_secret=secret), body=body, headers=signed_headers(secret, body)
+                )
+                # what the command set going (an App Home refresh, a report upload, delivering the
+                # alerts it raised: queued if Slack cannot be reached) is part of its answer
+                services.background.drain()
             calls: list[dict[str, Any]] = [
                 {"method": call.method, "args": call.args}
                 for call in standin.calls
@@ -91,6 +97,11 @@ def ask(
             response = reply.json() if reply.body.strip().startswith(b"{") else None
             if reply.status != 200 and response is None:
                 response = {"status": reply.status, "body": reply.body.decode(errors="replace")}
-            return AskResult(status=reply.status, response=response, api_calls=calls)
+            return AskResult(
+                status=reply.status,
+                response=response,
+                api_calls=calls,
+                store_failure=failures[0] if failures else None,
+            )
     finally:
         partnerships.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -42,9 +43,11 @@ def slash_command_body(
     response_url: str,
     team_id: str = "T0CSP",
     command: str = "/csp",
-    trigger_id: str = "1337.42.abcdef",
+    trigger_id: str | None = None,
 ) -> str:
-    """The form Slack posts for a slash command (IDs, never names, are what the app uses)."""
+    """The form Slack posts for a slash command (IDs, never names, are what the app uses). Like
+    Slack's, each body gets a trigger_id of its own unless one is given: the app treats a repeated
+    trigger_id as a replay."""
     return urlencode(
         {
             "token": "deprecated-verification-token",
@@ -59,9 +62,14 @@ def slash_command_body(
             "api_app_id": "A0CSPBOT",
             "is_enterprise_install": "false",
             "response_url": response_url,
-            "trigger_id": trigger_id,
+            "trigger_id": trigger_id or new_trigger_id(),
         }
     )
+
+
+def new_trigger_id() -> str:
+    """A trigger_id shaped like Slack's (``seconds.number.hex``), new every time."""
+    return f"{int(time.time())}.{secrets.randbelow(10**12)}.{secrets.token_hex(16)}"
 
 
 def interaction_body(payload: dict[str, Any]) -> str:

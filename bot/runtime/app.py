@@ -15,7 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 import handlers
 from bot.container import Services
-from bot.logs import BOLT_LOGGER, clamp_body_loggers
+from bot.logs import BOLT_LOGGER, guard_body_loggers
 from bot.partnerships import Partnerships
 from bot.runtime.authorization import token_authorize
 from bot.runtime.installations import StoredBotAuthorize, oauth_settings
@@ -50,7 +50,7 @@ def create_app(
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    clamp_body_loggers()  # also when the app is built outside the CLI (tests, embedding)
+    guard_body_loggers()  # also when the app is built outside the CLI (tests, embedding)
     bolt_logger = logging.getLogger(BOLT_LOGGER)
     if settings.oauth_enabled:
         # each request carries its workspace's token, from the installation store
@@ -64,6 +64,8 @@ def create_app(
         client = client or web_client(token, settings.slack_api_url)
         auth = {"authorize": token_authorize(client.token or "", client.base_url)}
     app = App(
+        # Bolt names its listeners' loggers after the app: under ours, so their bodies are withheld too
+        name=BOLT_LOGGER,
         client=client,
         **auth,
         signing_secret=secret,

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import hmac
+import io
 import json
 import logging
-from collections.abc import Callable, Iterable
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.request.internals import parse_body
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.errors import UserFacingError
+from bot.logs import BOLT_LOGGER, log_failure
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 EVENTS_PATH = "/slack/events"
@@ -16,21 +28,106 @@ EVENTS_PATH = "/slack/events"
 log = logging.getLogger("csp_bot.server")
 
 
-def wsgi_app(app: App, health: Callable[[], bool] | None = None) -> WsgiApp:
+#: Slack's requests are small: a slash command is under 1 KiB, a form or a button press a few KiB, and the
+#: largest, a message shortcut, carries one message (at most 40,000 characters of text and 50 blocks),
+#: URL-encoded. Anything bigger is refused before it is read.
+MAX_BODY = 256 * 1024
+#: Slack's replay window: a signature older (or newer) than this is refused, as slack_sdk refuses it
+SIGNATURE_WINDOW = 5 * 60
+
+Refusal = tuple[str, str]  # (HTTP status line, why: fixed wording, safe to log and to answer)
+Health = Callable[[], str | None]  # None when healthy, otherwise a short reason
+
+
+def wsgi_app(app: App, health: Health | None = None, *, signing_secret: str | None = None) -> WsgiApp:
+    """Slack's endpoint behind a guard: the size is checked before the body is read, and (given the
+    secret) the signature on the raw bytes before Bolt parses anything, so nothing unsigned reaches
+    Bolt and nothing Bolt cannot parse becomes a 500 with a traceback."""
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    secret = signing_secret.encode() if signing_secret else None
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in {"GET", "HEAD"}:
-            ok = health() if health else True
-            body = json.dumps({"ok": ok}).encode()
-            start_response(
-                "200 OK" if ok else "503 Service Unavailable",
-                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
-        return slack(environ, start_response)
+        try:
+            method, path = environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+            if path == "/healthz" and method in {"GET", "HEAD"}:
+                problem = health() if health else None
+                if problem is None:
+                    return _json(start_response, "200 OK", {"ok": True})
+                return _json(start_response, "503 Service Unavailable", {"ok": False, "reason": problem})
+            if path == EVENTS_PATH and method == "POST":
+                refusal = _admit(environ, secret)
+                if refusal is not None:
+                    log.info("request refused: %s", refusal[1])
+                    return _json(start_response, refusal[0], {"error": refusal[1]})
+            return slack(environ, start_response)
+        except Exception as error:  # never a traceback (it could quote a body): the kind and place only
+            log_failure(log, "request", error)
+            return _json(start_response, "500 Internal Server Error", {"error": "internal error"})
 
     return application
+
+
+def _admit(environ: dict[str, Any], secret: bytes | None) -> Refusal | None:
+    """Read the body (at most MAX_BODY), check its signature and that Bolt can parse it; on success
+    the body is put back for Bolt to read."""
+    declared = (environ.get("CONTENT_LENGTH") or "").strip()
+    if declared and not declared.isdigit():
+        return "400 Bad Request", "bad Content-Length"
+    if declared and int(declared) > MAX_BODY:
+        return "413 Payload Too Large", f"body over {MAX_BODY // 1024} KiB"
+    stream = environ["wsgi.input"]
+    try:
+        raw: bytes = stream.read(int(declared)) if declared else stream.read(MAX_BODY + 1)
+    except Exception:  # the client sent less than it declared, or broken chunks
+        return "400 Bad Request", "body could not be read"
+    if len(raw) > MAX_BODY:  # no Content-Length (chunked): read no further than the limit
+        return "413 Payload Too Large", f"body over {MAX_BODY // 1024} KiB"
+    environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(raw), str(len(raw))
+    if secret is not None:
+        refusal = _check_signature(environ, raw, secret)
+        if refusal is not None:
+            return refusal
+    try:
+        parsed = parse_body(raw.decode("utf-8"), environ.get("CONTENT_TYPE"))
+    except (UnicodeDecodeError, ValueError):
+        return "400 Bad Request", "body cannot be parsed"
+    if not isinstance(parsed, dict):
+        return "400 Bad Request", "body cannot be parsed"
+    return None
+
+
+def _check_signature(environ: dict[str, Any], raw: bytes, secret: bytes) -> Refusal | None:
+    timestamp = (environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or "").strip()
+    signature = (environ.get("HTTP_X_SLACK_SIGNATURE") or "").strip()
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12) or not signature:
+        return "401 Unauthorized", "no valid signature"
+    # slack_sdk's verifier measures the window the same way, against the machine's clock
+    if abs(time.time() - int(timestamp)) > SIGNATURE_WINDOW:
+        return "401 Unauthorized", "signature timestamp outside Slack's 5-minute window"
+    digest = hmac.new(secret, b"v0:" + timestamp.encode() + b":" + raw, hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(f"v0={digest}".encode(), signature.encode("utf-8", "replace")):
+        return "401 Unauthorized", "signature check failed"
+    return None
+
+
+def _json(start_response: Callable[..., Any], status: str, payload: dict[str, Any]) -> list[bytes]:
+    body = json.dumps(payload).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def ensure_can_listen(host: str, port: int) -> None:
+    """Bind once before gunicorn does: a port in use is then one line, not five retries and a stop."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+            probe.bind((host, port))
+    except OSError as error:
+        raise UserFacingError(
+            f"cannot listen on {host}:{port}: {error.strerror or type(error).__name__}.",
+            "Choose another --port or stop what is using it.",
+        ) from None
 
 
 def serve_http(
@@ -55,7 +152,42 @@ def serve_http(
     _Gunicorn().run()
 
 
-def serve_socket_mode(app: App, app_token: str) -> None:
+def serve_socket_mode(app: App, app_token: str, *, once_connected: Callable[[], None]) -> None:
+    """Connect, then run ``once_connected`` (the alert worker) and serve until stopped. Failing to
+    connect is one line for the person starting it (raised as a UserFacingError), never a traceback."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    SocketModeHandler(app, app_token).start()
+    handler = SocketModeHandler(app, app_token)
+    try:
+        with _quiet("slack_sdk", BOLT_LOGGER):  # a failure is reported once, below, not once per retry
+            handler.connect()
+    except SlackApiError as error:
+        raise UserFacingError(
+            f"Slack refused the Socket Mode connection ({error.response.get('error', 'unknown error')}).",
+            "Check SLACK_APP_TOKEN: an app-level token with connections:write.",
+        ) from None
+    except (OSError, SlackClientError) as error:
+        raise UserFacingError(
+            f"cannot reach Slack to open a Socket Mode connection ({_reason(error)}).",
+            "Check the network and SLACK_API_URL.",
+        ) from None
+    log.info("Socket Mode connected")
+    once_connected()
+    threading.Event().wait()
+
+
+def _reason(error: BaseException) -> str:
+    reason = getattr(error, "reason", None)  # URLError wraps the socket's own error
+    return type(reason).__name__ if isinstance(reason, BaseException) else type(error).__name__
+
+
+@contextlib.contextmanager
+def _quiet(*names: str) -> Iterator[None]:
+    levels = {name: logging.getLogger(name).level for name in names}
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
