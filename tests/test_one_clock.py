@@ -30,9 +30,11 @@ CLOCK_READS = {
 ALLOWED = {
     "bot/clock.py": {("datetime", "now")},  # system_now: the one real clock
     "bot/offline/signing.py": {("time", "time")},  # a Slack request's signature timestamp
+    "bot/runtime/server.py": {("time", "time")},  # checking that timestamp, as Bolt does
     "tests/harness.py": {("time", "time"), ("time", "time_ns")},  # event_time and event ids Slack sends
     "tests/test_dedupe.py": {("time", "time")},  # event_time Slack sends
     "tests/test_slack_glossary.py": {("time", "time")},  # stale and fresh signature timestamps
+    "tests/test_server_hardening.py": {("time", "time")},  # stale and fresh signature timestamps
 }
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from store.db import Database
-from store.models import RequestKey, utcnow
+from store.models import RequestKey
 
 _PROBE_KEY = "healthz:write-probe"
 
@@ -29,7 +29,7 @@ def write_problem(db: Database) -> str | None:
     """None when a row can be written (in a transaction then rolled back), otherwise a short reason."""
     try:
         with db.transaction() as session:
-            session.add(RequestKey(key=_PROBE_KEY, seen_at=utcnow()))
+            session.add(RequestKey(key=_PROBE_KEY, seen_at=db.utcnow()))
             session.flush()
             raise _RolledBack
     except _RolledBack:
