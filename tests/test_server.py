@@ -97,14 +97,15 @@ def test_serve_workers_deliver_pending_alerts_exactly_once(database_url: str, st
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             posted = [c for c in standin.calls_to("chat.postMessage") if c.args.get("channel") == "C0ALERTS"]
-            if len(posted) >= 4:
+            if sum(":rating:" in c.args["metadata"]["event_payload"]["alert_key"] for c in posted) >= 4:
                 break
             time.sleep(0.2)
         time.sleep(2.5)  # two more passes of both workers: nothing more may be posted
     keys = [c.args["metadata"]["event_payload"]["alert_key"] for c in standin.calls_to("chat.postMessage")
             if c.args.get("channel") == "C0ALERTS" and c.status == 200]  # fmt: skip
     assert len(keys) == len(set(keys)), "no alert twice"
-    assert len([k for k in keys if k.startswith("risk:")]) == 4  # (the week's digest goes out too)
+    # the four rating changes; on a machine whose date is past the seeded reviews, overdue reviews go out too
+    assert len([k for k in keys if k.startswith("risk:") and ":rating:" in k]) == 4
 
 
 def test_serve_with_oauth_offers_the_install_page_and_needs_no_bot_token(
