@@ -370,15 +370,17 @@ def alerts_run() -> None:
 @click.option("--pending", is_flag=True, help="Only alerts not yet posted.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
 def alerts_list(pending: bool, limit: int) -> None:
-    """The outbox, newest first."""
+    """The outbox, newest first (times in Europe/London)."""
+    from bot.views.text import local_time, plural
+
     rows = _services(_settings()).alerts.list(pending_only=pending, limit=limit)
     if not rows:
         click.echo("No alerts." if not pending else "Nothing waiting.")
     for alert in rows:
         state = (
-            f"posted {alert.posted_at:%Y-%m-%d %H:%M} ts={alert.message_ts}"
+            f"posted {local_time(alert.posted_at):%Y-%m-%d %H:%M %Z} ts={alert.message_ts}"
             if alert.status == "posted"
-            else f"pending, {alert.attempts} attempt(s)"
+            else f"pending, {plural(alert.attempts, 'attempt')}"
             + (f", last error {alert.last_error}" if alert.last_error else "")
         )
         acknowledged = f", acknowledged by {alert.acknowledged_by}" if alert.acknowledged_by else ""
@@ -526,7 +528,10 @@ def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -
         )
 
     paths = "/slack/events, /slack/install" if settings.oauth_enabled else "/slack/events"
-    click.echo(f"csp-bot listening on http://{host}:{port} ({paths}; {workers} worker(s))", err=True)
+    click.echo(
+        f"csp-bot listening on http://{host}:{port} ({paths}; {workers} {'worker' if workers == 1 else 'workers'})",
+        err=True,
+    )
     serve_http(build, host, port, workers=workers, threads=threads)
 
 

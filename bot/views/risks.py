@@ -103,7 +103,10 @@ def _change(item: FieldChange) -> str:
 def risk_changed_reply(risk: Risk, what: str, raised: Raised) -> Reply:
     return notice(
         f"*{risk.ref}*: "
-        + then(escape(what), f"Now {risk.rating} ({risk.likelihood} × {risk.impact}).{alert_note(raised)}"),
+        + then(
+            escape(what),
+            f"Now rated {risk.rating} (likelihood {risk.likelihood} × impact {risk.impact}).{alert_note(raised)}",
+        ),
         icon=":white_check_mark:",
     )
 
