@@ -71,13 +71,14 @@ def notice(text: str, hint: str | None = None, *, icon: str = ":information_sour
 
 
 def alert_note(raised: Raised) -> str:
-    """What became of the alerts a change raised: queued for a channel, or waiting for one to be set."""
+    """What became of the alerts a change raised: queued for a channel, or waiting for one to be set.
+    A sentence of its own ("" when nothing was raised), to join on with ``then``."""
     if not raised.alerts:
         return ""
     if raised.channel:
-        return f" Alert queued for <#{raised.channel}>."
+        return f"Alert queued for <#{raised.channel}>."
     return (
-        " No alert channel is set, so no alert was posted; it waits until a coordinator sets one"
+        "No alert channel is set, so no alert was posted; it waits until a coordinator sets one"
         " with `/csp alerts channel #channel`."
     )
 

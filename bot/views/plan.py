@@ -279,7 +279,7 @@ def status_updated_reply(action: Action, raised: Raised) -> Reply:
     now = f"*{action.ref}* is now {_status_text(action)}"
     if action.reason:
         now = then(now, f"Reason: {inline_quote(action.reason)}")
-    return notice(now + alert_note(raised), icon=":white_check_mark:")
+    return notice(then(now, alert_note(raised)), icon=":white_check_mark:")
 
 
 def action_unchanged_reply(action: Action, field: str) -> Reply:

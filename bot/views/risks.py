@@ -105,7 +105,10 @@ def risk_changed_reply(risk: Risk, what: str, raised: Raised) -> Reply:
         f"*{risk.ref}*: "
         + then(
             escape(what),
-            f"Now rated {risk.rating} (likelihood {risk.likelihood} × impact {risk.impact}).{alert_note(raised)}",
+            then(
+                f"Now rated {risk.rating} (likelihood {risk.likelihood} × impact {risk.impact}).",
+                alert_note(raised),
+            ),
         ),
         icon=":white_check_mark:",
     )
