@@ -159,3 +159,11 @@ def people(services: Services) -> dict[str, str]:
     services.members.add(Actor.operator(), COORDINATOR, Role.COORDINATOR, "WDC")
     services.members.add(Actor.operator(), MEMBER, Role.MEMBER, "TVP")
     return {"coordinator": COORDINATOR, "member": MEMBER, "outsider": OUTSIDER}
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> str:
+    """The environment ``csp-bot`` commands run in: the test's database, quiet logs."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("CSP_LOG_LEVEL", "WARNING")
+    return database_url

@@ -288,3 +288,51 @@ def wait_until_serving(
         if process.poll() is not None or time.monotonic() > deadline:
             raise AssertionError(f"server did not start: {describe()}")
         time.sleep(0.1)
+
+
+SIGNING_SECRET = "0123456789abcdef0123456789abcdef"
+
+
+@contextmanager
+def serving(
+    database_url: str, standin: SlackStandIn, *, workers: int = 1, **env: str
+) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+    """A real `csp-bot serve` on a free loopback port, against the stand-in, up and answering /healthz."""
+    port = free_port()
+    settings = {
+        "DATABASE_URL": database_url,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": standin.base_url,
+        **env,
+    }
+    args = ("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers))
+    with csp_bot_process(*args, env=settings) as process:
+        wait_until_serving(port, process, describe=lambda: str(process.communicate(timeout=5)))
+        yield port, process
+
+
+def http_post(
+    port: int, body: bytes | str, headers: dict[str, str], path: str = "/slack/events"
+) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(
+            "POST", path, body=body.encode() if isinstance(body, str) else body, headers=headers
+        )
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
+    """``csp-bot ARGV`` in this process: (exit code, standard output, standard error)."""
+    from bot.cli import main
+
+    try:
+        main(list(argv))
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

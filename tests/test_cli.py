@@ -11,35 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from tests.harness import run_cli
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-@pytest.fixture
-def env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> str:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("CSP_LOG_LEVEL", "WARNING")
-    return database_url
-
-
-def test_ask_prints_the_reply_as_a_person_reads_it(capsys, env) -> None:
-    code, out, _ = run(capsys, "ask", "acronym MARAC")
+def test_ask_prints_the_reply_as_a_person_reads_it(capsys, cli_env) -> None:
+    code, out, _ = run_cli(capsys, "ask", "acronym MARAC")
     assert code == 0
     assert out.splitlines()[0] == "MARAC: Multi Agency Risk Assessment Committee"
     assert "[Share in channel]" in out
 
 
-def test_ask_json_has_the_body_slack_receives_and_the_api_calls(capsys, env) -> None:
-    code, out, _ = run(capsys, "ask", "--json", "acronym", "MARAC")
+def test_ask_json_has_the_body_slack_receives_and_the_api_calls(capsys, cli_env) -> None:
+    code, out, _ = run_cli(capsys, "ask", "--json", "acronym", "MARAC")
     assert code == 0
     data = json.loads(out)
     assert data["response"]["response_type"] == "ephemeral"
@@ -47,20 +30,22 @@ def test_ask_json_has_the_body_slack_receives_and_the_api_calls(capsys, env) -> 
     assert data["api_calls"] == []
 
 
-def test_ask_as_a_coordinator_records_the_modal(capsys, env) -> None:
-    assert run(capsys, "members", "add", "U0COORD", "--role", "coordinator")[0] == 0
-    code, out, _ = run(capsys, "ask", "--json", "--user", "U0COORD", "glossary add NPS")
+def test_ask_as_a_coordinator_records_the_modal(capsys, cli_env) -> None:
+    assert run_cli(capsys, "members", "add", "U0COORD", "--role", "coordinator")[0] == 0
+    code, out, _ = run_cli(capsys, "ask", "--json", "--user", "U0COORD", "glossary add NPS")
     data = json.loads(out)
     (call,) = data["api_calls"]
     assert call["method"] == "views.open"
     assert call["args"]["view"]["callback_id"] == "glossary_entry_form"
-    code, out, _ = run(capsys, "ask", "--user", "U0COORD", "glossary add NPS = National Probation Service")
+    code, out, _ = run_cli(
+        capsys, "ask", "--user", "U0COORD", "glossary add NPS = National Probation Service"
+    )
     assert code == 0 and "Added NPS" in out
-    assert run(capsys, "ask", "acronym NPS")[1].startswith("NPS: National Probation Service")
+    assert run_cli(capsys, "ask", "acronym NPS")[1].startswith("NPS: National Probation Service")
 
 
-def test_glossary_lookup_json_lines_and_stdin(capsys, env, monkeypatch: pytest.MonkeyPatch) -> None:
-    code, out, _ = run(capsys, "glossary", "lookup", "--json", "MARRAC")
+def test_glossary_lookup_json_lines_and_stdin(capsys, cli_env, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = run_cli(capsys, "glossary", "lookup", "--json", "MARRAC")
     record = json.loads(out)
     assert record["status"] == "found"
     assert record["corrected_from"] == "MARRAC"
@@ -73,44 +58,44 @@ def test_glossary_lookup_json_lines_and_stdin(capsys, env, monkeypatch: pytest.M
     import io
 
     monkeypatch.setattr(sys, "stdin", io.StringIO("PPE\nmulti agency\n\nxqzw\n"))
-    code, out, _ = run(capsys, "glossary", "lookup", "--json", "-")
+    code, out, _ = run_cli(capsys, "glossary", "lookup", "--json", "-")
     assert code == 0
     statuses = [json.loads(line)["status"] for line in out.splitlines()]
     assert statuses == ["suggestions", "ambiguous", "not_found"]
     assert json.loads(out.splitlines()[0])["suggestions"][0]["key"] == "PPO"
 
 
-def test_glossary_export_and_import(capsys, env, tmp_path: Path) -> None:
+def test_glossary_export_and_import(capsys, cli_env, tmp_path: Path) -> None:
     exported = tmp_path / "glossary.csv"
-    assert run(capsys, "glossary", "export", "--format", "csv", "--output", str(exported))[0] == 0
+    assert run_cli(capsys, "glossary", "export", "--format", "csv", "--output", str(exported))[0] == 0
     assert exported.read_text().startswith("kind,key,text,")
     extra = tmp_path / "extra.csv"
     extra.write_text("kind,key,text\nacronym,NPS,National Probation Service\n")
-    code, out, _ = run(capsys, "glossary", "import", str(extra))
+    code, out, _ = run_cli(capsys, "glossary", "import", str(extra))
     assert code == 0 and out.startswith("Added 1, changed 0, left 0 unchanged.")
-    code, out, _ = run(capsys, "glossary", "import", str(exported))
+    code, out, _ = run_cli(capsys, "glossary", "import", str(exported))
     assert out.startswith("Added 0, changed 0, left 60 unchanged.")
-    code, out, _ = run(capsys, "glossary", "export", "--format", "json")
+    code, out, _ = run_cli(capsys, "glossary", "export", "--format", "json")
     assert any(e["key"] == "NPS" for e in json.loads(out)["entries"])
 
 
-def test_import_of_a_broken_file_is_one_clear_line(capsys, env, tmp_path: Path) -> None:
+def test_import_of_a_broken_file_is_one_clear_line(capsys, cli_env, tmp_path: Path) -> None:
     broken = tmp_path / "broken.csv"
     broken.write_text("key,meaning\nNPS,x\n")
-    code, _, err = run(capsys, "glossary", "import", str(broken))
+    code, _, err = run_cli(capsys, "glossary", "import", str(broken))
     assert code == 2
     assert err.strip() == "csp-bot: broken.csv: the header must include kind,key,text (missing: kind, text)"
 
 
-def test_members(capsys, env) -> None:
-    assert run(capsys, "members", "list")[1].startswith("No members yet.")
-    assert run(capsys, "members", "add", "u0abc", "--role", "coordinator", "--org", "WDC")[1] == (
+def test_members(capsys, cli_env) -> None:
+    assert run_cli(capsys, "members", "list")[1].startswith("No members yet.")
+    assert run_cli(capsys, "members", "add", "u0abc", "--role", "coordinator", "--org", "WDC")[1] == (
         "U0ABC is now a coordinator (WDC).\n"
     )
-    assert "U0ABC\tcoordinator\tWDC" in run(capsys, "members", "list")[1]
-    code, _, err = run(capsys, "members", "add", "not-a-user")
+    assert "U0ABC\tcoordinator\tWDC" in run_cli(capsys, "members", "list")[1]
+    code, _, err = run_cli(capsys, "members", "add", "not-a-user")
     assert code == 2 and "is not a Slack user ID" in err
-    assert run(capsys, "members", "remove", "U0ABC")[0] == 0
+    assert run_cli(capsys, "members", "remove", "U0ABC")[0] == 0
 
 
 @pytest.mark.parametrize(
@@ -129,37 +114,39 @@ def test_members(capsys, env) -> None:
         ("DATABASE_URL", "not a url", "csp-bot: DATABASE_URL is not a valid database URL"),
     ],
 )
-def test_a_wrong_setting_is_one_line_naming_it(capsys, env, monkeypatch, variable, value, message) -> None:
+def test_a_wrong_setting_is_one_line_naming_it(
+    capsys, cli_env, monkeypatch, variable, value, message
+) -> None:
     monkeypatch.setenv(variable, value)
-    code, _, err = run(capsys, "ask", "acronym MARAC")
+    code, _, err = run_cli(capsys, "ask", "acronym MARAC")
     assert code == 2
     assert err.strip() == message
 
 
-def test_serve_without_its_secrets_says_which(capsys, env) -> None:
-    code, _, err = run(capsys, "serve")
+def test_serve_without_its_secrets_says_which(capsys, cli_env) -> None:
+    code, _, err = run_cli(capsys, "serve")
     assert code == 2
     assert err.strip() == (
         "csp-bot: SLACK_BOT_TOKEN is not set: it is needed to serve one workspace "
         "(or set SLACK_CLIENT_ID/SECRET for many)."
     )
-    code, _, err = run(capsys, "serve", "--socket")
+    code, _, err = run_cli(capsys, "serve", "--socket")
     assert err.strip() == "csp-bot: SLACK_BOT_TOKEN is not set: it is needed for Socket Mode."
 
 
 def test_db_upgrade_is_idempotent(capsys, monkeypatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.sqlite3'}")
-    code, out, _ = run(capsys, "db", "upgrade")
+    code, out, _ = run_cli(capsys, "db", "upgrade")
     assert code == 0 and "(was empty)" in out
-    assert run(capsys, "db", "upgrade")[1].endswith("up to date.\n")
+    assert run_cli(capsys, "db", "upgrade")[1].endswith("up to date.\n")
 
 
 def test_manifest_check(capsys, tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[1]
-    assert run(capsys, "manifest", "--check", str(root / "app-manifest.yml"))[0] == 0
+    assert run_cli(capsys, "manifest", "--check", str(root / "app-manifest.yml"))[0] == 0
     stale = tmp_path / "stale.yml"
     stale.write_text("old")
-    assert run(capsys, "manifest", "--check", str(stale))[0] == 1
+    assert run_cli(capsys, "manifest", "--check", str(stale))[0] == 1
 
 
 def test_readme_first_command_in_a_real_process(tmp_path: Path) -> None:
@@ -195,9 +182,9 @@ def no_database_url(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def test_trying_the_bot_uses_a_demo_database_the_server_never_does(
     capsys, no_database_url: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert "demo database" in run(capsys, "ask", "--help")[1]
-    assert run(capsys, "members", "add", "U0TVP1", "--org", "TVP")[0] == 0
-    code, out, _ = run(capsys, "ask", "--user", "U0TVP1", "whoami")
+    assert "demo database" in run_cli(capsys, "ask", "--help")[1]
+    assert run_cli(capsys, "members", "add", "U0TVP1", "--org", "TVP")[0] == 0
+    code, out, _ = run_cli(capsys, "ask", "--user", "U0TVP1", "whoami")
     assert code == 0 and "TVP" in out, "the README's walk-through: members add, then ask, on one demo store"
     assert [p.name for p in no_database_url.glob("*.sqlite3")] == ["csp-bot-demo.sqlite3"]
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-real-looking")
@@ -209,33 +196,33 @@ def test_trying_the_bot_uses_a_demo_database_the_server_never_does(
         (["alerts", "run"], "to post alerts"),
         (["ask", "acronym MARAC"], "for `ask` with SLACK_BOT_TOKEN"),
     ]:
-        code, out, err = run(capsys, *argv)
+        code, out, err = run_cli(capsys, *argv)
         assert code == 2 and err.startswith(f"csp-bot: DATABASE_URL is not set: it is needed {why}"), argv
         assert "csp-bot-demo.sqlite3" in err and "DATABASE_URL=sqlite:///" in err and "\n" not in err.strip()
     assert [p.name for p in no_database_url.glob("*.sqlite3")] == ["csp-bot-demo.sqlite3"]
 
 
-def test_ask_with_a_bot_token_talks_to_the_configured_slack(capsys, env, monkeypatch) -> None:
+def test_ask_with_a_bot_token_talks_to_the_configured_slack(capsys, cli_env, monkeypatch) -> None:
     from bot.offline.slack_standin import SlackStandIn
 
     with SlackStandIn() as configured_slack:
         monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-real-looking")
         monkeypatch.setenv("SLACK_API_URL", configured_slack.base_url)
-        assert run(capsys, "members", "add", "U0COORD", "--role", "coordinator")[0] == 0
-        code, out, _ = run(capsys, "ask", "--json", "--user", "U0COORD", "glossary add NPS")
+        assert run_cli(capsys, "members", "add", "U0COORD", "--role", "coordinator")[0] == 0
+        code, out, _ = run_cli(capsys, "ask", "--json", "--user", "U0COORD", "glossary add NPS")
         assert code == 0
         (call,) = configured_slack.calls_to("views.open")
         assert call.headers["authorization"] == "Bearer ***"
         assert [c["method"] for c in json.loads(out)["api_calls"]] == ["views.open"]
 
 
-def test_ask_with_slack_unreachable_still_answers_and_explains(capsys, env, monkeypatch) -> None:
+def test_ask_with_slack_unreachable_still_answers_and_explains(capsys, cli_env, monkeypatch) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-real-looking")
     monkeypatch.setenv("SLACK_API_URL", f"http://127.0.0.1:{_closed_port()}/api/")
-    assert run(capsys, "members", "add", "U0COORD", "--role", "coordinator")[0] == 0
-    code, out, _ = run(capsys, "ask", "acronym MARAC")
+    assert run_cli(capsys, "members", "add", "U0COORD", "--role", "coordinator")[0] == 0
+    code, out, _ = run_cli(capsys, "ask", "acronym MARAC")
     assert out.startswith("MARAC: "), "a look-up needs no Web API call, so it works without Slack"
-    code, out, err = run(capsys, "ask", "--json", "--user", "U0COORD", "glossary add NPS")
+    code, out, err = run_cli(capsys, "ask", "--json", "--user", "U0COORD", "glossary add NPS")
     assert code == 0
     data = json.loads(out)
     assert "Slack didn't answer just now" in json.dumps(data["response"])
@@ -252,7 +239,7 @@ def _closed_port() -> int:
 
 
 def test_partnerships_are_added_linked_listed_and_asked_from_the_command_line(
-    capsys, env, tmp_path: Path
+    capsys, cli_env, tmp_path: Path
 ) -> None:
     import yaml
 
@@ -264,36 +251,36 @@ def test_partnerships_are_added_linked_listed_and_asked_from_the_command_line(
     path = tmp_path / "chiltern.yaml"
     path.write_text(yaml.safe_dump(plan, sort_keys=False), encoding="utf-8")
 
-    code, out, err = run(
+    code, out, err = run_cli(
         capsys, "partnership", "add", "chiltern", "--plan", str(path), "--team", "T0CHI",
         "--alert-channel", "C0CHIALERTS",
     )  # fmt: skip
     assert code == 0, err
     assert "Added chiltern: Chiltern Community Safety Partnership." in out
     assert "Linked T0CHI to chiltern." in out
-    code, out, _ = run(capsys, "partnership", "list")
+    code, out, _ = run_cli(capsys, "partnership", "list")
     assert "default\tWycombe Community Safety Partnership" in out
     assert "chiltern\tChiltern Community Safety Partnership" in out and "T0CHI" in out
 
-    code, out, _ = run(capsys, "--partnership", "chiltern", "report", "achievements")
+    code, out, _ = run_cli(capsys, "--partnership", "chiltern", "report", "achievements")
     assert "Chiltern's own achievement" in out
-    code, out, _ = run(capsys, "report", "achievements")
+    code, out, _ = run_cli(capsys, "report", "achievements")
     assert "Chiltern's own achievement" not in out and "Section 35 Dispersal Notices" in out
-    code, out, _ = run(capsys, "--partnership", "chiltern", "ask", "alerts")
+    code, out, _ = run_cli(capsys, "--partnership", "chiltern", "ask", "alerts")
     assert "C0CHIALERTS" in out
 
-    code, out, _ = run(capsys, "partnership", "link", "default", "--team", "T0CHI")
+    code, out, _ = run_cli(capsys, "partnership", "link", "default", "--team", "T0CHI")
     assert "Linked T0CHI to default." in out
-    code, out, _ = run(capsys, "partnership", "unlink", "--team", "T0CHI")
+    code, out, _ = run_cli(capsys, "partnership", "unlink", "--team", "T0CHI")
     assert "Unlinked T0CHI." in out
-    code, out, _ = run(capsys, "db", "upgrade")
+    code, out, _ = run_cli(capsys, "db", "upgrade")
     assert "Partnership chiltern at revision" in out
 
-    code, _, err = run(capsys, "partnership", "add", "chiltern", "--plan", str(path))
+    code, _, err = run_cli(capsys, "partnership", "add", "chiltern", "--plan", str(path))
     assert code == 2 and "already a partnership called 'chiltern'" in err
     broken = tmp_path / "broken.yaml"
     broken.write_text("partnership: {}\n", encoding="utf-8")
-    code, _, err = run(capsys, "partnership", "add", "broken", "--plan", str(broken))
+    code, _, err = run_cli(capsys, "partnership", "add", "broken", "--plan", str(broken))
     assert code == 2 and err.startswith(f"csp-bot: {broken}: ") and "Traceback" not in err
-    code, _, err = run(capsys, "--partnership", "nowhere", "report", "achievements")
+    code, _, err = run_cli(capsys, "--partnership", "nowhere", "report", "achievements")
     assert code == 2 and "no partnership called 'nowhere'" in err

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
 from bot.container import Services
 from bot.errors import Conflict, PermissionDenied
 from bot.permissions import Actor, Role
@@ -24,7 +23,7 @@ from bot.views import plan as plan_views
 from bot.views import risks as risk_views
 from glossary.model import GlossaryEntry
 from tests.conftest import COORDINATOR, MEMBER, OUTSIDER
-from tests.harness import SlackHarness, all_text
+from tests.harness import SlackHarness, all_text, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 WHO = ("outsider", "member", "coordinator", "operator")
@@ -202,32 +201,15 @@ def test_form_submission_refuses_an_outsider(slack: SlackHarness, people) -> Non
     assert "not set up" in slack.ask("risk add", user=OUTSIDER)["text"], "nor does the form open"
 
 
-def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        main(list(argv))
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-@pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> str:
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("CSP_LOG_LEVEL", "WARNING")
-    return database_url
-
-
 def test_command_line_ask_refuses_an_outsider(capsys, cli_env, services: Services, people) -> None:
     before = services.risks.history("R2")
-    code, out, _ = _cli(capsys, "ask", "--user", OUTSIDER, 'risk R2 likelihood high "patrols cut"')
+    code, out, _ = run_cli(capsys, "ask", "--user", OUTSIDER, 'risk R2 likelihood high "patrols cut"')
     assert code == 0 and "not set up as a partnership member" in out
     assert services.risks.history("R2") == before
-    code, out, _ = _cli(capsys, "ask", "--user", OUTSIDER, "members list")
+    code, out, _ = run_cli(capsys, "ask", "--user", OUTSIDER, "members list")
     assert "The member list is for partnership members" in out and "U0COORD" not in out
     # the command line's own commands act as the operator
-    assert "U0COORD\tcoordinator\tWDC" in _cli(capsys, "members", "list")[1]
+    assert "U0COORD\tcoordinator\tWDC" in run_cli(capsys, "members", "list")[1]
 
 
 # ---------------------------------------------------------------------- the last coordinator stays
@@ -251,14 +233,14 @@ def test_the_operator_may_leave_no_coordinator_and_is_warned(
 ) -> None:
     with pytest.raises(Conflict):
         services.members.remove(services.members.actor(COORDINATOR), COORDINATOR)
-    code, out, err = _cli(capsys, "members", "add", COORDINATOR, "--org", "WDC")
+    code, out, err = run_cli(capsys, "members", "add", COORDINATOR, "--org", "WDC")
     assert code == 0 and out == "U0COORD is now a member (WDC).\n"
     assert "Warning: the partnership has no coordinator now" in err
-    code, out, err = _cli(capsys, "members", "add", COORDINATOR, "--role", "coordinator")
+    code, out, err = run_cli(capsys, "members", "add", COORDINATOR, "--role", "coordinator")
     assert code == 0 and not err
-    code, out, err = _cli(capsys, "members", "remove", COORDINATOR)
+    code, out, err = run_cli(capsys, "members", "remove", COORDINATOR)
     assert code == 0 and out == "U0COORD removed.\n" and "no coordinator now" in err
-    code, _, err = _cli(capsys, "members", "remove", MEMBER)
+    code, _, err = run_cli(capsys, "members", "remove", MEMBER)
     assert code == 0 and not err, "removing a member when there is no coordinator changes nothing about it"
 
 

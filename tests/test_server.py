@@ -2,51 +2,32 @@
 
 from __future__ import annotations
 
-import http.client
 import signal
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
 from bot.offline.signing import signed_headers, slash_command_body
 from bot.offline.slack_standin import SlackStandIn
-from tests.harness import csp_bot_process, free_port, http_get, wait_until_serving
+from tests.harness import (
+    SIGNING_SECRET,
+    csp_bot_process,
+    free_port,
+    http_get,
+    http_post,
+    serving,
+)
 
-SECRET = "serve-test-secret"
+SECRET = SIGNING_SECRET
 
 
 @pytest.fixture
 def server(database_url: str, standin: SlackStandIn) -> Iterator[tuple[int, subprocess.Popen[str]]]:
     env = {"SLACK_BOT_TOKEN": "xoxb-serve-test"}
-    with _serving(database_url, standin, env) as running:
+    with serving(database_url, standin, workers=2, **env) as running:
         yield running
-
-
-@contextmanager
-def _serving(
-    database_url: str, standin: SlackStandIn, extra: dict[str, str]
-) -> Iterator[tuple[int, subprocess.Popen[str]]]:
-    port = free_port()
-    env = {
-        "DATABASE_URL": database_url,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": standin.base_url,
-        **extra,
-    }
-    args = ("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2")
-    with csp_bot_process(*args, env=env) as process:
-        wait_until_serving(port, process, describe=lambda: str(process.communicate(timeout=5)))
-        yield port, process
-
-
-def _post(port: int, body: str, headers: dict[str, str]) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request("POST", "/slack/events", body=body.encode(), headers=headers)
-    response = connection.getresponse()
-    return response.status, response.read()
 
 
 def test_serve_answers_signed_requests_and_refuses_forged_ones(
@@ -57,10 +38,10 @@ def test_serve_answers_signed_requests_and_refuses_forged_ones(
     body = slash_command_body(
         "acronym MARAC", user_id="U0X", channel_id="C0X", response_url=standin.response_url()
     )
-    status, reply = _post(port, body, signed_headers(SECRET, body))
+    status, reply = http_post(port, body, signed_headers(SECRET, body))
     assert status == 200
     assert b"Multi Agency Risk Assessment Committee" in reply
-    assert _post(port, body, signed_headers("wrong-secret", body))[0] == 401
+    assert http_post(port, body, signed_headers("wrong-secret", body))[0] == 401
     assert http_get(port, "/nowhere")[0] == 404
 
 
@@ -116,7 +97,7 @@ def test_serve_with_oauth_offers_the_install_page_and_needs_no_bot_token(
         "SLACK_CLIENT_SECRET": "serve-oauth-secret",
         "SLACK_REDIRECT_URI": "https://csp.example/slack/oauth_redirect",
     }
-    with _serving(database_url, standin, oauth) as (port, _):
+    with serving(database_url, standin, workers=2, **oauth) as (port, _):
         status, body = http_get(port, "/slack/install")
         assert status == 200
         assert b"https://slack.com/oauth/v2/authorize?state=" in body and b"client_id=1234.5678" in body
@@ -125,5 +106,5 @@ def test_serve_with_oauth_offers_the_install_page_and_needs_no_bot_token(
         body_text = slash_command_body(
             "acronym MARAC", user_id="U0A", channel_id="C0A", response_url=standin.response_url()
         )
-        status, reply = _post(port, body_text, signed_headers(SECRET, body_text))
+        status, reply = http_post(port, body_text, signed_headers(SECRET, body_text))
         assert b"Multi Agency" not in reply  # no workspace has installed: nothing is answered

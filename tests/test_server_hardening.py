@@ -12,17 +12,22 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from bot.offline.signing import signed_headers, slash_command_body
 from bot.offline.slack_standin import SlackStandIn
-from tests.harness import csp_bot_process, free_port, http_get, wait_until_serving
+from tests.harness import (
+    SIGNING_SECRET,
+    csp_bot_process,
+    free_port,
+    http_get,
+    http_post,
+    serving,
+)
 
-SECRET = "hardening-test-secret"
+SECRET = SIGNING_SECRET
 MEMBER = "U0TVP1"
 
 
@@ -36,38 +41,6 @@ def _add_member(database_url: str) -> None:
         services.members.add(Actor.operator(), MEMBER, Role.MEMBER, "TVP")
     finally:
         services.close()
-
-
-@contextmanager
-def _serving(
-    database_url: str, standin: SlackStandIn, **extra: str
-) -> Iterator[tuple[int, subprocess.Popen[str]]]:
-    port = free_port()
-    env = {
-        "DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": "xoxb-hardening-test",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": standin.base_url,
-        **extra,
-    }
-    args = ("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1")
-    with csp_bot_process(*args, env=env) as process:
-        wait_until_serving(port, process, describe=lambda: str(process.communicate(timeout=5)))
-        yield port, process
-
-
-def _post(
-    port: int, body: bytes | str, headers: dict[str, str], path: str = "/slack/events"
-) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request(
-            "POST", path, body=body.encode() if isinstance(body, str) else body, headers=headers
-        )
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
 
 
 def _command(text: str, standin: SlackStandIn, trigger_id: str) -> str:
@@ -98,16 +71,21 @@ def test_a_debug_log_carries_no_user_text_whatever_the_request(
     database_url: str, standin: SlackStandIn
 ) -> None:
     _add_member(database_url)
-    with _serving(database_url, standin, CSP_LOG_LEVEL="DEBUG") as (port, process):
+    with serving(database_url, standin, SLACK_BOT_TOKEN="xoxb-hardening-test", CSP_LOG_LEVEL="DEBUG") as (
+        port,
+        process,
+    ):
         forged = _command(FORGED, standin, "1.1.forged")
-        assert _post(port, forged, signed_headers("wrong-secret", forged))[0] == 401
+        assert http_post(port, forged, signed_headers("wrong-secret", forged))[0] == 401
         stale = _command(STALE, standin, "1.1.stale")
-        assert _post(port, stale, signed_headers(SECRET, stale, timestamp=int(time.time()) - 600))[0] == 401
+        assert (
+            http_post(port, stale, signed_headers(SECRET, stale, timestamp=int(time.time()) - 600))[0] == 401
+        )
         refused = _command(REFUSED, standin, "1.1.refused")
-        status, reply = _post(port, refused, signed_headers(SECRET, refused))
+        status, reply = http_post(port, refused, signed_headers(SECRET, refused))
         assert status == 200 and b"date of birth" in reply
         accepted = _command(ACCEPTED, standin, "1.1.accepted")
-        status, reply = _post(port, accepted, signed_headers(SECRET, accepted))
+        status, reply = http_post(port, accepted, signed_headers(SECRET, accepted))
         assert status == 200 and b"Wickerbasket" in reply  # logged: the reply, not the log, says so
         standin.wait_for("views.publish")  # the App Home refresh carries the text to Slack's Web API
         log = _stop(process)
@@ -245,7 +223,10 @@ def test_unsigned_malformed_or_oversized_requests_get_a_clean_refusal(
 ) -> None:
     signed_ok = _command("acronym MARAC", standin, "4.3.ok")
     now = str(int(time.time()))
-    with _serving(database_url, standin, CSP_LOG_LEVEL="DEBUG") as (port, process):
+    with serving(database_url, standin, SLACK_BOT_TOKEN="xoxb-hardening-test", CSP_LOG_LEVEL="DEBUG") as (
+        port,
+        process,
+    ):
         form = {"Content-Type": "application/x-www-form-urlencoded"}
         json_type = {"Content-Type": "application/json"}
         cases = [
@@ -259,13 +240,15 @@ def test_unsigned_malformed_or_oversized_requests_get_a_clean_refusal(
             ("not UTF-8, unsigned", b"\xff\xfe\xfa", form, 401),
         ]  # fmt: skip
         for what, body, headers, expected in cases:
-            status, answer = _post(port, body, headers)
+            status, answer = http_post(port, body, headers)
             assert status == expected, what
             assert b"Traceback" not in answer
         # a signed body that Bolt could not parse is refused, not a crash
         for broken, headers in (("{not json", json_type), ("payload=%7Bnot", form)):
             assert (
-                _post(port, broken, signed_headers(SECRET, broken, content_type=headers["Content-Type"]))[0]
+                http_post(port, broken, signed_headers(SECRET, broken, content_type=headers["Content-Type"]))[
+                    0
+                ]
                 == 400
             )
         # too big: refused from the Content-Length alone, before the body is sent
@@ -280,7 +263,7 @@ def test_unsigned_malformed_or_oversized_requests_get_a_clean_refusal(
         head = "POST /slack/events HTTP/1.1\nHost: x\nContent-Type: text/plain\nContent-Length: 100\n"
         assert _raw_request(port, head, b"text=short", then_stop_sending=True)[0] in {400, 401}
         # and the server still answers properly signed requests
-        status, reply = _post(port, signed_ok, signed_headers(SECRET, signed_ok))
+        status, reply = http_post(port, signed_ok, signed_headers(SECRET, signed_ok))
         assert status == 200 and b"Multi Agency Risk Assessment Committee" in reply
         log = _stop(process)
     assert "Traceback" not in log and "Error handling request" not in log
@@ -315,9 +298,9 @@ def test_healthz_is_503_when_the_store_cannot_be_written(database_url: str, stan
         }
         # look-ups still work; a write fails kindly and stores nothing
         body = _command("acronym MARAC", standin, "4.5.read")
-        assert b"Multi Agency" in _post(port, body, signed_headers(SECRET, body))[1]
+        assert b"Multi Agency" in http_post(port, body, signed_headers(SECRET, body))[1]
         body = _command("log P2 TVP ran 3 workshops", standin, "4.5.write")
-        status, reply = _post(port, body, signed_headers(SECRET, body))
+        status, reply = http_post(port, body, signed_headers(SECRET, body))
         assert status == 200 and b"nothing was saved" in reply
         log = _stop(process)
     assert "Traceback" not in log
@@ -377,9 +360,9 @@ def test_a_replayed_signed_command_is_stored_once(database_url: str, standin: Sl
     _add_member(database_url)
     body = _command("log P2 TVP ran 3 workshops", standin, "4.4.replayed")
     headers = signed_headers(SECRET, body)  # one signature, sent four times within Slack's window
-    with _serving(database_url, standin) as (port, _):
-        first = _post(port, body, headers)
-        replays = [_post(port, body, headers) for _ in range(3)]
+    with serving(database_url, standin, SLACK_BOT_TOKEN="xoxb-hardening-test") as (port, _):
+        first = http_post(port, body, headers)
+        replays = [http_post(port, body, headers) for _ in range(3)]
     assert first[0] == 200 and b"workshops" in first[1]
     assert replays == [(200, b"")] * 3
     services = Services.build(Settings(database_url=database_url))
