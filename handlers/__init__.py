@@ -1,4 +1,4 @@
-"""Slack adapters. ``register(app, partnerships)`` (handlers/registry.py) wires every listener in one place."""
+"""Slack adapters. ``register(app, partnerships)`` (handlers/registry.py) wires every listener at once."""
 
 from __future__ import annotations
 

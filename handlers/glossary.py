@@ -116,7 +116,7 @@ def history(ctx: CommandContext, rest: str) -> Outcome:
 
 
 def share(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    """Slack sends: a click on *Share* under a private answer (block_actions); its value, the entry ids."""
+    """Slack sends: a click on *Share in channel* under an answer (block_actions): ids and query."""
     services = services_of(context)
     ack()
     value = json.loads(body["actions"][0]["value"])
@@ -133,7 +133,7 @@ def share(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
 
 
 def show(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    """Slack sends: a click on one of several matches (block_actions); its value, the entry's id."""
+    """Slack sends: a click on one of the "did you mean" keys (block_actions); its value, the entry's id."""
     services = services_of(context)
     ack()
     entry_id = body["actions"][0]["value"]
@@ -141,7 +141,7 @@ def show(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext)
 
 
 def search_button(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    """Slack sends: a click on *Search instead* (block_actions); its value, the query."""
+    """Slack sends: a click on *Search the glossary* (block_actions); its value, the query."""
     services = services_of(context)
     ack()
     query = body["actions"][0]["value"]

@@ -274,7 +274,7 @@ def undo_achievement(
 def submit_achievement(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    """Slack sends: the achievement form, submitted (view_submission); its metadata has the id when editing."""
+    """Slack sends: the achievement form, submitted (view_submission); metadata has the id if editing."""
     form = read_form(body, view, client, context)
     verb = "Updated" if form.metadata.get("id") else "Logged"
     saved = save_form(

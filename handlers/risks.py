@@ -158,7 +158,7 @@ def acknowledge(
 
 
 def view(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    """Slack sends: a click on *View* under an alert (block_actions); its value, ``risk:R2`` or ``action:P1.6``."""
+    """Slack sends: a click on *View* under an alert (block_actions); its value, ``risk:R2`` or the like."""
     services = services_of(context)
     ack()
     kind, _, ref = body["actions"][0]["value"].partition(":")
@@ -178,7 +178,7 @@ def view(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext)
 def heat_map(
     ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
 ) -> None:
-    """Slack sends: a click on the register's *Heat map* button (block_actions)."""
+    """Slack sends: a click on *Heat map image* under the register (block_actions)."""
     services = services_of(context)
     ack()
     data = services.reports.risks()
