@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
@@ -43,3 +44,16 @@ class CommandContext:
 def services_of(context: BoltContext) -> Services:
     """The services of the partnership this request belongs to (set by ``handlers.partnership``)."""
     return context["services"]  # type: ignore[no-any-return]
+
+
+def interaction_context(
+    services: Services, body: dict[str, Any], client: WebClient | None = None
+) -> CommandContext:
+    """A button press or shortcut as a command: who pressed it, where, and its trigger for a modal."""
+    return CommandContext(
+        services=services,
+        user_id=body["user"]["id"],
+        channel_id=(body.get("channel") or {}).get("id"),
+        trigger_id=body.get("trigger_id"),
+        client=client,
+    )

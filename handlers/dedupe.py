@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import BoltContext, BoltResponse
 
 from bot.logs import log_failure
 from bot.services.dedupe import KEEP
@@ -77,22 +77,18 @@ def request_keys(body: dict[str, Any]) -> list[tuple[str, timedelta]]:
     return keys
 
 
-def register(app: App) -> None:
-    def once(
-        body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]
-    ) -> BoltResponse | None:
-        services = context.get("services")  # none for an uninstall from a workspace with no partnership
-        if services is not None:
-            for key, window in request_keys(body):
-                try:
-                    first = services.request_keys.first(key, window=window)
-                except Exception as error:
-                    # The store cannot take the key (read-only, unreachable): the listener's own write
-                    # will fail the same way and say so kindly, which beats an error page.
-                    log_failure(log, "claiming a request key", error)
-                    break
-                if not first:
-                    return BoltResponse(status=200, body="")  # already handled: acknowledge, do nothing
-        return next()
-
-    app.middleware(once)
+def once(body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+    """Slack sends: every request, after its partnership is known. A repeat is acknowledged, not run."""
+    services = context.get("services")  # none for an uninstall from a workspace with no partnership
+    if services is not None:
+        for key, window in request_keys(body):
+            try:
+                first = services.request_keys.first(key, window=window)
+            except Exception as error:
+                # The store cannot take the key (read-only, unreachable): the listener's own write
+                # will fail the same way and say so kindly, which beats an error page.
+                log_failure(log, "claiming a request key", error)
+                break
+            if not first:
+                return BoltResponse(status=200, body="")  # already handled: acknowledge, do nothing
+    return next()

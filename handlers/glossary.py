@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import json
-import re
+from functools import partial
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.container import Services
 from bot.errors import InvalidInput, UserFacingError
-from bot.privacy import PersonalDataError
 from bot.services.glossary import GlossaryAnswer
 from bot.views import glossary as views
-from bot.views.common import Reply, error_reply, personal_data_field_error
-from glossary.model import EntryKind
-from handlers.context import CommandContext, OpenModal, Outcome, services_of
-from handlers.forms import confirm_privately, form_metadata, form_values
+from bot.views.common import Reply, error_reply
+from glossary.model import EntryKind, GlossaryEntry
+from handlers.context import CommandContext, OpenModal, Outcome, interaction_context, services_of
+from handlers.forms import Form, read_form, save_form
 from handlers.parsing import parse_definition, unquote
-from handlers.safety import guarded
 
 #: the message shortcut's callback id, also in app-manifest.yml
 EXPLAIN_SHORTCUT = "explain_acronyms"
@@ -115,123 +112,106 @@ def history(ctx: CommandContext, rest: str) -> Outcome:
 # ---------------------------------------------------------------------- buttons, form and shortcut
 
 
-def register(app: App) -> None:
-    """Listeners for the glossary's interactive parts. Each acks inline, so answers stay fast."""
+# Plain functions, wired up in handlers/registry.py. Each acks inline, so answers stay fast.
 
-    def context_for(services: Services, body: dict[str, Any]) -> CommandContext:
-        return CommandContext(
-            services=services,
-            user_id=body["user"]["id"],
-            channel_id=(body.get("channel") or {}).get("id"),
-            trigger_id=body.get("trigger_id"),
-        )
 
-    @guarded
-    def share(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        services = services_of(context)
-        ack()
-        value = json.loads(body["actions"][0]["value"])
-        answer = services.glossary.show(list(value.get("ids", [])), value.get("q", ""))
-        if not answer.result.matches:
-            respond(**error_reply(UserFacingError("That entry has since been removed.")).message())
-            return
-        reply = views.answer_reply(answer, shared_by=body["user"]["id"])
-        if len(answer.result.matches) > 1 and answer.result.query:
-            reply = views.search_reply(answer.result.query, answer.result.matches)
-            reply = Reply(text=reply.text, blocks=reply.blocks[:1], in_channel=True)
-        respond(**reply.message(), replace_original=False)
-        respond(delete_original=True)
+def share(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """Slack sends: a click on *Share in channel* under an answer (block_actions): ids and query."""
+    services = services_of(context)
+    ack()
+    value = json.loads(body["actions"][0]["value"])
+    answer = services.glossary.show(list(value.get("ids", [])), value.get("q", ""))
+    if not answer.result.matches:
+        respond(**error_reply(UserFacingError("That entry has since been removed.")).message())
+        return
+    reply = views.answer_reply(answer, shared_by=body["user"]["id"])
+    if len(answer.result.matches) > 1 and answer.result.query:
+        reply = views.search_reply(answer.result.query, answer.result.matches)
+        reply = Reply(text=reply.text, blocks=reply.blocks[:1], in_channel=True)
+    respond(**reply.message(), replace_original=False)
+    respond(delete_original=True)
 
-    @guarded
-    def show(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        services = services_of(context)
-        ack()
-        entry_id = body["actions"][0]["value"]
-        respond(**views.answer_reply(services.glossary.show([entry_id])).message(), replace_original=True)
 
-    @guarded
-    def search_button(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        services = services_of(context)
-        ack()
-        query = body["actions"][0]["value"]
-        reply = views.search_reply(query, services.glossary.search(query))
-        respond(**reply.message(), replace_original=True)
+def show(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """Slack sends: a click on one of the "did you mean" keys (block_actions); its value, the entry's id."""
+    services = services_of(context)
+    ack()
+    entry_id = body["actions"][0]["value"]
+    respond(**views.answer_reply(services.glossary.show([entry_id])).message(), replace_original=True)
 
-    @guarded
-    def suggest_open(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        services = services_of(context)
-        ack()
-        ctx = context_for(services, body)
-        form = views.entry_form("suggest", channel_id=ctx.channel_id, key=body["actions"][0].get("value", ""))
-        client.views_open(trigger_id=body["trigger_id"], view=form)
 
-    @guarded
-    def decide(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        services = services_of(context)
-        ack()
-        ctx = context_for(services, body)
-        action = body["actions"][0]
-        approve = action["action_id"] == views.APPROVE
-        entry = services.glossary.decide(ctx.actor, action["value"], approve=approve)
-        verb = "Approved" if approve else "Rejected"
-        respond(**views.entry_saved_reply(entry, verb).message(), replace_original=False)
-        respond(**views.pending_reply(services.glossary.pending(ctx.actor)).message(), replace_original=True)
+def search_button(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """Slack sends: a click on *Search the glossary* (block_actions); its value, the query."""
+    services = services_of(context)
+    ack()
+    query = body["actions"][0]["value"]
+    reply = views.search_reply(query, services.glossary.search(query))
+    respond(**reply.message(), replace_original=True)
 
-    @guarded
-    def undo_remove(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        services = services_of(context)
-        ack()
-        ctx = context_for(services, body)
-        entry = services.glossary.restore(ctx.actor, body["actions"][0]["value"])
-        respond(**views.entry_saved_reply(entry, "Restored").message(), replace_original=True)
 
-    def submit_form(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        services = services_of(context)
-        metadata = form_metadata(view)
-        values = form_values(view)
-        ctx = context_for(services, body)
-        mode = metadata.get("mode", "suggest")
-        kind = EntryKind(values["kind"]) if values.get("kind") in {k.value for k in EntryKind} else None
-        key, meaning = values.get("key", ""), values.get("meaning", "")
-        entry_context, note = values.get("context", ""), values.get("note", "")
-        glossary = services.glossary
-        try:
-            if mode == "add":
-                entry = glossary.add(ctx.actor, key, meaning, kind=kind, context=entry_context, note=note)
-            elif mode == "edit":
-                ref = metadata.get("id") or key
-                entry = glossary.edit(ctx.actor, ref, key=key, text=meaning, context=entry_context, note=note)
-            else:
-                entry = glossary.suggest(ctx.actor, key, meaning, context=entry_context or None)
-        except PersonalDataError as error:
-            ack(response_action="errors", errors={"meaning": personal_data_field_error(error)})
-            return
-        except UserFacingError as error:
-            ack(response_action="errors", errors={"key": error.message[:150]})
-            return
-        ack()
-        reply = (
-            views.suggested_reply(entry)
-            if mode == "suggest"
-            else views.entry_saved_reply(entry, "Added" if mode == "add" else "Updated")
-        )
-        confirm_privately(client, metadata.get("channel"), ctx.user_id, reply)
+def suggest_open(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Slack sends: a click on *Suggest an entry* after a miss (block_actions); its value, the missed key."""
+    services = services_of(context)
+    ack()
+    ctx = interaction_context(services, body)
+    form = views.entry_form("suggest", channel_id=ctx.channel_id, key=body["actions"][0].get("value", ""))
+    client.views_open(trigger_id=body["trigger_id"], view=form)
 
-    @guarded
-    def explain_message(ack: Ack, shortcut: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        services = services_of(context)
-        ack()
-        text = (shortcut.get("message") or {}).get("text") or ""
-        respond(**views.explain_reply(services.glossary.explain(text)).message())
 
-    app.action(views.SHARE)(share)
-    app.action(re.compile(rf"^{views.SHOW}_\d+$"))(show)
-    app.action(views.SEARCH)(search_button)
-    app.action(views.SUGGEST_OPEN)(suggest_open)
-    app.action(views.APPROVE)(decide)
-    app.action(views.REJECT)(decide)
-    app.action(views.UNDO_REMOVE)(undo_remove)
-    app.view(views.ENTRY_FORM)(guarded(submit_form))
-    app.message_shortcut(EXPLAIN_SHORTCUT)(explain_message)
+def decide(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """Slack sends: a click on *Approve* or *Reject* under a pending suggestion (block_actions)."""
+    services = services_of(context)
+    ack()
+    ctx = interaction_context(services, body)
+    action = body["actions"][0]
+    approve = action["action_id"] == views.APPROVE
+    entry = services.glossary.decide(ctx.actor, action["value"], approve=approve)
+    verb = "Approved" if approve else "Rejected"
+    respond(**views.entry_saved_reply(entry, verb).message(), replace_original=False)
+    respond(**views.pending_reply(services.glossary.pending(ctx.actor)).message(), replace_original=True)
+
+
+def undo_remove(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """Slack sends: a click on *Undo* after a removal (block_actions); its value, the entry's id."""
+    services = services_of(context)
+    ack()
+    ctx = interaction_context(services, body)
+    entry = services.glossary.restore(ctx.actor, body["actions"][0]["value"])
+    respond(**views.entry_saved_reply(entry, "Restored").message(), replace_original=True)
+
+
+def submit_form(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Slack sends: the entry form, submitted (view_submission); its metadata says add, edit or suggest."""
+    form = read_form(body, view, client, context)
+    mode = form.metadata.get("mode", "suggest")
+
+    def render(entry: GlossaryEntry) -> Reply:
+        if mode == "suggest":
+            return views.suggested_reply(entry)
+        return views.entry_saved_reply(entry, "Added" if mode == "add" else "Updated")
+
+    save = partial(_save_entry, mode=mode)
+    save_form(ack, form, save, render=render, personal_data_field="meaning", error_field="key")
+
+
+def _save_entry(form: Form, *, mode: str) -> GlossaryEntry:
+    values, glossary, actor = form.values, form.ctx.services.glossary, form.ctx.actor
+    kind = EntryKind(values["kind"]) if values.get("kind") in {k.value for k in EntryKind} else None
+    key, meaning = values.get("key", ""), values.get("meaning", "")
+    entry_context, note = values.get("context", ""), values.get("note", "")
+    if mode == "add":
+        return glossary.add(actor, key, meaning, kind=kind, context=entry_context, note=note)
+    if mode == "edit":
+        ref = form.metadata.get("id") or key
+        return glossary.edit(actor, ref, key=key, text=meaning, context=entry_context, note=note)
+    return glossary.suggest(actor, key, meaning, context=entry_context or None)
+
+
+def explain_message(ack: Ack, shortcut: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """Slack sends: the *Explain acronyms* message shortcut (message_action), with the message's text."""
+    services = services_of(context)
+    ack()
+    text = (shortcut.get("message") or {}).get("text") or ""
+    respond(**views.explain_reply(services.glossary.explain(text)).message())

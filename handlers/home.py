@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.container import Services
 from bot.views.home import home_view
 from handlers.context import CommandContext, services_of
-from handlers.safety import guarded
 
 
 def publish_home(client: WebClient, services: Services, user_id: str) -> None:
@@ -29,12 +28,9 @@ def refresh_home_later(ctx: CommandContext) -> None:
         )
 
 
-def register(app: App) -> None:
-    @guarded
-    def app_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        services = services_of(context)
-        if event.get("tab") != "home":
-            return
-        publish_home(client, services, event["user"])
-
-    app.event("app_home_opened")(app_home_opened)
+def app_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Slack sends: the ``app_home_opened`` event, for the Home tab or the Messages tab."""
+    services = services_of(context)
+    if event.get("tab") != "home":
+        return
+    publish_home(client, services, event["user"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import BoltContext, BoltResponse
 
 from bot.partnerships import Partnerships
 from bot.views.common import notice
@@ -28,19 +28,28 @@ NOT_LINKED_HINT = (
 )
 
 
-def register(app: App, partnerships: Partnerships) -> None:
+def route_to_partnership(
+    partnerships: Partnerships, context: BoltContext, body: dict[str, Any], next: Callable[[], BoltResponse]
+) -> BoltResponse | None:
+    """Slack sends: every request. Its partnership's services go into the context (``services_of``)."""
+    services = partnerships.for_workspace(context.enterprise_id, context.team_id)
+    if services is not None:
+        context["services"] = services
+        return next()
+    if (body.get("event") or {}).get("type") in REVOCATION_EVENTS:
+        return next()
+    if body.get("command"):
+        reply = notice(NOT_LINKED, NOT_LINKED_HINT)
+        return BoltResponse(status=200, body=reply.message())
+    return BoltResponse(status=200, body="")
+
+
+def partnership_middleware(partnerships: Partnerships) -> Callable[..., BoltResponse | None]:
+    """The one listener that cannot find what it needs in the context: it is what puts it there."""
+
     def partnership(
         context: BoltContext, body: dict[str, Any], next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
-        services = partnerships.for_workspace(context.enterprise_id, context.team_id)
-        if services is not None:
-            context["services"] = services
-            return next()
-        if (body.get("event") or {}).get("type") in REVOCATION_EVENTS:
-            return next()
-        if body.get("command"):
-            reply = notice(NOT_LINKED, NOT_LINKED_HINT)
-            return BoltResponse(status=200, body=reply.message())
-        return BoltResponse(status=200, body="")
+        return route_to_partnership(partnerships, context, body, next)
 
-    app.middleware(partnership)
+    return partnership

@@ -6,26 +6,22 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.container import Services
 from bot.documents.formats import ACHIEVEMENT_FORMATS, ACTION_FORMATS, Report, ReportFormat, parse_format
 from bot.documents.render import render_achievements, render_actions
 from bot.errors import InvalidInput, UserFacingError
-from bot.privacy import PersonalDataError
-from bot.services.achievements import AchievementFilter
-from bot.services.actions import ActionFilter, Status, parse_status
+from bot.services.achievements import Achievement, AchievementFilter
+from bot.services.actions import ActionFilter, ActionUpdate, Status, parse_status
 from bot.services.plan import parse_priority
 from bot.services.reports import checked_year
 from bot.views import plan as views
-from bot.views.common import personal_data_field_error
 from handlers.alerting import deliver_alerts_later
-from handlers.context import CommandContext, OpenModal, Outcome, services_of
-from handlers.forms import confirm_privately, form_metadata, form_values
+from handlers.context import CommandContext, OpenModal, Outcome, interaction_context, services_of
+from handlers.forms import Form, read_form, save_form
 from handlers.home import refresh_home_later
 from handlers.parsing import split_verb, unquote
-from handlers.safety import guarded
 
 _PLAN_YEAR = re.compile(r"^\d{4}/\d{2}$")
 _ACTION_REF = re.compile(r"^P\d+\.\d+$", re.IGNORECASE)
@@ -247,133 +243,111 @@ def send_report(client: WebClient, user_id: str, built: Report, as_at: date) -> 
 # ---------------------------------------------------------------------- buttons and forms
 
 
-def register(app: App) -> None:
-    def context_for(
-        services: Services, body: dict[str, Any], client: WebClient | None = None
-    ) -> CommandContext:
-        channel = (body.get("channel") or {}).get("id")
-        return CommandContext(
-            services=services,
-            user_id=body["user"]["id"],
-            channel_id=channel,
-            trigger_id=body.get("trigger_id"),
-            client=client,
-        )
+# Plain functions, wired up in handlers/registry.py.
 
-    @guarded
-    def edit_achievement(
-        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-    ) -> None:  # respond: ``guarded`` sends a refusal through it, the click being acknowledged already
-        services = services_of(context)
-        ack()
-        ctx = context_for(services, body)
-        achievement = services.achievements.get(int(body["actions"][0]["value"]))
-        services.achievements.require_can_change(
-            ctx.actor, achievement
-        )  # refuse before the form, not after it
-        form = _achievement_form(ctx, achievement_id=achievement.id)
-        client.views_open(trigger_id=body["trigger_id"], view=form)
 
-    @guarded
-    def undo_achievement(
-        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-    ) -> None:
-        services = services_of(context)
-        ack()
-        ctx = context_for(services, body, client)
-        removed = services.achievements.delete(ctx.actor, int(body["actions"][0]["value"]))
-        respond(**views.achievement_undone_reply(removed).message(), replace_original=True)
-        refresh_home_later(ctx)
+def edit_achievement(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:  # respond: ``guarded`` sends a refusal through it, the click being acknowledged already
+    """Slack sends: a click on *Edit* under a logged achievement (block_actions); its value, the id."""
+    services = services_of(context)
+    ack()
+    ctx = interaction_context(services, body)
+    achievement = services.achievements.get(int(body["actions"][0]["value"]))
+    services.achievements.require_can_change(ctx.actor, achievement)  # refuse before the form, not after it
+    form = _achievement_form(ctx, achievement_id=achievement.id)
+    client.views_open(trigger_id=body["trigger_id"], view=form)
 
-    def submit_achievement(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        services = services_of(context)
-        metadata = form_metadata(view)
-        values = form_values(view)
-        ctx = context_for(services, body, client)
-        ctx.channel_id = metadata.get("channel")
-        try:
-            priority = int(values.get("priority") or 0)
-            organisation = values.get("organisation") or None
-            when = date.fromisoformat(values["date"]) if values.get("date") else None
-            if metadata.get("id"):
-                saved = services.achievements.edit(
-                    ctx.actor, int(metadata["id"]), text=values.get("text", ""), priority=priority,
-                    organisation=organisation, achieved_on=when,
-                )  # fmt: skip
-                verb = "Updated"
-            else:
-                saved = services.achievements.log(
-                    ctx.actor,
-                    values.get("text", ""),
-                    priority=priority,
-                    organisation=organisation,
-                    achieved_on=when,
-                )
-                verb = "Logged"
-        except PersonalDataError as error:
-            ack(response_action="errors", errors={"text": personal_data_field_error(error)})
-            return
-        except UserFacingError as error:
-            ack(response_action="errors", errors={_field_for(error): error.message[:150]})
-            return
-        ack()
-        reply = views.achievement_logged_reply(saved, services.plan.priority(saved.priority), verb)
-        confirm_privately(client, ctx.channel_id, ctx.user_id, reply)
-        refresh_home_later(ctx)
 
-    @guarded
-    def open_status_form(
-        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-    ) -> None:  # respond: ``guarded`` sends a refusal through it, the click being acknowledged already
-        services = services_of(context)
-        ack()
-        ref, _, status = body["actions"][0]["value"].partition("|")
-        ctx = context_for(services, body)
-        current = services.actions.get(ref)
-        services.actions.require_can_update(ctx.actor, current)  # refuse before the form, not after it
-        form = views.action_status_form(current, status=Status(status), channel_id=ctx.channel_id)
-        client.views_open(trigger_id=body["trigger_id"], view=form)
+def undo_achievement(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """Slack sends: a click on *Undo* under a logged achievement (block_actions); its value, the id."""
+    services = services_of(context)
+    ack()
+    ctx = interaction_context(services, body, client)
+    removed = services.achievements.delete(ctx.actor, int(body["actions"][0]["value"]))
+    respond(**views.achievement_undone_reply(removed).message(), replace_original=True)
+    refresh_home_later(ctx)
 
-    def submit_status(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        services = services_of(context)
-        metadata = form_metadata(view)
-        values = form_values(view)
-        ctx = context_for(services, body, client)
-        ctx.channel_id = metadata.get("channel")
-        if values.get("status") not in {s.value for s in Status}:
-            ack(response_action="errors", errors={"status": "Choose a status."})
-            return
-        try:
-            updated = services.actions.set_status(
-                ctx.actor, metadata["ref"], Status(values["status"]), values.get("reason") or None
-            )
-        except PersonalDataError as error:
-            ack(response_action="errors", errors={"reason": personal_data_field_error(error)})
-            return
-        except UserFacingError as error:
-            ack(response_action="errors", errors={"reason": error.message[:150]})
-            return
-        ack()
-        if not updated.changed:
-            confirm_privately(
-                client, ctx.channel_id, ctx.user_id, views.action_unchanged_reply(updated.action, "status")
-            )
-            return
-        confirm_privately(
-            client, ctx.channel_id, ctx.user_id, views.status_updated_reply(updated.action, updated.raised)
-        )
-        refresh_home_later(ctx)
-        deliver_alerts_later(ctx, updated.raised)
 
-    app.action(views.ACHIEVEMENT_EDIT)(edit_achievement)
-    app.action(views.ACHIEVEMENT_UNDO)(undo_achievement)
-    app.view(views.ACHIEVEMENT_FORM)(guarded(submit_achievement))
-    app.action(re.compile(rf"^{views.ACTION_STATUS_OPEN}_\w+$"))(open_status_form)
-    app.view(views.ACTION_STATUS_FORM)(guarded(submit_status))
+def submit_achievement(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Slack sends: the achievement form, submitted (view_submission); metadata has the id if editing."""
+    form = read_form(body, view, client, context)
+    verb = "Updated" if form.metadata.get("id") else "Logged"
+    saved = save_form(
+        ack,
+        form,
+        _save_achievement,
+        render=lambda saved: views.achievement_logged_reply(
+            saved, form.ctx.services.plan.priority(saved.priority), verb
+        ),
+        personal_data_field="text",
+        error_field=_field_for,
+    )
+    if saved is not None:
+        refresh_home_later(form.ctx)
+
+
+def _save_achievement(form: Form) -> Achievement:
+    services, values, ctx = form.ctx.services, form.values, form.ctx
+    priority = int(values.get("priority") or 0)
+    organisation = values.get("organisation") or None
+    when = date.fromisoformat(values["date"]) if values.get("date") else None
+    if form.metadata.get("id"):
+        return services.achievements.edit(
+            ctx.actor, int(form.metadata["id"]), text=values.get("text", ""), priority=priority,
+            organisation=organisation, achieved_on=when,
+        )  # fmt: skip
+    return services.achievements.log(
+        ctx.actor, values.get("text", ""), priority=priority, organisation=organisation, achieved_on=when
+    )
+
+
+def open_status_form(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:  # respond: ``guarded`` sends a refusal through it, the click being acknowledged already
+    """Slack sends: a click on a status button under an action (block_actions); its value, ``ref|status``."""
+    services = services_of(context)
+    ack()
+    ref, _, status = body["actions"][0]["value"].partition("|")
+    ctx = interaction_context(services, body)
+    current = services.actions.get(ref)
+    services.actions.require_can_update(ctx.actor, current)  # refuse before the form, not after it
+    form = views.action_status_form(current, status=Status(status), channel_id=ctx.channel_id)
+    client.views_open(trigger_id=body["trigger_id"], view=form)
+
+
+def submit_status(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Slack sends: the action status form, submitted (view_submission): the status, and why."""
+    form = read_form(body, view, client, context)
+    if form.values.get("status") not in {s.value for s in Status}:
+        ack(response_action="errors", errors={"status": "Choose a status."})
+        return
+    updated = save_form(
+        ack,
+        form,
+        _save_status,
+        render=lambda updated: (
+            views.status_updated_reply(updated.action, updated.raised)
+            if updated.changed
+            else views.action_unchanged_reply(updated.action, "status")
+        ),
+        personal_data_field="reason",
+        error_field="reason",
+    )
+    if updated is not None and updated.changed:
+        refresh_home_later(form.ctx)
+        deliver_alerts_later(form.ctx, updated.raised)
+
+
+def _save_status(form: Form) -> ActionUpdate:
+    status, reason = Status(form.values["status"]), form.values.get("reason") or None
+    return form.ctx.services.actions.set_status(form.ctx.actor, form.metadata["ref"], status, reason)
 
 
 def _field_for(error: UserFacingError) -> str:

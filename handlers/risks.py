@@ -6,25 +6,23 @@ import re
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.documents.formats import ReportFormat
 from bot.documents.render import render_risks
-from bot.errors import InvalidInput, UserFacingError
-from bot.privacy import PersonalDataError
+from bot.errors import InvalidInput
 from bot.services.risk_rating import parse_level
-from bot.services.risks import is_risk_ref
+from bot.services.risks import RiskUpdate, is_risk_ref
 from bot.views import alerts as alert_views
 from bot.views import plan as plan_views
 from bot.views import risks as views
-from bot.views.common import notice, person, personal_data_field_error
-from handlers.alerting import deliver_alerts, deliver_alerts_later
+from bot.views.common import notice, person
+from handlers.alerting import deliver_alerts_later
 from handlers.context import CommandContext, OpenModal, Outcome, services_of
-from handlers.forms import confirm_privately, form_metadata, form_values
+from handlers.forms import Form, read_form, save_form
 from handlers.parsing import CHANNEL_MENTION, split_verb, unquote
 from handlers.plan import send_report
-from handlers.safety import guarded
 
 # ---------------------------------------------------------------------- subcommands
 
@@ -135,94 +133,86 @@ def _date(text: str):  # type: ignore[no-untyped-def]
 # ---------------------------------------------------------------------- buttons and the form
 
 
-def register(app: App) -> None:
-    @guarded
-    def acknowledge(
-        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-    ) -> None:
-        services = services_of(context)
-        ack()
+# Plain functions, wired up in handlers/registry.py.
+
+
+def acknowledge(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """Slack sends: a click on *Acknowledge* under an alert (block_actions); its value, the alert's id."""
+    services = services_of(context)
+    ack()
+    actor = services.members.actor(body["user"]["id"])
+    alert, first = services.alerts.acknowledge(actor, int(body["actions"][0]["value"]))
+    if not first:
+        respond(
+            **notice(f"Already acknowledged by {person(alert.acknowledged_by)}.").message(),
+            replace_original=False,
+        )
+        return
+    if alert.channel and alert.message_ts:
+        reply = alert_views.alert_reply(alert)
+        client.chat_update(
+            channel=alert.channel, ts=alert.message_ts, text=reply.text, blocks=reply.message()["blocks"]
+        )
+
+
+def view(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """Slack sends: a click on *View* under an alert (block_actions); its value, ``risk:R2`` or the like."""
+    services = services_of(context)
+    ack()
+    kind, _, ref = body["actions"][0]["value"].partition(":")
+    if kind == "risk":
+        reply = views.risk_reply(services.risks.get(ref), services.risks.history(ref))
+    elif kind == "action":
         actor = services.members.actor(body["user"]["id"])
-        alert, first = services.alerts.acknowledge(actor, int(body["actions"][0]["value"]))
-        if not first:
-            respond(
-                **notice(f"Already acknowledged by {person(alert.acknowledged_by)}.").message(),
-                replace_original=False,
-            )
-            return
-        if alert.channel and alert.message_ts:
-            reply = alert_views.alert_reply(alert)
-            client.chat_update(
-                channel=alert.channel, ts=alert.message_ts, text=reply.text, blocks=reply.message()["blocks"]
-            )
-
-    @guarded
-    def view(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-        services = services_of(context)
-        ack()
-        kind, _, ref = body["actions"][0]["value"].partition(":")
-        if kind == "risk":
-            reply = views.risk_reply(services.risks.get(ref), services.risks.history(ref))
-        elif kind == "action":
-            actor = services.members.actor(body["user"]["id"])
-            current = services.actions.get(ref)
-            reply = plan_views.action_reply(
-                current, services.actions.history(ref), can_update=services.actions.can_update(actor, current)
-            )
-        else:
-            reply = notice("`/csp risks` shows the register; `/csp actions` the plan's actions.")
-        respond(**reply.message(), replace_original=False)
-
-    @guarded
-    def heat_map(
-        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-    ) -> None:
-        services = services_of(context)
-        ack()
-        data = services.reports.risks()
-        built = render_risks(data, ReportFormat.PNG)
-        services.background.submit(
-            "report upload", send_report, client, body["user"]["id"], built, data.as_at
+        current = services.actions.get(ref)
+        reply = plan_views.action_reply(
+            current, services.actions.history(ref), can_update=services.actions.can_update(actor, current)
         )
-        respond(**plan_views.report_coming_reply(built.title).message(), replace_original=False)
+    else:
+        reply = notice("`/csp risks` shows the register; `/csp actions` the plan's actions.")
+    respond(**reply.message(), replace_original=False)
 
-    def submit_risk(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        services = services_of(context)
-        metadata = form_metadata(view)
-        values = form_values(view)
-        user = body["user"]["id"]
-        actor = services.members.actor(user)
-        try:
-            added = services.risks.add(
-                actor,
-                description=values.get("description", ""),
-                likelihood=values.get("likelihood", ""),
-                impact=values.get("impact", ""),
-                preventative=values.get("preventative", ""),
-                contingent=values.get("contingent", ""),
-                owner=values.get("owner", ""),
-                owner_org=values.get("owner_org") or None,
-            )
-        except PersonalDataError as error:
-            ack(response_action="errors", errors={"description": personal_data_field_error(error)})
-            return
-        except UserFacingError as error:
-            ack(
-                response_action="errors",
-                errors={
-                    "owner_org" if "organisation" in error.message else "description": error.message[:150]
-                },
-            )
-            return
-        ack()
-        confirm_privately(
-            client, metadata.get("channel"), user, views.risk_changed_reply(added.risk, "added", added.raised)
-        )
-        deliver_alerts(services, client, added.raised)
 
-    app.action(alert_views.ACKNOWLEDGE)(acknowledge)
-    app.action(alert_views.VIEW)(view)
-    app.action(views.HEATMAP)(heat_map)
-    app.view(views.RISK_FORM)(guarded(submit_risk))
+def heat_map(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """Slack sends: a click on *Heat map image* under the register (block_actions)."""
+    services = services_of(context)
+    ack()
+    data = services.reports.risks()
+    built = render_risks(data, ReportFormat.PNG)
+    services.background.submit("report upload", send_report, client, body["user"]["id"], built, data.as_at)
+    respond(**plan_views.report_coming_reply(built.title).message(), replace_original=False)
+
+
+def submit_risk(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Slack sends: the new risk form, submitted (view_submission)."""
+    form = read_form(body, view, client, context)
+    added = save_form(
+        ack,
+        form,
+        _add_risk,
+        render=lambda added: views.risk_changed_reply(added.risk, "added", added.raised),
+        personal_data_field="description",
+        error_field=lambda error: "owner_org" if "organisation" in error.message else "description",
+    )
+    if added is not None:
+        deliver_alerts_later(form.ctx, added.raised)
+
+
+def _add_risk(form: Form) -> RiskUpdate:
+    values = form.values
+    return form.ctx.services.risks.add(
+        form.ctx.actor,
+        description=values.get("description", ""),
+        likelihood=values.get("likelihood", ""),
+        impact=values.get("impact", ""),
+        preventative=values.get("preventative", ""),
+        contingent=values.get("contingent", ""),
+        owner=values.get("owner", ""),
+        owner_org=values.get("owner_org") or None,
+    )
