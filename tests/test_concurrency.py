@@ -283,6 +283,15 @@ def _run_clients(port: int, response_url: str) -> list[Answer]:
     return [answer for client_answers in answers for answer in client_answers]
 
 
+def _unchanged(answer: Answer) -> bool:
+    """The reply to a change that was already so: "R2's likelihood is already High; nothing changed." """
+    return (
+        answer.command.ref is not None
+        and answer.text.startswith(answer.command.ref)
+        and (answer.text.endswith("; nothing changed."))
+    )
+
+
 # ---------------------------------------------------------------------- the test
 
 
@@ -303,7 +312,10 @@ def test_four_workers_keep_every_write_whole_and_post_each_alert_once(
             if command.kind == "log"
             else text.startswith(command.expect)
         )
-        if right and command.kind == "status":
+        if not right and command.kind in {"status", "risk_level"}:
+            # another client got there first: setting what is already set changes nothing, and says so
+            right = answer.status == 200 and _unchanged(answer)
+        elif right and command.kind == "status":
             right = STATUS_LABELS[command.status or ""] in text
         if not right:
             wrong.append((command.text, command.user, answer.status, text[:200]))
@@ -345,7 +357,11 @@ def test_four_workers_keep_every_write_whole_and_post_each_alert_once(
             # actions: one history row per accepted status command, chained before -> after, ending in the status
             red_turns: Counter[str] = Counter()
             for ref in (*TVP_ACTIONS, UNLED_ACTION):
-                accepted = [a.command for a in answers if a.command.kind == "status" and a.command.ref == ref]
+                accepted = [
+                    a.command
+                    for a in answers
+                    if a.command.kind == "status" and a.command.ref == ref and not _unchanged(a)
+                ]
                 changes = session.scalars(
                     select(ActionChange)
                     .where(ActionChange.action_ref == ref, ActionChange.field == "status")

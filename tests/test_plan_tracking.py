@@ -441,7 +441,7 @@ def test_report_from_slack_arrives_as_a_dm(slack: SlackHarness, team) -> None:
 
 
 def test_report_cli(capsys, database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from tests.test_cli import run
+    from tests.harness import run_cli as run
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     code, out, _ = run(capsys, "report", "achievements", "--year", "2017/18")
@@ -456,7 +456,7 @@ def test_report_cli(capsys, database_url: str, monkeypatch: pytest.MonkeyPatch, 
 def test_cli_ask_works_exactly_as_in_slack(
     capsys, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.test_cli import run
+    from tests.harness import run_cli as run
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     run(capsys, "members", "add", "U0TVP", "--org", "TVP")

@@ -498,7 +498,7 @@ def test_heat_map_button_sends_a_png(slack: SlackHarness, services: Services) ->
 
 
 def test_ask_shows_the_alert_it_raised(capsys, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.test_cli import run
+    from tests.harness import run_cli as run
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("CSP_ALERT_CHANNEL", ALERT_CHANNEL)
@@ -516,7 +516,7 @@ def test_ask_without_a_token_leaves_the_alert_for_a_real_deliverer(
     capsys, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The in-process recorder is not Slack: only a real Slack's answer marks an alert posted."""
-    from tests.test_cli import run
+    from tests.harness import run_cli as run
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("CSP_ALERT_CHANNEL", ALERT_CHANNEL)
@@ -541,7 +541,8 @@ def test_ask_without_a_token_leaves_the_alert_for_a_real_deliverer(
 def test_slack_unreachable_then_alerts_run_delivers(
     capsys, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tests.test_cli import _closed_port, run
+    from tests.harness import run_cli as run
+    from tests.test_cli import _closed_port
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("CSP_ALERT_CHANNEL", ALERT_CHANNEL)
@@ -565,7 +566,7 @@ def test_slack_unreachable_then_alerts_run_delivers(
 def test_alerts_run_needs_a_token_and_report_risks(
     capsys, database_url: str, monkeypatch, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    from tests.test_cli import run
+    from tests.harness import run_cli as run
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     code, _, err = run(capsys, "alerts", "run")
