@@ -95,17 +95,70 @@ def max_typo_distance(length: int) -> int:
     return 4
 
 
-def is_confident_correction(query: str, name: str, distance: int) -> bool:
+#: any word of letters this short may be an acronym, however it is typed
+ACRONYM_MAX = 5
+#: a word typed in capitals may be an acronym up to this long
+CAPITALS_ACRONYM_MAX = 8
+
+
+def looks_like_acronym(text: str, in_capitals: bool = False) -> bool:
+    """Whether a folded query could itself be an acronym: one short run of letters."""
+    letters = compact(text)
+    limit = CAPITALS_ACRONYM_MAX if in_capitals else ACRONYM_MAX
+    return letters.isalpha() and letters.isascii() and 2 <= len(letters) <= limit
+
+
+def _one_edit(query: str, name: str) -> str:
+    """Which single edit turns ``name`` into ``query``: "doubled", "transposed", "end",
+    "inside" (a letter added or lost inside), "substituted", or "" when it is not one edit."""
+    if abs(len(query) - len(name)) == 1:
+        longer, shorter = (query, name) if len(query) > len(name) else (name, query)
+        spots = [i for i in range(len(longer)) if longer[:i] + longer[i + 1 :] == shorter]
+        if not spots:
+            return ""
+        if any(i > 0 and longer[i - 1] == longer[i] for i in spots):
+            return "doubled"  # MARRAC, maracc, MAPA: a key held down or not held long enough
+        # Any spot will do when several give the same string: they are all doubles, handled above.
+        return "end" if spots[0] in (0, len(longer) - 1) else "inside"
+    if len(query) != len(name):
+        return ""
+    diff = [i for i, (a, b) in enumerate(zip(query, name, strict=True)) if a != b]
+    if len(diff) == 1:
+        return "substituted"
+    if (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and query[diff[0]] == name[diff[1]]
+        and query[diff[1]] == name[diff[0]]
+    ):
+        return "transposed"
+    return ""
+
+
+def is_confident_correction(query: str, name: str, distance: int, *, in_capitals: bool = False) -> bool:
     """Whether a typo correction is safe to answer directly rather than ask "did you mean".
 
-    Short strings are where inventing happens: PPE is one substitution from PPO
-    and must never be answered as PPO. A single insertion or deletion in a
-    4-letter query (MARC → MARAC) is a typo; a substitution in 3 or 4 letters
-    is a different acronym.
+    Acronyms are built from each other by a letter: IDVA is not DVA, CSPR is not CSP,
+    OPCC is not PCC, MATAC is not MARAC, PPE is not PPO. So when either side could be an
+    acronym only a slip of the fingers is corrected: a swapped pair in 5+ letters (MRAAC),
+    a doubled or undoubled letter in 4+ (MARRAC, MAPA), a letter lost or added inside
+    6+ letters. Longer words and names keep the looser, length-scaled allowance.
     """
     length = len(query)
     if distance <= 0:
         return True
+    if looks_like_acronym(query, in_capitals) or looks_like_acronym(name):
+        if distance != 1:
+            return False
+        edit = _one_edit(compact(query), compact(name))
+        shortest = min(len(compact(query)), len(compact(name)))
+        if edit == "doubled":
+            return length >= 4 and shortest >= 3
+        if edit == "transposed":
+            return shortest >= 5
+        if edit == "inside":
+            return shortest > ACRONYM_MAX
+        return False  # a letter at either end, or a changed letter: a different acronym
     if distance == 1:
         return length >= 5 or (length == 4 and Indel.distance(query, name) == 1)
     if distance == 2:
@@ -303,7 +356,7 @@ class GlossaryIndex:
         # A misspelt name as a whole comes before any shorter name inside it: "Domestic Abuse Servces"
         # is the service, not the word "Domestic" that happens to be a key.
         scored = self._typo_candidates(singular(text))
-        correction = self._confident(singular(text), scored)
+        correction = self._confident(singular(text), scored, _typed_in_capitals(query, text))
         if correction is not None:
             return self._result(query, text, LookupStatus.FOUND, correction, prefer, corrected=True)
 
@@ -412,7 +465,7 @@ class GlossaryIndex:
         hi = bisect.bisect_right(self._lengths, len(query) + limit)
         return [name for length in self._lengths[lo:hi] for name in self._names_by_length[length]]
 
-    def _confident(self, query: str, scored: list[tuple[int, int]]) -> list[int] | None:
+    def _confident(self, query: str, scored: list[tuple[int, int]], in_capitals: bool) -> list[int] | None:
         """The owners of the single nearest name, when correcting to it is safe; else None."""
         if not scored:
             return None
@@ -423,7 +476,10 @@ class GlossaryIndex:
             if d == best_distance
             for o in _ids(self._name_owners[n])
         }
-        if len(concepts) == 1 and is_confident_correction(query, self._names[best_name], best_distance):
+        name = self._names[best_name]
+        if len(concepts) == 1 and is_confident_correction(
+            query, name, best_distance, in_capitals=in_capitals
+        ):
             return list(_ids(self._name_owners[best_name]))
         return None
 
@@ -550,6 +606,17 @@ class GlossaryIndex:
             )
             self._mixed_keys = cached
         return cached
+
+
+def _typed_in_capitals(query: str, core: str) -> bool:
+    """Whether the looked-up word was written in capitals (IDVA, MARACs): typed as an acronym."""
+    if " " in core:
+        return False
+    for raw in drop_acronym_plurals(query).split():
+        letters = [ch for ch in raw if ch.isalpha()]
+        if len(letters) >= 2 and all(ch.isupper() for ch in letters) and fold(raw) == core:
+            return True
+    return False
 
 
 def _acronym_like_tokens(message: str, mixed_case_keys: frozenset[str]) -> Iterable[str]:
