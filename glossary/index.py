@@ -117,7 +117,7 @@ def _one_edit(query: str, name: str) -> str:
         if not spots:
             return ""
         if any(i > 0 and longer[i - 1] == longer[i] for i in spots):
-            return "doubled"  # MARRAC, maracc, MAPA: a key held down or not held long enough
+            return "doubled"  # MARRAC, maracc: a key held down or not held long enough
         # Any spot will do when several give the same string: they are all doubles, handled above.
         return "end" if spots[0] in (0, len(longer) - 1) else "inside"
     if len(query) != len(name):
@@ -141,7 +141,7 @@ def is_confident_correction(query: str, name: str, distance: int, *, in_capitals
     Acronyms are built from each other by a letter: IDVA is not DVA, CSPR is not CSP,
     OPCC is not PCC, MATAC is not MARAC, PPE is not PPO. So when either side could be an
     acronym only a slip of the fingers is corrected: a swapped pair in 5+ letters (MRAAC),
-    a doubled or undoubled letter in 4+ (MARRAC, MAPA), a letter lost or added inside
+    a doubled or undoubled letter in 6+ (MARRAC, maracc), a letter lost or added inside
     6+ letters. Longer words and names keep the looser, length-scaled allowance.
     """
     length = len(query)
@@ -153,7 +153,8 @@ def is_confident_correction(query: str, name: str, distance: int, *, in_capitals
         edit = _one_edit(compact(query), compact(name))
         shortest = min(len(compact(query)), len(compact(name)))
         if edit == "doubled":
-            return length >= 4 and shortest >= 3
+            # only in 6+ letters: in a short acronym a doubled letter is another acronym (NPCC is not NPC)
+            return max(len(compact(query)), len(compact(name))) >= 6
         if edit == "transposed":
             return shortest >= 5
         if edit == "inside":
