@@ -17,6 +17,7 @@ import argparse
 import gc
 import random
 import resource
+import statistics
 import string
 import sys
 import time
@@ -402,6 +403,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--entries", type=int, default=50_000, help="glossary size (default 50,000)")
     parser.add_argument("--queries", type=float, default=1.0, help="scale factor for every query count")
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    parser.add_argument(
+        "--long-only", action="store_true", help="build the index and time only the long inputs"
+    )
+    parser.add_argument(
+        "--long-sizes",
+        type=int,
+        nargs="*",
+        default=list(LONG_SIZES),
+        help="characters of each long input (default 1,000 4,000 8,000 40,000)",
+    )
+    parser.add_argument(
+        "--long-repeat", type=int, default=3, help="times each long operation runs; the median is shown"
+    )
     args = parser.parse_args(argv)
 
     def n(count: int) -> int:
@@ -436,6 +450,10 @@ def main(argv: list[str] | None = None) -> None:
         f"entries alone {rss_entries:.1f} MB; index adds {rss_built - rss_entries:.1f} MB), "
         f"peak RSS {peak_built:.1f} MB   (target ≤ 200 MB)"
     )
+
+    if args.long_only:
+        time_long_inputs(index, gen, args.long_sizes, args.seed, args.long_repeat)
+        return
 
     rng = random.Random(args.seed + 1)
     known_names = {singular(fold(name)) for e in entries for name in (e.key, *e.aliases, e.text)}
@@ -554,11 +572,68 @@ def main(argv: list[str] | None = None) -> None:
         f"at the end (the benchmark keeps every LookupResult): peak RSS {rss_peak_mb():.1f} MB, "
         f"current RSS {rss_now_mb():.1f} MB"
     )
+    time_long_inputs(index, gen, args.long_sizes, args.seed, args.long_repeat)
     print()
     print(
         f"RESULT build_s={build_s:.3f} rss_mb={rss_built:.1f} exact_p99_ms={exact.ms(99):.4f} "
         f"alias_p99_ms={alias.ms(99):.4f} typo_p99_ms={typo.ms(99):.3f}"
     )
+
+
+# ---------------------------------------------------------------------- long inputs
+
+#: a pasted paragraph, a long message, a very long one, and the largest Slack message
+LONG_SIZES = (1_000, 4_000, 8_000, 40_000)
+_SEED_ACRONYMS = ("MARAC", "CPN", "PCSO", "TVP", "ASB", "G-MAP", "CSE", "IOM")
+
+
+def long_text(rng: random.Random, gen: Generated, chars: int) -> str:
+    """Meeting-notes prose of about ``chars`` characters, an acronym every dozen words or so."""
+    parts: list[str] = []
+    length = 0
+    while length < chars:
+        words = _sentence(rng).split()
+        for _ in range(rng.randint(0, 2)):
+            acronym = rng.choice(_SEED_ACRONYMS) if rng.random() < 0.5 else rng.choice(gen.acronym_keys)
+            words.insert(rng.randrange(1, len(words)), acronym + rng.choice(("", "", "s", "'s", ",")))
+        sentence = " ".join(words)
+        parts.append(sentence)
+        length += len(sentence) + 1
+    return " ".join(parts)[:chars].rsplit(" ", 1)[0]
+
+
+def time_long_inputs(
+    index: GlossaryIndex, gen: Generated, sizes: Sequence[int], seed: int, repeat: int = 3
+) -> None:
+    """Look-up, search and explain of long texts, the median of ``repeat`` runs of each
+    (``--long-repeat 1`` for the old cubic code, whose 8,000 characters took minutes)."""
+    rng = random.Random(seed + 2)
+    clock = time.perf_counter
+    index.explain("MARAC")  # the first explain after a build gathers the mixed-case keys: not timed
+    print()
+    print(f"long inputs (median of {repeat} runs of each operation):")
+    print(f"{'chars':>8}{'words':>8}{'lookup ms':>12}{'search ms':>12}{'explain ms':>12}  outcome")
+    worst = 0.0
+    for chars in sizes:
+        text = long_text(rng, gen, chars)
+        seconds: dict[str, list[float]] = {"lookup": [], "search": [], "explain": []}
+        for _ in range(repeat):
+            t0 = clock()
+            result = index.lookup(text)
+            t1 = clock()
+            index.search(text)
+            t2 = clock()
+            explained = index.explain(text)
+            t3 = clock()
+            for name, took in zip(seconds, (t1 - t0, t2 - t1, t3 - t2), strict=True):
+                seconds[name].append(took)
+        lookup_s, search_s, explain_s = (statistics.median(v) for v in seconds.values())
+        worst = max(worst, lookup_s, search_s, explain_s)
+        print(
+            f"{len(text):>8,}{len(text.split()):>8,}{lookup_s * 1e3:>12.2f}{search_s * 1e3:>12.2f}"
+            f"{explain_s * 1e3:>12.2f}  {result.status.value}, {len(explained)} acronyms explained"
+        )
+    print(f"RESULT long_worst_ms={worst * 1e3:.2f}")
 
 
 def _typo_outcome(result: LookupResult, target: str) -> str:

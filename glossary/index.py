@@ -24,12 +24,34 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
 from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
-from glossary.normalise import compact, drop_acronym_plurals, fold, forms, singular, strip_question
+from glossary.normalise import (
+    compact,
+    drop_acronym_plurals,
+    fold,
+    forms,
+    singular,
+    singular_word,
+    strip_question,
+)
 
 MAX_SUGGESTIONS = 5
 MAX_AMBIGUOUS = 10
 #: names up to this long get a deletion-neighbourhood entry (one-edit typos without scanning)
 DELETION_INDEX_MAX = 12
+
+# Bounds on how much of a text is read, so that a look-up's cost is linear in its length and capped
+# (a pasted 8,000-character message once took 33 s). A query is a name or a question about one; a search
+# is a few words; explain reads whole messages (Slack's largest is 40,000 characters).
+MAX_LOOKUP_WORDS = 200
+MAX_LOOKUP_CHARS = 2_000
+MAX_SEARCH_WORDS = 12
+MAX_SEARCH_CHARS = 150
+#: a search word's typo fix scans the whole vocabulary: a few per search at most
+MAX_SEARCH_TYPO_SCANS = 4
+MAX_EXPLAIN_WORDS = 10_000
+MAX_EXPLAIN_CHARS = 50_000
+#: sub-phrase probing tries runs of at most this many words, however long the longest name
+MAX_PHRASE_WORDS = 32
 
 _SEARCH_STOPWORDS = frozenset(
     [
@@ -197,6 +219,24 @@ def _freeze_ids(table: dict[str, Ids], order: Callable[[int], object] | None = N
             table[key] = tuple(sorted(value, key=order) if order else value)
 
 
+def first_words(text: str, max_words: int, max_chars: int) -> tuple[str, int | None]:
+    """The start of ``text`` that is read: the text itself and None when it fits, else its first
+    words (at most ``max_words``, at most ``max_chars`` characters) and how many they are.
+
+    The views call this too, to say when a text was too long to read whole.
+    """
+    head = text[:max_chars]
+    words = head.split(maxsplit=max_words)  # the rest of the text stays in one last piece
+    if len(text) <= max_chars and len(words) <= max_words:
+        return text, None
+    kept = words[:max_words]
+    # a word cut by the character limit is not a word of the text
+    cut_mid_word = len(words) <= max_words and not text[max_chars].isspace() and not head[-1:].isspace()
+    if cut_mid_word and len(kept) > 1:
+        kept.pop()
+    return " ".join(kept), len(kept)
+
+
 def _deletions(text: str) -> set[str]:
     return {text[:i] + text[i + 1 :] for i in range(len(text))}
 
@@ -227,6 +267,8 @@ class GlossaryIndex:
         # word → packed (entry position * 16 + weight), for search
         self._postings: dict[str, array[int]] = {}
         self._key_phrase: list[str] = []
+        # the most words in any probe form of a name: longer runs of a query cannot be one
+        self._max_name_words = 1
         self._build()
 
     # ------------------------------------------------------------------ build
@@ -270,6 +312,7 @@ class GlossaryIndex:
                 name_forms = forms(folded)
                 for form in dict.fromkeys(name_forms):
                     _add_id(self._exact, form, owner)
+                self._max_name_words = max(self._max_name_words, folded.count(" ") + 1)
                 self._add_name(name_forms[1], owner)
                 if field is Field.KEY:
                     key_phrase = name_forms[1]
@@ -346,11 +389,13 @@ class GlossaryIndex:
 
     def lookup(self, query: str, prefer: EntryKind | None = None) -> LookupResult:
         """Answer one query: exact; a confident typo fix; part of it; part of a name; else suggestions."""
-        text = strip_question(query)
+        # A long text is read from its start only, so that its cost is bounded (the view says so).
+        head, _ = first_words(query, MAX_LOOKUP_WORDS, MAX_LOOKUP_CHARS)
+        text = strip_question(head)
         if not text:
             return LookupResult(query=query, status=LookupStatus.NOT_FOUND, normalised="")
 
-        owners = self._probe(text) or self._probe(strip_question(drop_acronym_plurals(query)))
+        owners = self._probe(text) or self._probe(strip_question(drop_acronym_plurals(head)))
         if owners:
             return self._result(query, text, LookupStatus.FOUND, owners, prefer)
 
@@ -388,18 +433,36 @@ class GlossaryIndex:
         return []
 
     def _probe_sub_phrases(self, folded: str) -> list[int]:
-        """Longest runs of words that are a name: "MARAC referral" → MARAC."""
+        """Longest runs of words that are a name: "MARAC referral" → MARAC.
+
+        Only runs as long as the longest name are tried, and each word is singularised once, so the
+        cost is words × that length rather than the cube of the words.
+        """
         words = folded.split()
-        for size in range(len(words) - 1, 0, -1):
+        sing = [singular_word(w) for w in words]
+        longest = min(len(words) - 1, self._max_name_words, MAX_PHRASE_WORDS)
+        for size in range(longest, 0, -1):
             found: list[int] = []
+            seen: set[int] = set()
             for start in range(len(words) - size + 1):
-                phrase = words[start : start + size]
-                if size == 1 and (phrase[0] in _SEARCH_STOPWORDS or len(phrase[0]) < 2):
+                if size == 1 and (words[start] in _SEARCH_STOPWORDS or len(words[start]) < 2):
                     continue
-                found.extend(o for o in self._probe(" ".join(phrase)) if o not in found)
+                for owner in self._probe_run(words, sing, start, start + size):
+                    if owner not in seen:
+                        seen.add(owner)
+                        found.append(owner)
             if found:
                 return found
         return []
+
+    def _probe_run(self, words: list[str], sing: list[str], start: int, end: int) -> Sequence[int]:
+        """``_probe`` of words[start:end], from words already singularised: the same three forms."""
+        singular_run = sing[start:end]
+        for form in (" ".join(words[start:end]), " ".join(singular_run), "".join(singular_run)):
+            owners = self._exact.get(form)
+            if owners is not None:
+                return _ids(owners)
+        return ()
 
     def _partial_names(self, folded: str) -> list[int]:
         """Names that contain the query as whole words: "homicide review" → DHR."""
@@ -538,14 +601,15 @@ class GlossaryIndex:
 
     def search(self, query: str, limit: int = 10) -> list[GlossaryEntry]:
         """Entries whose key, aliases, expansion or definition mention the words, best first."""
+        query, _ = first_words(query, MAX_SEARCH_WORDS, MAX_SEARCH_CHARS)  # bounded; the view says so
         words = list(dict.fromkeys(w for w in singular(fold(query)).split() if w not in _SEARCH_STOPWORDS))
         if not words:
             return []
         scores: dict[int, float] = defaultdict(float)
         matched_words: dict[int, int] = defaultdict(int)
-        for word in words:
+        for number, word in enumerate(words):
             reached: dict[int, float] = {}
-            for term, factor in self._expand_search_word(word):
+            for term, factor in self._expand_search_word(word, fuzzy=number < MAX_SEARCH_TYPO_SCANS):
                 for packed in self._postings[term]:
                     position, weight = packed >> 4, packed & 15
                     reached[position] = max(reached.get(position, 0.0), weight * factor)
@@ -561,7 +625,7 @@ class GlossaryIndex:
         ranked = sorted(scores, key=lambda p: (-matched_words[p], -scores[p], p))
         return [self._entries[p] for p in ranked[:limit]]
 
-    def _expand_search_word(self, word: str) -> list[tuple[str, float]]:
+    def _expand_search_word(self, word: str, fuzzy: bool = True) -> list[tuple[str, float]]:
         """The word itself, words it prefixes ("exploit" → "exploitation"), or its typo fix."""
         found: dict[str, float] = {}
         if word in self._postings:
@@ -572,7 +636,7 @@ class GlossaryIndex:
                 if not term.startswith(word):
                     break
                 found.setdefault(term, 0.8)
-        if not found and len(word) >= 4:
+        if not found and fuzzy and len(word) >= 4:
             limit = 1 if len(word) < 8 else 2
             for term, _, _ in process.extract(
                 word, self._vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=3
@@ -585,6 +649,7 @@ class GlossaryIndex:
     def explain(self, message: str) -> list[ExplainedToken]:
         """Every known acronym in a message, in the order written, once each."""
         found: dict[str, ExplainedToken] = {}
+        message, _ = first_words(message, MAX_EXPLAIN_WORDS, MAX_EXPLAIN_CHARS)  # bounded; the view says so
         for token in _acronym_like_tokens(message, self._mixed_case_keys()):
             folded = fold(token)
             if not folded or folded in found:

@@ -55,7 +55,7 @@ def explain(ctx: CommandContext, rest: str) -> Outcome:
             "Give me some text to explain.",
             "For example `/csp explain MARAC and CPN update`, or use *Explain acronyms* on a message.",
         )
-    return views.explain_reply(ctx.services.glossary.explain(rest))
+    return views.explain_reply(ctx.services.glossary.explain(rest), rest)
 
 
 def add(ctx: CommandContext, rest: str) -> Outcome:
@@ -214,4 +214,4 @@ def explain_message(ack: Ack, shortcut: dict[str, Any], respond: Respond, contex
     services = services_of(context)
     ack()
     text = (shortcut.get("message") or {}).get("text") or ""
-    respond(**views.explain_reply(services.glossary.explain(text)).message())
+    respond(**views.explain_reply(services.glossary.explain(text), text).message())

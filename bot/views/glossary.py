@@ -25,9 +25,18 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.services.glossary import SUGGESTED_BY, Change, Gap, GlossaryAnswer
-from bot.views.common import Reply, context, notice, person, section
+from bot.views.common import MESSAGE_BLOCK_LIMIT, Reply, context, notice, person, section
 from bot.views.text import clip, day_of, escape, inline_quote, plain, plural, stop, time_and_day
-from glossary.index import ExplainedToken
+from glossary.index import (
+    MAX_EXPLAIN_CHARS,
+    MAX_EXPLAIN_WORDS,
+    MAX_LOOKUP_CHARS,
+    MAX_LOOKUP_WORDS,
+    MAX_SEARCH_CHARS,
+    MAX_SEARCH_WORDS,
+    ExplainedToken,
+    first_words,
+)
 from glossary.model import EntryKind, GlossaryEntry, LookupStatus
 
 # action and callback ids, shared with handlers/glossary.py
@@ -79,18 +88,32 @@ def _suggest_button(query: str) -> ButtonElement:
     return ButtonElement(text="Suggest an entry", action_id=SUGGEST_OPEN, value=clip(query, 200))
 
 
+def _too_long(reply: Reply, text: str, max_words: int, max_chars: int, what: str) -> Reply:
+    """The reply with a note first when the index read only the start of ``text`` (the same cut)."""
+    _, looked_at = first_words(text, max_words, max_chars)
+    if looked_at is None:
+        return reply
+    note = f"That's too long to {what} whole: I looked at the first {plural(looked_at, 'word')}."
+    blocks = reply.blocks
+    if len(blocks) < MESSAGE_BLOCK_LIMIT:
+        blocks = (context(note), *blocks)
+    return Reply(text=f"{reply.text} {note}", blocks=blocks, in_channel=reply.in_channel)
+
+
 @lru_cache(maxsize=2048)  # a pure function of immutable inputs: the same question gets the same reply
 def answer_reply(answer: GlossaryAnswer, *, shared_by: str | None = None) -> Reply:
     """The reply to a look-up: the answer, "did you mean", several candidates, or an honest miss."""
     result = answer.result
     query = result.query.strip()
     if result.status is LookupStatus.FOUND:
-        return _found(answer, query, shared_by)
-    if result.status is LookupStatus.AMBIGUOUS:
-        return _ambiguous(answer, query, shared_by)
-    if result.status is LookupStatus.SUGGESTIONS:
-        return _suggestions(result.suggestions, query)
-    return not_found_reply(query)
+        reply = _found(answer, query, shared_by)
+    elif result.status is LookupStatus.AMBIGUOUS:
+        reply = _ambiguous(answer, query, shared_by)
+    elif result.status is LookupStatus.SUGGESTIONS:
+        reply = _suggestions(result.suggestions, query)
+    else:
+        reply = not_found_reply(query)
+    return _too_long(reply, result.query, MAX_LOOKUP_WORDS, MAX_LOOKUP_CHARS, "look up")
 
 
 def _found(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Reply:
@@ -181,6 +204,10 @@ def not_found_reply(query: str) -> Reply:
 
 
 def search_reply(query: str, entries: Sequence[GlossaryEntry]) -> Reply:
+    return _too_long(_search_reply(query, entries), query, MAX_SEARCH_WORDS, MAX_SEARCH_CHARS, "search for")
+
+
+def _search_reply(query: str, entries: Sequence[GlossaryEntry]) -> Reply:
     shown = escape(clip(query, 100))
     if not entries:
         return Reply(
@@ -201,7 +228,12 @@ def search_reply(query: str, entries: Sequence[GlossaryEntry]) -> Reply:
     )
 
 
-def explain_reply(found: Sequence[ExplainedToken]) -> Reply:
+def explain_reply(found: Sequence[ExplainedToken], message: str = "") -> Reply:
+    """The acronyms found; ``message`` (the text explained) lets the reply say when it was too long."""
+    return _too_long(_explain_reply(found), message, MAX_EXPLAIN_WORDS, MAX_EXPLAIN_CHARS, "read")
+
+
+def _explain_reply(found: Sequence[ExplainedToken]) -> Reply:
     if not found:
         return notice("I found no acronyms from the partnership glossary in that message.")
     lines = []
