@@ -8,6 +8,7 @@ import hmac
 import io
 import json
 import logging
+import signal
 import socket
 import threading
 import time
@@ -130,6 +131,24 @@ def ensure_can_listen(host: str, port: int) -> None:
         ) from None
 
 
+def _quiet_exit() -> None:
+    """Once a process is on its way out, a late signal (the master's second SIGTERM, a child's SIGCHLD)
+    must not run gunicorn's handlers during interpreter exit: that printed a traceback from atexit."""
+    for name in (
+        "SIGTERM",
+        "SIGINT",
+        "SIGQUIT",
+        "SIGHUP",
+        "SIGUSR1",
+        "SIGUSR2",
+        "SIGWINCH",
+        "SIGTTIN",
+        "SIGTTOU",
+    ):
+        signal.signal(getattr(signal, name), signal.SIG_IGN)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+
+
 def serve_http(
     build: Callable[[], WsgiApp], host: str, port: int, workers: int = 1, threads: int = 8
 ) -> None:
@@ -145,6 +164,8 @@ def serve_http(
             self.cfg.set("accesslog", None)  # access logs carry nothing useful here; keep them off
             self.cfg.set("timeout", 30)
             self.cfg.set("graceful_timeout", 10)
+            self.cfg.set("worker_exit", lambda _arbiter, _worker: _quiet_exit())
+            self.cfg.set("on_exit", lambda _arbiter: _quiet_exit())
 
         def load(self) -> WsgiApp:
             return build()
