@@ -54,8 +54,8 @@ class Services:
             db.ensure_ready()
             alert_channel = settings.csp_alert_channel
 
-        def today():  # type: ignore[no-untyped-def]
-            return now().date()
+        # the store's clock is the one every service reads, also for a partnership's store handed in
+        now, today = db.now, db.today
 
         plan = PlanService(db)
         glossary = GlossaryService(db)
