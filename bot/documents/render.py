@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from bot.documents.formats import ACHIEVEMENT_FORMATS, ACTION_FORMATS, RISK_FORMATS, Report, ReportFormat
+from bot.documents.formats import (
+    ACHIEVEMENT_FORMATS,
+    ACTION_FORMATS,
+    BOARD_FORMATS,
+    RISK_FORMATS,
+    Report,
+    ReportFormat,
+)
 from bot.documents.plan_reports import achievements_report, actions_report
 from bot.errors import InvalidInput
-from bot.services.reports import AchievementsData, ActionsData, RiskRegisterData
+from bot.services.reports import AchievementsData, ActionsData, BoardPackData, RiskRegisterData
 
 
 def _check(fmt: ReportFormat, allowed: tuple[ReportFormat, ...], what: str) -> None:
@@ -40,3 +47,11 @@ def render_risks(data: RiskRegisterData, fmt: ReportFormat = ReportFormat.MD) ->
             summaries, title=title, rule_text=rule.describe(), today=data.as_at, cell_rating=rule.rate
         ).encode()
     return Report(title=title, filename=f"risk-register.{fmt.value}", content=content)
+
+
+def render_board(data: BoardPackData, fmt: ReportFormat = ReportFormat.DOCX) -> Report:
+    """The quarterly board pack (docx or pdf)."""
+    from bot.documents.board_pack import board_report
+
+    _check(fmt, BOARD_FORMATS, "board pack")
+    return board_report(fmt, data)
