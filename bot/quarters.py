@@ -73,5 +73,7 @@ def parse_quarter(text: str, today: date) -> Quarter:
     try:
         plan_year_bounds(year)
     except ValueError:
-        raise InvalidInput(f"`{year}` is not a plan year.", "Plan years run April to March: write 2018/19.") from None
+        raise InvalidInput(
+            f"`{year}` is not a plan year.", "Plan years run April to March: write 2018/19."
+        ) from None
     return Quarter(year, int(match.group(2)))

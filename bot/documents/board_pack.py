@@ -14,9 +14,20 @@ from datetime import datetime
 
 from bot.clock import LONDON
 from bot.documents.formats import BOARD_FORMATS, Report, ReportFormat
-from bot.documents.layout import Beside, Block, Contents, Doc, Heading, Image, PageBreak, Para, Table, word_document
+from bot.documents.layout import (
+    Beside,
+    Block,
+    Contents,
+    Doc,
+    Heading,
+    Image,
+    PageBreak,
+    Para,
+    Table,
+    word_document,
+)
 from bot.documents.office import MARKING, long_date
-from bot.documents.risk_register import heat_map_png, ordered, summarise
+from bot.documents.risk_register import heat_map_png, natural_key, ordered, summarise
 from bot.services.actions import Action, Status
 from bot.services.reports import AlertEntry, BoardPackData, Change
 from bot.services.risks import Risk
@@ -87,7 +98,9 @@ def _change_words(change: Change) -> str:
         return f"Added at {change.after or ''}".strip()
     if change.field == "review":
         return f"Reviewed; next review {change.after}"
-    return f"{name.capitalize()}: {_value(change.field, change.before)} → {_value(change.field, change.after)}"
+    return (
+        f"{name.capitalize()}: {_value(change.field, change.before)} → {_value(change.field, change.after)}"
+    )
 
 
 def counts(actions: Sequence[Action]) -> dict[str, int]:
@@ -121,10 +134,12 @@ def status_chart_png(actions: Sequence[Action], title: str) -> bytes:
     bars = ax.barh(positions, values, color=colours, edgecolor="#333333", linewidth=0.6)
     bars[-1].set_hatch("///")  # overdue cuts across the colours: hatched, not another hue
     ax.set_yticks(positions, labels, fontsize=8, fontfamily="DejaVu Sans")
-    top = max(values + [1])
+    top = max([*values, 1])
     ax.set_xlim(0, top * 1.15 + 0.5)
     for position, value in zip(positions, values, strict=True):
-        ax.text(value + top * 0.02 + 0.05, position, str(value), va="center", fontsize=8, fontfamily="DejaVu Sans")
+        ax.text(
+            value + top * 0.02 + 0.05, position, str(value), va="center", fontsize=8, fontfamily="DejaVu Sans"
+        )
     ax.set_xticks([])
     for side in ("top", "right", "bottom"):
         ax.spines[side].set_visible(False)
@@ -156,6 +171,7 @@ def board_blocks(data: BoardPackData) -> list[Block]:
             "note",
         ),
         Para(f"Classification: {MARKING}. Prepared from the partnership's records in csp-bot.", "note"),
+        PageBreak(),
         Contents(),
         PageBreak(),
     ]
@@ -165,6 +181,10 @@ def board_blocks(data: BoardPackData) -> list[Block]:
     blocks += _alerts_and_stale(data)
     blocks += _register(data)
     return blocks
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _summary(data: BoardPackData) -> list[Block]:
@@ -180,21 +200,31 @@ def _summary(data: BoardPackData) -> list[Block]:
     updates = len({ch.subject for ch in data.action_changes})
     return [
         Heading(1, "1. Summary"),
-        Table(columns, rows, (5.4, 1.5, 1.5, 1.4, 1.8, 1.9, 1.7)),
+        Table(columns, rows, (5.2, 1.5, 1.6, 1.2, 2.0, 2.3, 1.9)),
         Para(
             f"{updates} of {len(data.actions)} actions were updated in the quarter; "
-            f"{len(data.achievements)} achievements were recorded; "
+            f"{_plural(len(data.achievements), 'achievement')} recorded; "
             f"{len(data.risks)} open risks ({len(high)} rated High); "
-            f"{len(data.alerts_raised)} alerts raised and {len(data.alerts_acknowledged)} acknowledged."
+            f"{_plural(len(data.alerts_raised), 'alert')} raised and {len(data.alerts_acknowledged)} acknowledged."
         ),
     ]
 
 
-def _action_rows(actions: Sequence[Action], organisations: dict[str, str]) -> tuple[list[list[str]], dict[tuple[int, int], str]]:
+def _action_rows(
+    actions: Sequence[Action], organisations: dict[str, str]
+) -> tuple[list[list[str]], dict[tuple[int, int], str]]:
     rows, fills = [], {}
     for n, action in enumerate(actions, start=1):
         lead = organisations.get(action.lead or "", action.lead or "No single lead")
-        rows.append([action.ref, action.text.replace("**", ""), lead, status_words(action), f"{action.due_date:%d %b %Y}"])
+        rows.append(
+            [
+                action.ref,
+                action.text.replace("**", ""),
+                lead,
+                status_words(action),
+                f"{action.due_date:%d %b %Y}",
+            ]
+        )
         fills[(n, 3)] = STATUS_FILL[action.status]
     return rows, fills
 
@@ -218,7 +248,9 @@ def _priorities(data: BoardPackData) -> list[Block]:
             )
         )
         rows, fills = _action_rows(mine, organisations)
-        blocks.append(Table(("Ref", "Action", "Lead", "Status", "Due"), rows, (1.1, 7.6, 3.0, 2.4, 1.9), fills))
+        blocks.append(
+            Table(("Ref", "Action", "Lead", "Status", "Due"), rows, (1.1, 7.4, 3.0, 2.5, 1.9), fills)
+        )
         updates = [c for c in data.action_changes if c.subject in {a.ref for a in mine}]
         if updates:
             blocks.append(Heading(3, f"Updates in {data.quarter.label}"))
@@ -252,8 +284,16 @@ def _achievements(data: BoardPackData) -> list[Block]:
 
 
 def _alert_row(alert: AlertEntry) -> list[str]:
-    acknowledged = f"{alert.acknowledged_by}, {_day(alert.acknowledged_at)}" if alert.acknowledged_by else "Not yet"
-    return [_day(alert.raised_at), _ALERT_WORDS.get(alert.kind, alert.kind), alert.subject, alert.severity, acknowledged]
+    acknowledged = (
+        f"{alert.acknowledged_by}, {_day(alert.acknowledged_at)}" if alert.acknowledged_by else "Not yet"
+    )
+    return [
+        _day(alert.raised_at),
+        _ALERT_WORDS.get(alert.kind, alert.kind),
+        alert.subject,
+        alert.severity,
+        acknowledged,
+    ]
 
 
 def _alerts_and_stale(data: BoardPackData) -> list[Block]:
@@ -277,18 +317,36 @@ def _alerts_and_stale(data: BoardPackData) -> list[Block]:
     if not stale:
         blocks.append(Para("Every action that is not complete was updated in the quarter.", "note"))
         return blocks
-    blocks.append(Para(f"{len(stale)} of {len(data.actions)} actions are not complete and had no update in {data.quarter.label}."))
+    blocks.append(
+        Para(
+            f"{len(stale)} of {len(data.actions)} actions are not complete and had no update in {data.quarter.label}."
+        )
+    )
     rows, fills = [], {}
     for n, action in enumerate(stale, start=1):
         lead = organisations.get(action.lead or "", action.lead or "No single lead")
-        rows.append([action.ref, action.text.replace("**", ""), lead, status_words(action), _day(action.updated_at) if action.updated_at else "Never"])
+        rows.append(
+            [
+                action.ref,
+                action.text.replace("**", ""),
+                lead,
+                status_words(action),
+                _day(action.updated_at) if action.updated_at else "Never",
+            ]
+        )
         fills[(n, 3)] = STATUS_FILL[action.status]
-    blocks.append(Table(("Ref", "Action", "Lead", "Status", "Last update"), rows, (1.1, 7.6, 3.0, 2.4, 1.9), fills))
+    blocks.append(
+        Table(("Ref", "Action", "Lead", "Status", "Last update"), rows, (1.1, 7.4, 3.0, 2.5, 1.9), fills)
+    )
     return blocks
 
 
 def register_key(risks: Sequence[Risk]) -> Table:
-    return Table(("Ref", "Risk"), [[r.ref, r.description] for r in ordered_risks(risks)], (1.1, 11.4), font_pt=8)
+    """What R1 … R7 are, in ref order, to read beside the heat map."""
+    rows = sorted(
+        ([s.ref, s.description] for s in map(summarise, risks)), key=lambda row: natural_key(row[0])
+    )
+    return Table(("Ref", "Risk"), rows, (1.1, 11.4), font_pt=8)
 
 
 def ordered_risks(risks: Sequence[Risk]) -> list[Risk]:
@@ -307,14 +365,17 @@ def register_table(risks: Sequence[Risk]) -> Table:
         fills[(n, 4)] = RATING_FILL.get(risk.rating, "FFFFFF")
     columns = ("Ref", "Risk", "Likelihood", "Impact", "Rating", "Preventative actions", "Contingent actions",
                "Owner", "Last review", "Next review")  # fmt: skip
-    return Table(columns, rows, (1.0, 4.4, 1.8, 1.6, 1.8, 3.7, 3.7, 2.8, 1.9, 1.9), fills, font_pt=8)
+    return Table(columns, rows, (1.0, 4.2, 2.0, 1.5, 1.8, 3.7, 3.7, 2.8, 1.9, 1.9), fills, font_pt=8)
 
 
-def heat_map_image(risks: Sequence[Risk], rule_text: str, cell_rating: object, as_at: object, title: str, width_cm: float) -> Image:
+def heat_map_image(
+    risks: Sequence[Risk], rule_text: str, cell_rating: object, as_at: object, title: str, width_cm: float
+) -> Image:
     summaries = [summarise(r) for r in risks]
     png = heat_map_png(summaries, title=title, rule_text=rule_text, cell_rating=cell_rating, today=as_at)  # type: ignore[arg-type]
     placed = "; ".join(
-        f"{r.ref} likelihood {r.likelihood}, impact {r.impact}, rated {r.rating}" for r in ordered_risks(risks)
+        f"{r.ref} likelihood {r.likelihood}, impact {r.impact}, rated {r.rating}"
+        for r in ordered_risks(risks)
     )
     alt = f"Heat map of the risk register, likelihood against impact. {placed or 'No open risks'}."
     return Image(png, alt, width_cm=width_cm, height_cm=width_cm * 7 / 9)
@@ -325,8 +386,16 @@ def _register(data: BoardPackData) -> list[Block]:
     if not data.risks:
         return [*blocks, Para("There are no open risks in the register.", "note")]
     blocks.append(Para(data.rule.describe()))
-    image = heat_map_image(data.risks, data.rule.describe(), data.rule.rate, data.as_at, f"{data.partnership.short_name} risk register", 10.5)
+    image = heat_map_image(
+        data.risks,
+        data.rule.describe(),
+        data.rule.rate,
+        data.as_at,
+        f"{data.partnership.short_name} risk register",
+        10.5,
+    )
     blocks.append(Beside(image, register_key(data.risks)))
+    blocks.append(PageBreak(landscape=True))
     blocks.append(Heading(2, "The register"))
     blocks.append(register_table(data.risks))
     blocks.append(Heading(2, f"Changes to the register in {data.quarter.label}"))
@@ -361,4 +430,6 @@ def board_report(fmt: ReportFormat, data: BoardPackData) -> Report:
     else:
         raise ValueError(f"the board pack comes as {', '.join(BOARD_FORMATS)}, not {fmt}")
     stem = f"board-report-{data.quarter.label.replace('/', '-').lower()}"
-    return Report(title=f"{title}: {data.partnership.short_name}", filename=f"{stem}.{fmt.value}", content=content)
+    return Report(
+        title=f"{title}: {data.partnership.short_name}", filename=f"{stem}.{fmt.value}", content=content
+    )

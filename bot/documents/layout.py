@@ -14,6 +14,7 @@ from typing import Any
 from bot.documents.office import (
     add_picture_with_alt_text,
     contents_list,
+    fixed_widths,
     new_word_document,
     word_bytes,
     word_table,
@@ -78,6 +79,7 @@ class Doc:
     subject: str
     as_at: date
     blocks: Sequence[Block]
+    landscape: bool = False  # the first pages' orientation
 
 
 def contents_entries(blocks: Sequence[Block]) -> list[tuple[int, str]]:
@@ -90,12 +92,17 @@ def contents_entries(blocks: Sequence[Block]) -> list[tuple[int, str]]:
 def word_document(doc: Doc) -> bytes:
     from docx.enum.section import WD_ORIENT, WD_SECTION
     from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.shared import Cm, Pt
+    from docx.shared import Pt
 
     document = new_word_document(
         title=doc.title, partnership=doc.partnership, subject=doc.subject, as_at=doc.as_at
     )
     landscape = False
+    if doc.landscape:
+        section = document.sections[0]
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = section.page_height, section.page_width
+        landscape = True
     for block in doc.blocks:
         if isinstance(block, Heading):
             document.add_heading(block.text, level=block.level)
@@ -106,7 +113,9 @@ def word_document(doc: Doc) -> bytes:
         elif isinstance(block, Para):
             _word_para(document, block)
         elif isinstance(block, Table):
-            word_table(document, block.columns, block.rows, block.widths_cm, fills=block.fills, font_pt=block.font_pt)
+            word_table(
+                document, block.columns, block.rows, block.widths_cm, fills=block.fills, font_pt=block.font_pt
+            )
             document.add_paragraph()
         elif isinstance(block, Image):
             add_picture_with_alt_text(document, block.png, block.alt_text, block.width_cm)
@@ -114,10 +123,18 @@ def word_document(doc: Doc) -> bytes:
             holder = document.add_table(rows=1, cols=2)
             holder.alignment = WD_TABLE_ALIGNMENT.LEFT
             left, right = holder.rows[0].cells
-            left.width, right.width = Cm(block.image.width_cm + 0.3), Cm(sum(block.table.widths_cm) + 0.3)
-            add_picture_with_alt_text(left.paragraphs[0], block.image.png, block.image.alt_text, block.image.width_cm)
+            fixed_widths(holder, (block.image.width_cm + 0.3, sum(block.table.widths_cm) + 0.3))
+            add_picture_with_alt_text(
+                left.paragraphs[0], block.image.png, block.image.alt_text, block.image.width_cm
+            )
             right.paragraphs[0].add_run("Key").bold = True
-            word_table(right, block.table.columns, block.table.rows, block.table.widths_cm, font_pt=block.table.font_pt)
+            word_table(
+                right,
+                block.table.columns,
+                block.table.rows,
+                block.table.widths_cm,
+                font_pt=block.table.font_pt,
+            )
             document.add_paragraph()
         elif isinstance(block, PageBreak):
             if block.landscape != landscape:

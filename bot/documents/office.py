@@ -184,7 +184,7 @@ def word_table(
     font_pt: float = 9,
 ) -> Any:
     """A bordered table with a bold, repeating header row; ``fills`` shades (row, column) cells."""
-    from docx.shared import Cm, Pt
+    from docx.shared import Pt
 
     table = document.add_table(rows=1, cols=len(columns))
     table.style = "Table Grid"
@@ -205,10 +205,23 @@ def word_table(
             run.font.size = Pt(font_pt)
             if fills and (r, n) in fills:
                 shade(cells[n], fills[(r, n)])
-    for row in table.rows:
-        for n, width in enumerate(widths_cm):
-            row.cells[n].width = Cm(width)
+    fixed_widths(table, widths_cm)
     return table
+
+
+def fixed_widths(table: Any, widths_cm: Sequence[float]) -> None:
+    """Column widths that Word and LibreOffice both keep: the grid, every cell, and a fixed layout."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
+    for n, width in enumerate(widths_cm):
+        table.columns[n].width = Cm(width)
+        for cell in table.columns[n].cells:
+            cell.width = Cm(width)
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    table._tbl.tblPr.append(layout)
 
 
 def word_bytes(document: Any) -> bytes:

@@ -71,15 +71,21 @@ def pdf_document(doc: Doc) -> bytes:
         "title": ParagraphStyle("title", parent=body, fontName=_BOLD, fontSize=24, leading=30, spaceAfter=12),
         "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=15, leading=20, spaceAfter=8),
         "cover": ParagraphStyle("cover", parent=body, fontSize=13, leading=18, spaceAfter=6),
-        1: ParagraphStyle("h1", parent=body, fontName=_BOLD, fontSize=16, leading=20, spaceBefore=6, spaceAfter=8),
-        2: ParagraphStyle("h2", parent=body, fontName=_BOLD, fontSize=13, leading=17, spaceBefore=8, spaceAfter=4),
-        3: ParagraphStyle("h3", parent=body, fontName=_BOLD, fontSize=11, leading=14, spaceBefore=6, spaceAfter=3),
+        1: ParagraphStyle(
+            "h1", parent=body, fontName=_BOLD, fontSize=16, leading=20, spaceBefore=6, spaceAfter=8
+        ),
+        2: ParagraphStyle(
+            "h2", parent=body, fontName=_BOLD, fontSize=13, leading=17, spaceBefore=8, spaceAfter=4
+        ),
+        3: ParagraphStyle(
+            "h3", parent=body, fontName=_BOLD, fontSize=11, leading=14, spaceBefore=6, spaceAfter=3
+        ),
     }
     cell_style = ParagraphStyle("cell", parent=body, fontSize=8.5, leading=10.5, spaceBefore=0, spaceAfter=0)
     head_style = ParagraphStyle("cellhead", parent=cell_style, fontName=_BOLD)
 
     class BoardDoc(BaseDocTemplate):
-        def afterFlowable(self, flowable: Any) -> None:  # noqa: N802 (reportlab's hook name)
+        def afterFlowable(self, flowable: Any) -> None:
             level = getattr(flowable, "_heading_level", None)
             if level is None:
                 return
@@ -146,7 +152,10 @@ def pdf_document(doc: Doc) -> bytes:
         for block in doc.blocks:
             story += _flowables(block, styles, toc, table_flowable, image_flowable)
             if isinstance(block, PageBreak):
-                story[-1:] = [NextPageTemplate("landscape" if block.landscape else "portrait"), PdfPageBreak()]
+                story[-1:] = [
+                    NextPageTemplate("landscape" if block.landscape else "portrait"),
+                    PdfPageBreak(),
+                ]
             if isinstance(block, Table | Beside):
                 story.append(Spacer(1, 8))
         return story
@@ -163,12 +172,11 @@ def pdf_document(doc: Doc) -> bytes:
         def on_page(canvas: Any, document: Any) -> None:
             decorate(canvas, document, total)
 
-        template.addPageTemplates(
-            [
-                PageTemplate(id="portrait", frames=[portrait_frame], onPage=on_page, pagesize=A4),
-                PageTemplate(id="landscape", frames=[landscape_frame], onPage=on_page, pagesize=wide),
-            ]
-        )
+        templates = [
+            PageTemplate(id="portrait", frames=[portrait_frame], onPage=on_page, pagesize=A4),
+            PageTemplate(id="landscape", frames=[landscape_frame], onPage=on_page, pagesize=wide),
+        ]
+        template.addPageTemplates(templates[::-1] if doc.landscape else templates)  # the first is used first
         template.multiBuild(make_story())
         return out.getvalue(), template.page
 
@@ -178,10 +186,12 @@ def pdf_document(doc: Doc) -> bytes:
     return content
 
 
-def _flowables(block: Block, styles: dict[Any, Any], toc: Any, table_flowable: Any, image_flowable: Any) -> Sequence[Any]:
+def _flowables(
+    block: Block, styles: dict[Any, Any], toc: Any, table_flowable: Any, image_flowable: Any
+) -> Sequence[Any]:
     from reportlab.lib.units import cm
-    from reportlab.platypus import Paragraph, Spacer
     from reportlab.platypus import PageBreak as PdfPageBreak
+    from reportlab.platypus import Paragraph, Spacer
     from reportlab.platypus import Table as PdfTable
     from reportlab.platypus import TableStyle as PdfTableStyle
 
@@ -208,7 +218,9 @@ def _flowables(block: Block, styles: dict[Any, Any], toc: Any, table_flowable: A
             [[image_flowable(block.image), key]],
             colWidths=[(block.image.width_cm + 0.4) * cm, (sum(block.table.widths_cm) + 0.2) * cm],
         )
-        holder.setStyle(PdfTableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+        holder.setStyle(
+            PdfTableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
+        )
         return [holder]
     if isinstance(block, PageBreak):
         return [PdfPageBreak()]

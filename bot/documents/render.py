@@ -22,19 +22,30 @@ def _check(fmt: ReportFormat, allowed: tuple[ReportFormat, ...], what: str) -> N
 
 def render_achievements(data: AchievementsData, fmt: ReportFormat = ReportFormat.MD) -> Report:
     _check(fmt, ACHIEVEMENT_FORMATS, "achievements report")
-    return achievements_report(fmt, data.partnership, data.priorities, data.achievements, data.year)
+    return achievements_report(
+        fmt, data.partnership, data.priorities, data.achievements, data.year, as_at=data.as_at,
+        organisations={o.short: o.name for o in data.organisations}, quarter=data.quarter,
+    )  # fmt: skip
 
 
 def render_actions(data: ActionsData, fmt: ReportFormat = ReportFormat.MD) -> Report:
     _check(fmt, ACTION_FORMATS, "action status report")
-    return actions_report(fmt, data.partnership, data.actions)
+    return actions_report(
+        fmt, data.partnership, data.actions, as_at=data.as_at,
+        organisations={o.short: o.name for o in data.organisations},
+        priorities={p.number: f"P{p.number} {p.title}" for p in data.priorities},
+    )  # fmt: skip
 
 
 def render_risks(data: RiskRegisterData, fmt: ReportFormat = ReportFormat.MD) -> Report:
-    """The register as a 3×3 heat map (png) or a matrix and list (md)."""
+    """The register as a 3×3 heat map (png), a matrix and list (md), or the full register (docx, xlsx)."""
     from bot.documents.risk_register import heat_map_png, risks_markdown, summarise
 
     _check(fmt, RISK_FORMATS, "risk report")
+    if fmt in (ReportFormat.DOCX, ReportFormat.XLSX):
+        from bot.documents.register_files import register_report
+
+        return register_report(fmt, data)
     summaries = [summarise(r) for r in data.risks]
     title = f"{data.partnership.short_name} risk register"
     rule = data.rule

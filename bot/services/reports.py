@@ -161,7 +161,9 @@ class ReportService:
         wanted = parse_quarter(quarter, self._today()) if quarter else None
         if wanted is not None:
             if year is not None and year != wanted.plan_year:
-                raise InvalidInput(f"{wanted.label} is not in {year}.", "Give the quarter alone, e.g. 2018/19-Q2.")
+                raise InvalidInput(
+                    f"{wanted.label} is not in {year}.", "Give the quarter alone, e.g. 2018/19-Q2."
+                )
             year = wanted.plan_year
         entries = self._achievements.in_report_order(year)
         if wanted is not None:
@@ -231,7 +233,9 @@ class ReportService:
                 continue
             risks.append(self._risk_at(risk, history, moment, as_at))
         risks = [r for r in risks if not r.closed]
-        achievements = [a for a in self._achievements.in_report_order(wanted.plan_year) if wanted.contains(a.achieved_on)]
+        achievements = [
+            a for a in self._achievements.in_report_order(wanted.plan_year) if wanted.contains(a.achieved_on)
+        ]
         alert_list = [a for a in alert_rows if a.kind != "digest"]
         return BoardPackData(
             partnership=self._plan.partnership(),
@@ -247,11 +251,15 @@ class ReportService:
             rule=self._risks.rule,
             alerts_raised=[_alert(a, person) for a in alert_list if within(a.created_at)],
             alerts_acknowledged=[
-                _alert(a, person) for a in alert_list if a.acknowledged_at is not None and within(a.acknowledged_at)
+                _alert(a, person)
+                for a in alert_list
+                if a.acknowledged_at is not None and within(a.acknowledged_at)
             ],
         )
 
-    def _action_at(self, action: Action, history: Sequence[ActionChange], moment: datetime, as_at: date) -> Action:
+    def _action_at(
+        self, action: Action, history: Sequence[ActionChange], moment: datetime, as_at: date
+    ) -> Action:
         status = Status(_value_at(history, "status", moment, action.status.value))
         due_text = _value_at(history, "due_date", moment, action.due_date.isoformat())
         due = date.fromisoformat(due_text) if due_text else action.due_date
