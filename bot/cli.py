@@ -13,7 +13,13 @@ import click
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.documents.formats import ACHIEVEMENT_FORMATS, ACTION_FORMATS, BOARD_FORMATS, RISK_FORMATS, ReportFormat
+from bot.documents.formats import (
+    ACHIEVEMENT_FORMATS,
+    ACTION_FORMATS,
+    BOARD_FORMATS,
+    RISK_FORMATS,
+    ReportFormat,
+)
 from bot.errors import UserFacingError
 from bot.logs import configure_logging
 from bot.permissions import Actor, Role

@@ -32,7 +32,7 @@ from handlers.home import refresh_home_later
 from handlers.parsing import split_verb, unquote
 
 _PLAN_YEAR = re.compile(r"^\d{4}/\d{2}$")
-_QUARTER = re.compile(r"^(\d{4}/\d{2}-)?Q[1-4]$", re.IGNORECASE)
+_QUARTER = re.compile(r"^(\d{4}/\d{2}-)?Q\d+$", re.IGNORECASE)  # the service says if it is not one
 _ACTION_REF = re.compile(r"^P\d+\.\d+$", re.IGNORECASE)
 
 

@@ -278,7 +278,7 @@ def _achievements(data: BoardPackData) -> list[Block]:
             continue
         blocks.append(Heading(2, priority.achievements_heading))
         for achievement in mine:
-            org = organisations.get(achievement.organisation or "", "Partnership (several partners)")
+            org = organisations.get(achievement.organisation or "", "the partnership")
             blocks.append(Para(f"{achievement.text.replace('**', '')} ({org})", "bullet"))
     return blocks
 

@@ -55,8 +55,10 @@ def achievements_markdown(
     priorities: Sequence[Priority],
     achievements: Sequence[Achievement],
     years: Sequence[str],
+    quarter: Quarter | None = None,
 ) -> str:
-    lines: list[str] = []
+    period = "quarter" if quarter else "year"
+    lines: list[str] = [f"_{quarter.title} only._", ""] if quarter else []
     for year in years:
         lines += [f"# {achievements_title(year)}", ""]
         if partnership.achievements_intro and year == partnership.achievements_intro_year:
@@ -71,7 +73,7 @@ def achievements_markdown(
             lines += [f"- {a.text}" for a in entries]
             lines.append("")
         if len(empty) == len(priorities):
-            lines += ["_No achievements logged for this year yet._", ""]
+            lines += [f"_No achievements logged for this {period} yet._", ""]
         elif empty:
             lines += ["_Nothing logged yet under: " + "; ".join(empty) + "._", ""]
     if not years:
@@ -98,7 +100,7 @@ def achievements_csv(
 
 def organisation_words(achievement: Achievement, organisations: dict[str, str]) -> str:
     if achievement.organisation is None:
-        return "several partners"
+        return "the partnership"  # the plan names no single partner for it
     return organisations.get(achievement.organisation, achievement.organisation)
 
 
@@ -128,7 +130,7 @@ def achievements_docx(
             document.add_paragraph(partnership.achievements_intro)
         if not any(a.plan_year == year for a in achievements):
             # one line for the year, not one under every priority
-            document.add_paragraph("No achievements logged for this year yet.")
+            document.add_paragraph(f"No achievements logged for this {'quarter' if quarter else 'year'} yet.")
             continue
         empty = []
         for priority in priorities:
@@ -183,7 +185,7 @@ def achievements_report(
             organisations=organisations, quarter=quarter,
         )  # fmt: skip
     elif fmt is ReportFormat.MD:
-        content = achievements_markdown(partnership, priorities, achievements, years).encode()
+        content = achievements_markdown(partnership, priorities, achievements, years, quarter).encode()
     else:
         raise ValueError(f"achievements come as {', '.join(ACHIEVEMENT_FORMATS)}, not {fmt}")
     return Report(title=title, filename=f"{stem}.{fmt.value}", content=content)
@@ -256,7 +258,7 @@ def actions_xlsx(
     fills = {(n, 4): _RAG_FILL[a.status] for n, a in enumerate(actions, start=1)}
     fills.update({(n, 5): "FFC7CE" for n, a in enumerate(actions, start=1) if a.overdue})
     table_on_sheet(
-        sheet, ACTION_COLUMNS, rows, (22, 6, 60, 20, 15, 9, 11, 11, 40), fills=fills, page_title=title
+        sheet, ACTION_COLUMNS, rows, (18, 5.5, 50, 16, 13, 8.5, 10.5, 10.5, 32), fills=fills, page_title=title
     )
     workbook.properties.title = title
     workbook.properties.creator = partnership.name

@@ -9,7 +9,7 @@ from bot.documents.board_pack import heat_map_image, ordered_risks, register_key
 from bot.documents.cells import put
 from bot.documents.formats import Report, ReportFormat
 from bot.documents.layout import Beside, Doc, Heading, Para, word_document
-from bot.documents.office import MARKING, long_date, sheet_with_title, table_on_sheet
+from bot.documents.office import MARKING, long_date, sheet_with_title, table_on_sheet, wrapped_lines
 from bot.services.reports import RiskRegisterData
 
 
@@ -55,7 +55,7 @@ def register_xlsx(data: RiskRegisterData) -> bytes:
         sheet,
         table.columns,
         table.rows,
-        (6, 40, 11, 9, 11, 34, 34, 26, 12, 14),
+        (5.5, 36, 10.5, 8.5, 11, 32, 32, 24, 11, 13),
         fills=fills,
         page_title=title,
     )
@@ -77,9 +77,9 @@ def register_xlsx(data: RiskRegisterData) -> bytes:
             put(heat.cell(row=n, column=11), risk.description)
             put(heat.cell(row=n, column=12), f"{risk.rating} ({risk.score})")
             heat.cell(row=n, column=11).alignment = Alignment(wrap_text=True, vertical="top")
-            heat.row_dimensions[n].height = 15 * max(1, -(-len(risk.description) // 60)) + 2
+            heat.row_dimensions[n].height = 15 * wrapped_lines(risk.description, 70) + 2
         heat.column_dimensions["J"].width = 6
-        heat.column_dimensions["K"].width = 60
+        heat.column_dimensions["K"].width = 70
         heat.column_dimensions["L"].width = 12
     heat.page_setup.orientation = "landscape"
     heat.page_setup.paperSize = heat.PAPERSIZE_A4
