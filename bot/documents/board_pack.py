@@ -238,7 +238,7 @@ def _priorities(data: BoardPackData) -> list[Block]:
         mine = [a for a in data.actions if a.priority == priority.number]
         blocks.append(Heading(2, f"Priority {priority.number}: {priority.title}"))
         sentence = counts_sentence(mine)
-        blocks.append(Para(sentence))
+        blocks.append(Para(sentence, keep_with_next=True))
         blocks.append(
             Image(
                 status_chart_png(mine, f"P{priority.number} actions by status"),
@@ -258,7 +258,7 @@ def _priorities(data: BoardPackData) -> list[Block]:
                 Table(
                     ("Date", "Action", "Change", "Reason", "By"),
                     [[_day(c.at), c.subject, _change_words(c), c.reason or "–", c.by] for c in updates],
-                    (2.0, 1.3, 4.6, 5.4, 2.7),
+                    (2.1, 1.5, 4.6, 5.0, 2.7),
                 )
             )
         elif data.action_changes:

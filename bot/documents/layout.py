@@ -32,6 +32,7 @@ class Para:
     text: str
     style: str = "body"  # body | note | bullet | title | subtitle | cover
     bold_prefix: str = ""  # shown bold before the text, e.g. "Lead: "
+    keep_with_next: bool = False  # on the same page as what follows (a chart, a table)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ def word_document(doc: Doc) -> bytes:
             document.add_paragraph()
         elif isinstance(block, Image):
             add_picture_with_alt_text(document, block.png, block.alt_text, block.width_cm)
+            document.paragraphs[-1].paragraph_format.keep_with_next = True  # a chart stays with its table
         elif isinstance(block, Beside):
             holder = document.add_table(rows=1, cols=2)
             holder.alignment = WD_TABLE_ALIGNMENT.LEFT
@@ -160,6 +162,7 @@ def _word_para(document: Any, block: Para) -> None:
     if block.bold_prefix:
         paragraph.add_run(block.bold_prefix).bold = True
     run = paragraph.add_run(block.text)
+    paragraph.paragraph_format.keep_with_next = block.keep_with_next or None
     if block.style == "note":
         run.italic = True
         run.font.color.rgb = RGBColor(0x40, 0x40, 0x40)

@@ -151,6 +151,8 @@ def pdf_document(doc: Doc) -> bytes:
         ]
         for block in doc.blocks:
             story += _flowables(block, styles, toc, table_flowable, image_flowable)
+            if isinstance(block, Heading | Image) or (isinstance(block, Para) and block.keep_with_next):
+                story[-1].keepWithNext = True  # a heading, a chart's sentence, a chart: with what follows
             if isinstance(block, PageBreak):
                 story[-1:] = [
                     NextPageTemplate("landscape" if block.landscape else "portrait"),
@@ -191,7 +193,7 @@ def _flowables(
 ) -> Sequence[Any]:
     from reportlab.lib.units import cm
     from reportlab.platypus import PageBreak as PdfPageBreak
-    from reportlab.platypus import Paragraph, Spacer
+    from reportlab.platypus import Paragraph
     from reportlab.platypus import Table as PdfTable
     from reportlab.platypus import TableStyle as PdfTableStyle
 
@@ -211,7 +213,7 @@ def _flowables(
     if isinstance(block, Table):
         return [table_flowable(block)]
     if isinstance(block, Image):
-        return [image_flowable(block), Spacer(1, 4)]
+        return [image_flowable(block)]
     if isinstance(block, Beside):
         key = [Paragraph("<b>Key</b>", styles["body"]), table_flowable(block.table)]
         holder = PdfTable(
