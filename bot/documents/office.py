@@ -314,7 +314,7 @@ def wrapped_lines(text: str, width: float) -> int:
     """How many lines ``text`` takes in a column ``width`` characters wide (Calibri 11, roughly)."""
     import textwrap
 
-    usable = max(int(width * 1.15) - 1, 4)  # a width unit is a '0'; average text is a little narrower
+    usable = max(int(width * 1.2) - 1, 4)  # a width unit is a '0'; average text is a little narrower
     lines = 0
     for paragraph in text.split("\n"):
         lines += max(1, len(textwrap.wrap(paragraph, usable)) or 1)

@@ -258,7 +258,7 @@ def actions_xlsx(
     fills = {(n, 4): _RAG_FILL[a.status] for n, a in enumerate(actions, start=1)}
     fills.update({(n, 5): "FFC7CE" for n, a in enumerate(actions, start=1) if a.overdue})
     table_on_sheet(
-        sheet, ACTION_COLUMNS, rows, (18, 5.5, 50, 16, 13, 8.5, 10.5, 10.5, 32), fills=fills, page_title=title
+        sheet, ACTION_COLUMNS, rows, (18, 5.5, 50, 16, 13, 8.5, 11.5, 11.5, 32), fills=fills, page_title=title
     )
     workbook.properties.title = title
     workbook.properties.creator = partnership.name

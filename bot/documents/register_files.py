@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from bot.documents.board_pack import heat_map_image, ordered_risks, register_key, register_table
+from bot.documents.board_pack import heat_map_image, register_key, register_table
 from bot.documents.cells import put
 from bot.documents.formats import Report, ReportFormat
 from bot.documents.layout import Beside, Doc, Heading, Para, word_document
@@ -72,12 +72,12 @@ def register_xlsx(data: RiskRegisterData) -> bytes:
         # the key beside the picture, from column J: what each ref in the cells is
         put(heat.cell(row=4, column=10), "Key")
         heat.cell(row=4, column=10).font = Font(bold=True)
-        for n, risk in enumerate(ordered_risks(data.risks), start=5):
-            put(heat.cell(row=n, column=10), risk.ref)
-            put(heat.cell(row=n, column=11), risk.description)
-            put(heat.cell(row=n, column=12), f"{risk.rating} ({risk.score})")
-            heat.cell(row=n, column=11).alignment = Alignment(wrap_text=True, vertical="top")
-            heat.row_dimensions[n].height = 15 * wrapped_lines(risk.description, 70) + 2
+        for n, (ref, description) in enumerate(register_key(data.risks).rows, start=5):
+            risk = next(r for r in data.risks if r.ref == ref)
+            for column, value in ((10, ref), (11, description), (12, f"{risk.rating} ({risk.score})")):
+                put(heat.cell(row=n, column=column), value)
+                heat.cell(row=n, column=column).alignment = Alignment(wrap_text=True, vertical="top")
+            heat.row_dimensions[n].height = 15 * wrapped_lines(description, 70) + 2
         heat.column_dimensions["J"].width = 6
         heat.column_dimensions["K"].width = 70
         heat.column_dimensions["L"].width = 12
