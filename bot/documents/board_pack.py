@@ -319,7 +319,8 @@ def _alerts_and_stale(data: BoardPackData) -> list[Block]:
         return blocks
     blocks.append(
         Para(
-            f"{len(stale)} of {len(data.actions)} actions are not complete and had no update in {data.quarter.label}."
+            f"{len(stale)} of {len(data.actions)} actions are not complete and had no update in {data.quarter.label}.",
+            keep_with_next=True,
         )
     )
     rows, fills = [], {}
