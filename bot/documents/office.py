@@ -2,7 +2,7 @@
 
 UK councils print on A4 with 2.54 cm (one inch) margins, Word's "Normal" margins; a document that
 carries partnership information is marked OFFICIAL at the top and bottom of every page (Government
-Security Classifications, see docs in csp-domain.md §5).
+Security Classifications; e.g. https://www.lincolnshire.gov.uk/council-councillors/security-classification-policy/2).
 """
 
 from __future__ import annotations
