@@ -13,7 +13,13 @@ import click
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.documents.formats import ACHIEVEMENT_FORMATS, ACTION_FORMATS, RISK_FORMATS, ReportFormat
+from bot.documents.formats import (
+    ACHIEVEMENT_FORMATS,
+    ACTION_FORMATS,
+    BOARD_FORMATS,
+    RISK_FORMATS,
+    ReportFormat,
+)
 from bot.errors import UserFacingError
 from bot.logs import configure_logging
 from bot.permissions import Actor, Role
@@ -267,14 +273,14 @@ def members_list() -> None:
 
 @cli.group()
 def report() -> None:
-    """The plan's reports as files: achievements (md, csv, docx) and action status (md, csv, xlsx)."""
+    """The plan's reports as files: achievements, action status, the risk register and the quarterly board pack."""
 
 
 def _write_report(built, output: Path | None) -> None:  # type: ignore[no-untyped-def]
     if output is not None:
         output.write_bytes(built.content)
         click.echo(f"Wrote {built.title} to {output}.", err=True)
-    elif built.filename.endswith((".docx", ".xlsx")) and sys.stdout.isatty():
+    elif built.filename.endswith((".docx", ".xlsx", ".pdf", ".png")) and sys.stdout.isatty():
         raise click.ClickException(f"{built.filename} is a binary file: add --output {built.filename}")
     else:
         sys.stdout.buffer.write(built.content)
@@ -283,6 +289,7 @@ def _write_report(built, output: Path | None) -> None:  # type: ignore[no-untype
 
 @report.command("achievements")
 @click.option("--year", help="One plan year, e.g. 2017/18 (default: every year, newest first).")
+@click.option("--quarter", help="One quarter, e.g. 2017/18-Q4 (Q1 April–June … Q4 January–March).")
 @click.option(
     "--format",
     "fmt",
@@ -293,13 +300,12 @@ def _write_report(built, output: Path | None) -> None:  # type: ignore[no-untype
 @click.option(
     "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout."
 )
-def report_achievements(year: str | None, fmt: str, output: Path | None) -> None:
+def report_achievements(year: str | None, quarter: str | None, fmt: str, output: Path | None) -> None:
     """The plan's "Our Achievements during <year>" section, a heading per priority."""
     from bot.documents.render import render_achievements
 
-    _write_report(
-        render_achievements(_services(_settings()).reports.achievements(year), ReportFormat(fmt)), output
-    )
+    data = _services(_settings()).reports.achievements(year, quarter)
+    _write_report(render_achievements(data, ReportFormat(fmt)), output)
 
 
 @report.command("actions")
@@ -324,10 +330,25 @@ def report_actions(fmt: str, output: Path | None) -> None:
     "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout."
 )
 def report_risks(fmt: str, output: Path | None) -> None:
-    """The register: a 3×3 heat map with the risk refs placed (png), or the matrix and list (md)."""
+    """The register: a 3×3 heat map (png), the matrix and list (md), or every column (docx, xlsx)."""
     from bot.documents.render import render_risks
 
     _write_report(render_risks(_services(_settings()).reports.risks(), ReportFormat(fmt)), output)
+
+
+@report.command("board")
+@click.option("--quarter", help="e.g. 2026/27-Q3 or Q3 (default: the current quarter).")
+@click.option(
+    "--format", "fmt", type=click.Choice([f.value for f in BOARD_FORMATS]), default="docx", show_default=True
+)
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout."
+)
+def report_board(quarter: str | None, fmt: str, output: Path | None) -> None:
+    """The quarterly board pack: progress by priority, achievements, risks, alerts, stale actions."""
+    from bot.documents.render import render_board
+
+    _write_report(render_board(_services(_settings()).reports.board(quarter), ReportFormat(fmt)), output)
 
 
 # ---------------------------------------------------------------------- alerts

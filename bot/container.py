@@ -77,7 +77,7 @@ class Services:
             plan=plan,
             achievements=achievements,
             actions=actions,
-            reports=ReportService(plan, achievements, actions, risks),
+            reports=ReportService(plan, achievements, actions, risks, db),
             home=HomeService(glossary, plan, actions, achievements, alerts),
             background=Background(),
             risks=risks,

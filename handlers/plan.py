@@ -9,8 +9,16 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.documents.formats import ACHIEVEMENT_FORMATS, ACTION_FORMATS, Report, ReportFormat, parse_format
-from bot.documents.render import render_achievements, render_actions
+from bot.documents.formats import (
+    ACHIEVEMENT_FORMATS,
+    ACTION_FORMATS,
+    BOARD_FORMATS,
+    RISK_FORMATS,
+    Report,
+    ReportFormat,
+    parse_format,
+)
+from bot.documents.render import render_achievements, render_actions, render_board, render_risks
 from bot.errors import InvalidInput, UserFacingError
 from bot.services.achievements import Achievement, AchievementFilter
 from bot.services.actions import ActionFilter, ActionUpdate, Status, parse_status
@@ -24,6 +32,7 @@ from handlers.home import refresh_home_later
 from handlers.parsing import split_verb, unquote
 
 _PLAN_YEAR = re.compile(r"^\d{4}/\d{2}$")
+_QUARTER = re.compile(r"^(\d{4}/\d{2}-)?Q\d+$", re.IGNORECASE)  # the service says if it is not one
 _ACTION_REF = re.compile(r"^P\d+\.\d+$", re.IGNORECASE)
 
 
@@ -203,26 +212,45 @@ def action(ctx: CommandContext, rest: str) -> Outcome:
 # ---------------------------------------------------------------------- reports
 
 
+_REPORTS = ("achievements", "actions", "risks", "board")
+
+
 def report(ctx: CommandContext, rest: str) -> Outcome:
-    """``/csp report achievements [2018/19] [md|csv|docx]`` or ``/csp report actions [md|csv|xlsx]``: sent as a DM."""
+    """``/csp report achievements [2018/19|2018/19-Q4] [md|csv|docx]``, ``actions [md|csv|xlsx]``,
+    ``risks [docx|xlsx|png|md]`` or ``board [Q3|2018/19-Q4] [docx|pdf]``: the file is sent as a DM."""
     kind, options = split_verb(rest)
     services = ctx.services
-    year: str | None = None
-    fmt: ReportFormat | None = None
-    if kind not in {"achievements", "actions"}:
+    if kind not in _REPORTS:
         raise InvalidInput(
-            "Which report: achievements or actions?",
-            "`/csp report achievements 2018/19` or `/csp report actions`.",
+            "Which report: achievements, actions, risks or board?",
+            "`/csp report achievements 2018/19`, `/csp report actions`, `/csp report risks` or `/csp report board Q3`.",
         )
-    allowed = ACHIEVEMENT_FORMATS if kind == "achievements" else ACTION_FORMATS
+    year: str | None = None
+    quarter: str | None = None
+    fmt: ReportFormat | None = None
+    allowed = {"achievements": ACHIEVEMENT_FORMATS, "actions": ACTION_FORMATS, "risks": RISK_FORMATS}.get(
+        kind, BOARD_FORMATS
+    )
     for token in options.split():
         if _PLAN_YEAR.match(token) and kind == "achievements":
             year = checked_year(token)
+        elif _QUARTER.match(token) and kind in ("achievements", "board"):
+            quarter = token
         else:
             fmt = parse_format(token, allowed)
-    fmt = fmt or (ReportFormat.DOCX if kind == "achievements" else ReportFormat.XLSX)
-    data = services.reports.achievements(year) if kind == "achievements" else services.reports.actions()
-    built = render_achievements(data, fmt) if kind == "achievements" else render_actions(data, fmt)  # type: ignore[arg-type]
+    built: Report
+    if kind == "achievements":
+        data: Any = services.reports.achievements(year, quarter)
+        built = render_achievements(data, fmt or ReportFormat.DOCX)
+    elif kind == "actions":
+        data = services.reports.actions()
+        built = render_actions(data, fmt or ReportFormat.XLSX)
+    elif kind == "risks":
+        data = services.reports.risks()
+        built = render_risks(data, fmt or ReportFormat.DOCX)
+    else:
+        data = services.reports.board(quarter)
+        built = render_board(data, fmt or ReportFormat.DOCX)
     if ctx.client is None:
         raise InvalidInput("Reports are sent through Slack.", "From a terminal use `csp-bot report`.")
     services.background.submit("report upload", send_report, ctx.client, ctx.user_id, built, data.as_at)

@@ -96,7 +96,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "report",
-        "achievements|actions [2018/19] [md|csv|docx|xlsx]",
+        "achievements|actions|risks|board [2018/19|Q3] [md|csv|docx|xlsx|pdf]",
         "The report as a file, sent to you in a DM",
         p.report,
     ),

@@ -141,6 +141,8 @@ class PartnershipRow(Base):
     plan_updated: Mapped[str] = mapped_column(String(80))
     plan_start: Mapped[date] = mapped_column(Date)
     plan_end: Mapped[date] = mapped_column(Date)
+    achievements_intro: Mapped[str | None] = mapped_column(Text)
+    achievements_intro_year: Mapped[str | None] = mapped_column(String(7))
 
 
 class OrganisationRow(Base):

@@ -134,6 +134,9 @@ class Partnership(BaseModel):
     plan_end: date
     #: the document transcribed, e.g. "wycombe-csp-plan-2017-2020.txt"
     source: OneLine
+    #: the plan's own line under its achievements heading, and the plan year of that heading
+    achievements_intro: OneLine | None = None
+    achievements_intro_year: PlanYear | None = None
 
     @model_validator(mode="after")
     def _whole_plan_years(self) -> Self:

@@ -101,6 +101,8 @@ def seed_plan(session: Session, plan: PlanData | None = None) -> bool:
             plan_updated=p.plan_updated,
             plan_start=p.plan_start,
             plan_end=p.plan_end,
+            achievements_intro=p.achievements_intro,
+            achievements_intro_year=p.achievements_intro_year,
         )
     )
     for position, org in enumerate(plan.organisations, start=1):

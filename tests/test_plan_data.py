@@ -159,6 +159,10 @@ def test_every_text_occurs_in_the_plan() -> None:
     texts += [t for p in DATA.priorities for t in (p.title, p.description, p.achievements_heading)]
     texts += [t for r in DATA.risks for t in (r.description, r.preventative, r.contingent, r.owner)]
     texts += [DATA.partnership.plan_title, f"Updated {DATA.partnership.plan_updated}"]
+    # the line under the achievements heading, right under that heading
+    intro, year = DATA.partnership.achievements_intro, DATA.partnership.achievements_intro_year
+    assert intro and year
+    texts.append(f"Our Achievements during {year} {intro}")
     split = RISK["R3"].contingent  # the one cell split by a page break: checked below
     missing = [t for t in texts if t != split and _collapsed(t) not in plan]
     assert missing == []

@@ -405,7 +405,9 @@ def test_reports_in_every_format(services: Services, team) -> None:
         "# Our Achievements during 2017/18"
     )
     csv_text = render_achievements(services.reports.achievements(), ReportFormat.CSV).text
-    assert csv_text.splitlines()[0].startswith("plan_year,priority,priority_heading,organisation,achievement")
+    assert csv_text.splitlines()[0].startswith(
+        "plan_year,priority,priority_heading,organisation,organisation_name,achievement"
+    )
     assert "**" not in csv_text
 
     document = Document(
@@ -421,10 +423,13 @@ def test_reports_in_every_format(services: Services, team) -> None:
         io.BytesIO(render_actions(services.reports.actions(), ReportFormat.XLSX).content)
     )
     rows = list(workbook.active.iter_rows(values_only=True))
-    assert rows[0] == ("Priority", "Ref", "Action", "Lead", "RAG", "Last update", "Reason")
-    assert len(rows) == 24 and rows[6][1] == "P1.6"
+    assert rows[0][0] == "Action status: Wycombe Community Safety Partnership Plan 2017 – 2020"
+    assert rows[3] == (
+        "Priority", "Ref", "Action", "Lead", "Status", "Overdue", "Due date", "Last update", "Reason"
+    )  # fmt: skip
+    assert len(rows) == 4 + 23 and rows[9][1] == "P1.6"
     table = render_actions(services.reports.actions(), ReportFormat.MD).text
-    assert len(re.findall(r"^\| P\d \| P\d\.\d", table, re.M)) == 23
+    assert len(re.findall(r"^\| P\d [^|]+ \| P\d\.\d", table, re.M)) == 23
 
 
 def test_report_from_slack_arrives_as_a_dm(slack: SlackHarness, team) -> None:

@@ -14,11 +14,13 @@ class ReportFormat(StrEnum):
     DOCX = "docx"
     XLSX = "xlsx"
     PNG = "png"
+    PDF = "pdf"
 
 
 ACHIEVEMENT_FORMATS = (ReportFormat.MD, ReportFormat.CSV, ReportFormat.DOCX)
 ACTION_FORMATS = (ReportFormat.MD, ReportFormat.CSV, ReportFormat.XLSX)
-RISK_FORMATS = (ReportFormat.PNG, ReportFormat.MD)
+RISK_FORMATS = (ReportFormat.PNG, ReportFormat.MD, ReportFormat.DOCX, ReportFormat.XLSX)
+BOARD_FORMATS = (ReportFormat.DOCX, ReportFormat.PDF)
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,19 @@ import csv
 import io
 import re
 from collections.abc import Sequence
+from datetime import date
 
+from bot.documents.cells import csv_safe_rows
 from bot.documents.formats import ACHIEVEMENT_FORMATS, ACTION_FORMATS, Report, ReportFormat
+from bot.documents.office import (
+    MARKING,
+    long_date,
+    new_word_document,
+    sheet_with_title,
+    table_on_sheet,
+    word_bytes,
+)
+from bot.quarters import Quarter
 from bot.services.achievements import Achievement
 from bot.services.actions import Action, Status
 from bot.services.plan import Partnership, Priority
@@ -44,41 +55,53 @@ def achievements_markdown(
     priorities: Sequence[Priority],
     achievements: Sequence[Achievement],
     years: Sequence[str],
+    quarter: Quarter | None = None,
 ) -> str:
-    lines: list[str] = []
+    period = "quarter" if quarter else "year"
+    lines: list[str] = [f"_{quarter.title} only._", ""] if quarter else []
     for year in years:
         lines += [f"# {achievements_title(year)}", ""]
+        if partnership.achievements_intro and year == partnership.achievements_intro_year:
+            lines += [partnership.achievements_intro, ""]
+        empty = []
         for priority in priorities:
-            lines += [f"## {priority.achievements_heading}", ""]
             entries = _by_priority(achievements, year, priority)
-            lines += [f"- {a.text}" for a in entries] or ["_No achievements logged for this priority yet._"]
+            if not entries:
+                empty.append(priority.achievements_heading)
+                continue
+            lines += [f"## {priority.achievements_heading}", ""]
+            lines += [f"- {a.text}" for a in entries]
             lines.append("")
+        if len(empty) == len(priorities):
+            lines += [f"_No achievements logged for this {period} yet._", ""]
+        elif empty:
+            lines += ["_Nothing logged yet under: " + "; ".join(empty) + "._", ""]
     if not years:
         lines += ["# Our Achievements", "", "_No achievements logged yet._", ""]
     return "\n".join(lines)
 
 
-def achievements_csv(priorities: Sequence[Priority], achievements: Sequence[Achievement]) -> str:
+def achievements_csv(
+    priorities: Sequence[Priority], achievements: Sequence[Achievement], organisations: dict[str, str]
+) -> str:
     headings = {p.number: p.achievements_heading for p in priorities}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(
-        [
-            "plan_year",
-            "priority",
-            "priority_heading",
-            "organisation",
-            "achievement",
-            "achieved_on",
-            "logged_by",
-        ]
-    )
-    for a in achievements:
-        writer.writerow(
-            [a.plan_year, f"P{a.priority}", headings.get(a.priority, ""), a.organisation or "", _plain(a.text),
-             a.achieved_on.isoformat(), a.logged_by]
-        )  # fmt: skip
+    writer.writerow(["plan_year", "priority", "priority_heading", "organisation", "organisation_name",
+                     "achievement", "achieved_on"])  # fmt: skip
+    rows = [
+        [a.plan_year, f"P{a.priority}", headings.get(a.priority, ""), a.organisation or "",
+         organisations.get(a.organisation or "", ""), _plain(a.text), a.achieved_on.isoformat()]
+        for a in achievements
+    ]  # fmt: skip
+    writer.writerows(csv_safe_rows(rows))
     return out.getvalue()
+
+
+def organisation_words(achievement: Achievement, organisations: dict[str, str]) -> str:
+    if achievement.organisation is None:
+        return "the partnership"  # the plan names no single partner for it
+    return organisations.get(achievement.organisation, achievement.organisation)
 
 
 def achievements_docx(
@@ -86,27 +109,50 @@ def achievements_docx(
     priorities: Sequence[Priority],
     achievements: Sequence[Achievement],
     years: Sequence[str],
+    *,
+    title: str,
+    as_at: date,
+    organisations: dict[str, str],
+    quarter: Quarter | None = None,
 ) -> bytes:
-    from docx import Document
+    from docx.shared import Pt, RGBColor
 
-    document = Document()
-    document.core_properties.title = f"{partnership.name}: Our Achievements"
+    document = new_word_document(
+        title=title, partnership=partnership.name, subject=partnership.plan_title, as_at=as_at
+    )
+    intro = document.add_paragraph()
+    intro.add_run(f"{partnership.plan_title}. As at {long_date(as_at)}.").italic = True
+    if quarter is not None:
+        intro.add_run(f" {quarter.title} only.").italic = True
     for year in years:
         document.add_heading(achievements_title(year), level=1)
+        if partnership.achievements_intro and year == partnership.achievements_intro_year:
+            document.add_paragraph(partnership.achievements_intro)
+        if not any(a.plan_year == year for a in achievements):
+            # one line for the year, not one under every priority
+            document.add_paragraph(f"No achievements logged for this {'quarter' if quarter else 'year'} yet.")
+            continue
+        empty = []
         for priority in priorities:
-            document.add_heading(priority.achievements_heading, level=2)
             entries = _by_priority(achievements, year, priority)
             if not entries:
-                document.add_paragraph("No achievements logged for this priority yet.")
+                empty.append(priority.achievements_heading)
+                continue
+            document.add_heading(priority.achievements_heading, level=2)
             for achievement in entries:
                 paragraph = document.add_paragraph(style="List Bullet")
                 for n, part in enumerate(_BOLD.split(achievement.text)):
                     paragraph.add_run(part).bold = n % 2 == 1  # odd parts were inside ** **
+                who = paragraph.add_run(f" ({organisation_words(achievement, organisations)})")
+                who.font.color.rgb = RGBColor(0x40, 0x40, 0x40)
+                who.font.size = Pt(10)
+        if empty:
+            document.add_paragraph("Nothing logged yet under: " + "; ".join(empty) + ".").runs[
+                0
+            ].italic = True
     if not years:
         document.add_paragraph("No achievements logged yet.")
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return word_bytes(document)
 
 
 def achievements_report(
@@ -115,16 +161,31 @@ def achievements_report(
     priorities: Sequence[Priority],
     achievements: Sequence[Achievement],
     year: str | None,
+    *,
+    as_at: date,
+    organisations: dict[str, str] | None = None,
+    quarter: Quarter | None = None,
 ) -> Report:
+    organisations = organisations or {}
     years = [year] if year else _years(achievements)
-    title = achievements_title(year) if year else "Our Achievements"
-    stem = f"our-achievements-{year.replace('/', '-')}" if year else "our-achievements"
+    if quarter is not None:
+        title, stem = (
+            f"Our Achievements, {quarter.title}",
+            f"our-achievements-{quarter.label.replace('/', '-').lower()}",
+        )
+    elif year:
+        title, stem = achievements_title(year), f"our-achievements-{year.replace('/', '-')}"
+    else:
+        title, stem = "Our Achievements", "our-achievements"
     if fmt is ReportFormat.CSV:
-        content = achievements_csv(priorities, achievements).encode()
+        content = achievements_csv(priorities, achievements, organisations).encode()
     elif fmt is ReportFormat.DOCX:
-        content = achievements_docx(partnership, priorities, achievements, years)
+        content = achievements_docx(
+            partnership, priorities, achievements, years, title=title, as_at=as_at,
+            organisations=organisations, quarter=quarter,
+        )  # fmt: skip
     elif fmt is ReportFormat.MD:
-        content = achievements_markdown(partnership, priorities, achievements, years).encode()
+        content = achievements_markdown(partnership, priorities, achievements, years, quarter).encode()
     else:
         raise ValueError(f"achievements come as {', '.join(ACHIEVEMENT_FORMATS)}, not {fmt}")
     return Report(title=title, filename=f"{stem}.{fmt.value}", content=content)
@@ -132,77 +193,98 @@ def achievements_report(
 
 # ---------------------------------------------------------------------- actions
 
-ACTION_COLUMNS = ("Priority", "Ref", "Action", "Lead", "RAG", "Last update", "Reason")
-_RAG_FILL = {Status.GREEN: "C6EFCE", Status.AMBER: "FFEB9C", Status.RED: "FFC7CE", Status.COMPLETE: "BDD7EE"}
+ACTION_COLUMNS = (
+    "Priority",
+    "Ref",
+    "Action",
+    "Lead",
+    "Status",
+    "Overdue",
+    "Due date",
+    "Last update",
+    "Reason",
+)
+_RAG_FILL = {
+    Status.GREEN: "C6EFCE", Status.AMBER: "FFEB9C", Status.RED: "FFC7CE", Status.COMPLETE: "BDD7EE",
+    Status.NOT_STARTED: "EDEDED",
+}  # fmt: skip
 
 
-def _action_row(action: Action) -> list[str]:
-    rag = action.status.label + (" · overdue" if action.overdue else "")
+def _action_row(action: Action, organisations: dict[str, str], priorities: dict[int, str]) -> list[str]:
     updated = action.updated_at.date().isoformat() if action.updated_at else ""
+    lead = organisations.get(action.lead, action.lead) if action.lead else ""
     return [
-        f"P{action.priority}",
+        priorities.get(action.priority, f"P{action.priority}"),
         action.ref,
         _plain(action.text),
-        action.lead or "",
-        rag,
+        lead,
+        action.status.label[:1].upper() + action.status.label[1:],
+        "Overdue" if action.overdue else "No",
+        action.due_date.isoformat(),
         updated,
         action.reason or "",
     ]
 
 
-def actions_markdown(partnership: Partnership, actions: Sequence[Action]) -> str:
+def actions_markdown(partnership: Partnership, rows: Sequence[Sequence[str]], as_at: date) -> str:
     def cell(value: str) -> str:
         return value.replace("|", "\\|").replace("\n", " ")
 
-    lines = [f"# Action status: {partnership.plan_title}", "", "| " + " | ".join(ACTION_COLUMNS) + " |"]
+    lines = [f"# Action status: {partnership.plan_title}", "", f"As at {long_date(as_at)}.", ""]
+    lines.append("| " + " | ".join(ACTION_COLUMNS) + " |")
     lines.append("|" + "---|" * len(ACTION_COLUMNS))
-    lines += ["| " + " | ".join(cell(v) or "–" for v in _action_row(a)) + " |" for a in actions]
+    lines += ["| " + " | ".join(cell(v) or "–" for v in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
 
 
-def actions_csv(actions: Sequence[Action]) -> str:
+def actions_csv(rows: Sequence[Sequence[str]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([c.lower().replace(" ", "_") for c in ACTION_COLUMNS])
-    writer.writerows(_action_row(a) for a in actions)
+    writer.writerows(csv_safe_rows(rows))
     return out.getvalue()
 
 
-def actions_xlsx(actions: Sequence[Action]) -> bytes:
+def actions_xlsx(
+    partnership: Partnership, actions: Sequence[Action], rows: Sequence[Sequence[str]], as_at: date
+) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
 
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Actions"
-    sheet.append(list(ACTION_COLUMNS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for action in actions:
-        sheet.append(_action_row(action))
-        fill = _RAG_FILL.get(action.status)
-        if fill:
-            sheet.cell(row=sheet.max_row, column=5).fill = PatternFill(
-                "solid", start_color=fill, end_color=fill
-            )
-    for column, width in zip("ABCDEFG", (9, 7, 70, 8, 22, 12, 50), strict=True):
-        sheet.column_dimensions[column].width = width
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A2"
+    title = f"Action status: {partnership.plan_title}"
+    sheet = sheet_with_title(
+        workbook, "Actions", title=title, subtitle=f"{partnership.name}. As at {long_date(as_at)}. {MARKING}."
+    )
+    fills = {(n, 4): _RAG_FILL[a.status] for n, a in enumerate(actions, start=1)}
+    fills.update({(n, 5): "FFC7CE" for n, a in enumerate(actions, start=1) if a.overdue})
+    table_on_sheet(
+        sheet, ACTION_COLUMNS, rows, (18, 5.5, 50, 16, 13, 8.5, 11.5, 11.5, 32), fills=fills, page_title=title
+    )
+    workbook.properties.title = title
+    workbook.properties.creator = partnership.name
+    workbook.properties.lastModifiedBy = partnership.name
+    workbook.properties.keywords = MARKING
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
 
 
-def actions_report(fmt: ReportFormat, partnership: Partnership, actions: Sequence[Action]) -> Report:
+def actions_report(
+    fmt: ReportFormat,
+    partnership: Partnership,
+    actions: Sequence[Action],
+    *,
+    as_at: date,
+    organisations: dict[str, str] | None = None,
+    priorities: dict[int, str] | None = None,
+) -> Report:
+    rows = [_action_row(a, organisations or {}, priorities or {}) for a in actions]
     if fmt is ReportFormat.CSV:
-        content = actions_csv(actions).encode()
+        content = actions_csv(rows).encode()
     elif fmt is ReportFormat.XLSX:
-        content = actions_xlsx(actions)
+        content = actions_xlsx(partnership, actions, rows, as_at)
     elif fmt is ReportFormat.MD:
-        content = actions_markdown(partnership, actions).encode()
+        content = actions_markdown(partnership, rows, as_at).encode()
     else:
         raise ValueError(f"actions come as {', '.join(ACTION_FORMATS)}, not {fmt}")
     return Report(title="Action status", filename=f"action-status.{fmt.value}", content=content)

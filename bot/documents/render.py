@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from bot.documents.formats import ACHIEVEMENT_FORMATS, ACTION_FORMATS, RISK_FORMATS, Report, ReportFormat
+from bot.documents.formats import (
+    ACHIEVEMENT_FORMATS,
+    ACTION_FORMATS,
+    BOARD_FORMATS,
+    RISK_FORMATS,
+    Report,
+    ReportFormat,
+)
 from bot.documents.plan_reports import achievements_report, actions_report
 from bot.errors import InvalidInput
-from bot.services.reports import AchievementsData, ActionsData, RiskRegisterData
+from bot.services.reports import AchievementsData, ActionsData, BoardPackData, RiskRegisterData
 
 
 def _check(fmt: ReportFormat, allowed: tuple[ReportFormat, ...], what: str) -> None:
@@ -15,19 +22,30 @@ def _check(fmt: ReportFormat, allowed: tuple[ReportFormat, ...], what: str) -> N
 
 def render_achievements(data: AchievementsData, fmt: ReportFormat = ReportFormat.MD) -> Report:
     _check(fmt, ACHIEVEMENT_FORMATS, "achievements report")
-    return achievements_report(fmt, data.partnership, data.priorities, data.achievements, data.year)
+    return achievements_report(
+        fmt, data.partnership, data.priorities, data.achievements, data.year, as_at=data.as_at,
+        organisations={o.short: o.name for o in data.organisations}, quarter=data.quarter,
+    )  # fmt: skip
 
 
 def render_actions(data: ActionsData, fmt: ReportFormat = ReportFormat.MD) -> Report:
     _check(fmt, ACTION_FORMATS, "action status report")
-    return actions_report(fmt, data.partnership, data.actions)
+    return actions_report(
+        fmt, data.partnership, data.actions, as_at=data.as_at,
+        organisations={o.short: o.name for o in data.organisations},
+        priorities={p.number: f"P{p.number} {p.title}" for p in data.priorities},
+    )  # fmt: skip
 
 
 def render_risks(data: RiskRegisterData, fmt: ReportFormat = ReportFormat.MD) -> Report:
-    """The register as a 3×3 heat map (png) or a matrix and list (md)."""
+    """The register as a 3×3 heat map (png), a matrix and list (md), or the full register (docx, xlsx)."""
     from bot.documents.risk_register import heat_map_png, risks_markdown, summarise
 
     _check(fmt, RISK_FORMATS, "risk report")
+    if fmt in (ReportFormat.DOCX, ReportFormat.XLSX):
+        from bot.documents.register_files import register_report
+
+        return register_report(fmt, data)
     summaries = [summarise(r) for r in data.risks]
     title = f"{data.partnership.short_name} risk register"
     rule = data.rule
@@ -40,3 +58,11 @@ def render_risks(data: RiskRegisterData, fmt: ReportFormat = ReportFormat.MD) ->
             summaries, title=title, rule_text=rule.describe(), today=data.as_at, cell_rating=rule.rate
         ).encode()
     return Report(title=title, filename=f"risk-register.{fmt.value}", content=content)
+
+
+def render_board(data: BoardPackData, fmt: ReportFormat = ReportFormat.DOCX) -> Report:
+    """The quarterly board pack (docx or pdf)."""
+    from bot.documents.board_pack import board_report
+
+    _check(fmt, BOARD_FORMATS, "board pack")
+    return board_report(fmt, data)

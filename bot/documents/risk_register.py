@@ -56,7 +56,7 @@ def summarise(risk: Risk) -> RiskSummary:
     )
 
 
-def _natural_key(ref: str) -> tuple[tuple[str | int, ...], str]:
+def natural_key(ref: str) -> tuple[tuple[str | int, ...], str]:
     """R2 before R10: digit runs compare as numbers (they always sit at odd positions of the split)."""
     parts = re.split(r"(\d+)", ref.casefold())
     return tuple(int(p) if n % 2 else p for n, p in enumerate(parts)), ref
@@ -76,13 +76,13 @@ def matrix_cells(risks: Sequence[RiskSummary]) -> dict[tuple[str, str], list[str
         if not risk.closed:
             cells[(risk.likelihood, risk.impact)].append(risk.ref)
     for refs in cells.values():
-        refs.sort(key=_natural_key)
+        refs.sort(key=natural_key)
     return cells
 
 
 def ordered(risks: Sequence[RiskSummary]) -> list[RiskSummary]:
     """Open risks by score (highest first), then rating (highest first), then natural ref order; closed last."""
-    return sorted(risks, key=lambda r: (r.closed, -r.score, -_RANK.get(r.rating, -1), _natural_key(r.ref)))
+    return sorted(risks, key=lambda r: (r.closed, -r.score, -_RANK.get(r.rating, -1), natural_key(r.ref)))
 
 
 # ---------------------------------------------------------------------- monospace grid

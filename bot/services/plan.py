@@ -37,6 +37,8 @@ class Partnership:
     plan_title: str
     plan_start: date
     plan_end: date
+    achievements_intro: str | None = None  # the plan's own line under its achievements heading
+    achievements_intro_year: str | None = None
 
 
 class PlanService:
@@ -50,7 +52,10 @@ class PlanService:
             row = session.scalars(select(PartnershipRow).order_by(PartnershipRow.id)).first()
             if row is None:
                 raise InvalidInput("The partnership plan has not been loaded.", "Run `csp-bot db upgrade`.")
-            return Partnership(row.name, row.short_name, row.plan_title, row.plan_start, row.plan_end)
+            return Partnership(
+                row.name, row.short_name, row.plan_title, row.plan_start, row.plan_end,
+                row.achievements_intro, row.achievements_intro_year,
+            )  # fmt: skip
 
     def organisations(self) -> list[Organisation]:
         with self._db.read() as session:
