@@ -62,11 +62,7 @@ class AuditService:
         self._db = db
 
     def search(self, actor: Actor, query: AuditQuery, *, limit: int = 20, offset: int = 0) -> AuditPage:
-        require_coordinator(
-            actor,
-            "see the audit trail",
-            "It shows who changed what across the partnership; ask a coordinator if you need something from it.",
-        )
+        require_coordinator(actor, "see the audit trail")
         limit = max(1, min(limit, MAX_LIMIT))
         offset = max(0, offset)
         statement = select(AuditEvent)
