@@ -223,7 +223,6 @@ class Purge:
     alerts_kept_while_overdue: int
     cutoffs: dict[str, str]
     applied: bool
-    ran: bool = True
 
     @property
     def total(self) -> int:
