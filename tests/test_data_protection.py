@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import MetaData, Table, func, insert, select, update
 
 import bot.cli
 from bot.clock import SettableClock
@@ -181,6 +181,29 @@ def test_erase_of_a_member_removed_earlier_finds_their_organisation_in_the_audit
     assert services.achievements.list()[0].logged_by == "a former member of TVP"
 
 
+def test_the_installer_of_the_app_is_found_without_the_tokens_and_erased(
+    capsys, cli_env, cli_clock, services: Services
+) -> None:
+    installed = {
+        "client_id": "111.222", "app_id": "A0CSPBOT", "team_id": "T0CSP", "user_id": MEMBER,
+        "bot_token": "xoxb-never-shown", "is_enterprise_install": False,
+        "installed_at": services.db.utcnow().replace(tzinfo=None),
+    }  # fmt: skip
+    with services.db.transaction() as session:
+        table = Table("slack_installations", MetaData(), autoload_with=session.connection())
+        session.execute(insert(table).values(**installed))
+    _, out, _ = run_cli(capsys, "privacy", "export", MEMBER, "--output", "-")
+    (row,) = json.loads(out)["data"]["slack_installations"]["rows"]
+    assert row["team_id"] == "T0CSP" and "xoxb-never-shown" not in out and "bot_token" not in row
+    erased = run_cli(capsys, "privacy", "erase", MEMBER, "--apply")
+    assert erased[0] == 0, erased
+    with services.db.read() as session:
+        assert session.execute(select(table.c.user_id, table.c.bot_token)).one() == (
+            "a former member",  # the column holds 32 characters
+            "xoxb-never-shown",
+        ), "the workspace keeps working"
+
+
 def test_erase_of_someone_unknown_changes_nothing(capsys, cli_env, cli_clock) -> None:
     code, out, _ = run_cli(capsys, "privacy", "erase", "U0NOBODY", "--apply")
     assert code == 0 and out.strip() == "Nothing is stored about U0NOBODY. Nothing changed."
@@ -338,6 +361,7 @@ def test_slash_audit_is_for_coordinators_escaped_and_paginated(
 
     reply = slack.ask(f"audit <@{MEMBER}|jane>", user=COORDINATOR)
     assert f"by or about <@{MEMBER}>" in rendered_text(reply) and "member.add" in rendered_text(reply)
+    assert f"member <@{MEMBER}>" in rendered_text(reply), "the member a change was made to is a mention too"
 
     with services.db.transaction() as session:
         for n in range(20):

@@ -23,7 +23,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Column, String, Table, Text, and_, cast, delete, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Column,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    cast,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from bot.clock import Now
@@ -79,6 +94,11 @@ PEOPLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "workspace_links": ("linked_by",),
 }
 
+#: Slack's install records (slack_sdk's own tables, in the main store): only the installer's ID is
+#: searched, and no column holding a token or secret is ever exported
+INSTALL_TABLES: dict[str, tuple[str, ...]] = {"slack_installations": ("user_id",)}
+_SECRET_COLUMNS = ("token", "secret")
+
 #: what each table is, for a reader of the export
 TABLE_LABELS: dict[str, str] = {
     "members": "Membership (role and organisation)",
@@ -96,6 +116,7 @@ TABLE_LABELS: dict[str, str] = {
     "glossary_misses": "Look-ups that found nothing and contain their ID (look-ups are not attributed)",
     "partnership_directory": "Partnerships they added",
     "workspace_links": "Slack workspaces they linked",
+    "slack_installations": "Slack workspaces they installed the app in (tokens are never shown)",
 }
 
 
@@ -132,6 +153,19 @@ def _contains(value: Any, pattern: re.Pattern[str]) -> bool:
     if isinstance(value, dict):
         return any(_contains(v, pattern) for v in value.values())
     return False
+
+
+#: for a column too short for the full placeholder (slack_sdk's 32-character user_id)
+SHORT_PLACEHOLDER = "a former member"
+
+
+def _fitted(column: Column[Any], value: Any, pattern: re.Pattern[str], placeholder: str) -> Any:
+    """The value with the ID replaced, in a form the column can hold (PostgreSQL enforces lengths)."""
+    replaced = _replace(value, pattern, placeholder)
+    limit = getattr(column.type, "length", None)
+    if isinstance(replaced, str) and limit and len(replaced) > limit:
+        replaced = _replace(value, pattern, SHORT_PLACEHOLDER)[:limit]
+    return replaced
 
 
 def _deleted_on_erase(table: str, row: dict[str, Any], user_id: str) -> bool:
@@ -267,6 +301,8 @@ class DataProtectionService:
         self._db = db
         self.retention = retention
         self._now = now
+        #: slack_sdk's tables, read from the database when first needed (``store`` does not model them)
+        self._installs = MetaData()
 
     # ------------------------------------------------------------------ subject access
 
@@ -335,7 +371,7 @@ class DataProtectionService:
                     session.execute(delete(table).where(where))
                     continue
                 changed = {
-                    name: _replace(row[name], pattern, placeholder)
+                    name: _fitted(table.c[name], row[name], pattern, placeholder)
                     for name in searchable
                     if _contains(row[name], pattern)
                 }
@@ -461,24 +497,34 @@ class DataProtectionService:
 
     # ------------------------------------------------------------------ finding a person
 
-    def _tables(self) -> Iterator[Table]:
+    def _tables(self, session: Session) -> Iterator[Table]:
         for table in Base.metadata.sorted_tables:
             if self._db.partition_name is not None and table.name in MAIN_ONLY:
                 continue
             yield table
+        if self._db.partition_name is not None:
+            return
+        connection = session.connection()
+        for name in INSTALL_TABLES:
+            if name not in self._installs.tables and sa_inspect(connection).has_table(name):
+                Table(name, self._installs, autoload_with=connection)
+            if name in self._installs.tables:
+                yield self._installs.tables[name]
 
     def _table(self, name: str) -> Table:
-        return Base.metadata.tables[name]
+        return self._installs.tables[name] if name in INSTALL_TABLES else Base.metadata.tables[name]
 
     @staticmethod
     def _searchable(table: Table) -> list[str]:
+        if table.name in INSTALL_TABLES:
+            return list(INSTALL_TABLES[table.name])
         return [c.name for c in table.columns if isinstance(c.type, String | Text | JSON)]
 
     def _scan(self, session: Session, user_id: str) -> _Scan:
         """Every row, in every table, that holds the ID in a text or JSON column."""
         pattern = _token(user_id)
         scan = _Scan()
-        for table in self._tables():
+        for table in self._tables(session):
             columns: list[Column[Any]] = [table.c[name] for name in self._searchable(table)]
             if not columns:
                 continue
@@ -495,7 +541,11 @@ class DataProtectionService:
                 query = query.where(AuditEvent.target_type != ERASED)
             for row in session.execute(query).mappings():
                 if any(_contains(row[c.name], pattern) for c in columns):
-                    data = {name: _plain(value) for name, value in row.items()}
+                    data = {
+                        name: _plain(value)
+                        for name, value in row.items()
+                        if not any(secret in name for secret in _SECRET_COLUMNS)
+                    }
                     scan.hits.setdefault(table.name, []).append((tuple(row[k.name] for k in keys), data))
         order = list(TABLE_LABELS)
         scan.hits = dict(

@@ -54,9 +54,11 @@ def _describe(query: AuditQuery) -> str:
 
 def _entry(entry: AuditEntry) -> str:
     summary = detail_summary(entry.detail)
+    # a membership's target is a person: shown as a mention, like the actor
+    target = person(entry.target_id) if entry.target_type == "member" else escape(entry.target_id)
     line = (
         f"*{time_and_day(entry.at)}* · {person(entry.actor)} · `{escape(entry.action)}` "
-        f"{escape(entry.target_type)} {escape(entry.target_id)}"
+        f"{escape(entry.target_type)} {target}"
     )
     return line + (f"\n{escape(clip(' '.join(summary.split()), 400))}" if summary else "")
 
