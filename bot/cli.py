@@ -369,6 +369,11 @@ def alerts_run() -> None:
             + f"; posted {len(delivery.posted)}, found already posted {len(delivery.reconciled)}, "
             f"deferred {len(delivery.deferred)}; waiting {services.alerts.pending_count()}."
             + (f" Not posting: {delivery.blocked}." if delivery.blocked else "")
+            + (
+                f" Today's retention purge deleted {result.purge.total} old rows."
+                if result.purge is not None
+                else ""
+            )
         )
 
 

@@ -318,6 +318,21 @@ def test_the_alert_worker_purges_once_a_day_under_a_lease(services: Services, cl
     assert [r.actor for r in runs] == ["retention", "retention"]
 
 
+def test_alerts_run_from_cron_purges_once_a_day_too(
+    capsys, cli_env, cli_clock, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.offline.slack_standin import SlackStandIn
+
+    _aged(services)
+    with SlackStandIn() as slack_api:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-real-looking")
+        monkeypatch.setenv("SLACK_API_URL", slack_api.base_url)
+        code, out, _ = run_cli(capsys, "alerts", "run")
+        assert code == 0 and "Today's retention purge deleted 5 old rows." in out
+        code, out, _ = run_cli(capsys, "alerts", "run")
+        assert code == 0 and "retention purge" not in out, "once a day"
+
+
 # ---------------------------------------------------------------------- the audit trail
 
 
