@@ -442,6 +442,9 @@ def samples() -> Samples:
                             "schedule",
                             {"audit_rows": 3},
                         ),
+                        AuditEntry(
+                            5, SUMMER, "cli", "privacy.erase", "erased_member", "ab" * 32, {"org": "TVP"}
+                        ),
                     ),
                     AuditQuery(user="U0TVP", ref="r3", term=HOSTILE),
                     offset=15,

@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement
 
 from bot.services.audit_log import AuditEntry, AuditPage, AuditQuery
+from bot.services.data_protection import ERASED
 from bot.views.common import Reply, context, notice, person, section
 from bot.views.text import clip, escape, time_and_day
 
@@ -56,6 +57,8 @@ def _entry(entry: AuditEntry) -> str:
     summary = detail_summary(entry.detail)
     # a membership's target is a person: shown as a mention, like the actor
     target = person(entry.target_id) if entry.target_type == "member" else escape(entry.target_id)
+    if entry.target_type == ERASED:  # a keyed hash of the erased ID: it says nothing to a reader
+        target = "(ID withheld)"
     line = (
         f"*{time_and_day(entry.at)}* · {person(entry.actor)} · `{escape(entry.action)}` "
         f"{escape(entry.target_type)} {target}"
@@ -100,7 +103,8 @@ def audit_reply(page: AuditPage) -> Reply:
     title = f"Audit trail {described}".strip() if described else "Audit trail"
     blocks: list[Block] = [section(f":ledger: *{title}*, newest first")]
     blocks += [section(_entry(e)) for e in page.entries]
-    blocks.append(context(f"Entries {first}–{last}. Times are UK time."))
+    shown = f"Entry {first}" if first == last else f"Entries {first}–{last}"
+    blocks.append(context(f"{shown}. Times are UK time."))
     if page.has_more:
         blocks.append(
             ActionsBlock(
