@@ -1,4 +1,4 @@
-"""The ``csp-bot`` command line: ask, glossary, members, serve, db, manifest."""
+"""The ``csp-bot`` command line: ask, glossary, members, reports, alerts, privacy, audit, serve, db, manifest."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import click
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from bot.clock import Now, system_now
 from bot.documents.formats import (
     ACHIEVEMENT_FORMATS,
     ACTION_FORMATS,
@@ -31,7 +32,12 @@ from store.db import MAIN, DatabaseConfigError
 from store.plan_data import PlanFileError
 
 if TYPE_CHECKING:
+    from bot.services.data_protection import Erasure
     from bot.services.members import MemberInfo
+
+
+#: the application's clock for every command (a test pins it here)
+now: Now = system_now
 
 
 def _settings(*, serving: bool = False) -> Settings:
@@ -50,7 +56,7 @@ def _partnership() -> str:
 def _partnerships(settings: Settings):  # type: ignore[no-untyped-def]
     from bot.partnerships import Partnerships
 
-    return Partnerships(settings)
+    return Partnerships(settings, now=now)
 
 
 def _services(settings: Settings):  # type: ignore[no-untyped-def]
@@ -58,7 +64,7 @@ def _services(settings: Settings):  # type: ignore[no-untyped-def]
 
     slug = _partnership()
     if slug == MAIN:
-        return Services.build(settings)
+        return Services.build(settings, now=now)
     return _partnerships(settings).get(slug)
 
 
@@ -247,7 +253,7 @@ def members_remove(user_id: str) -> None:
     _warn_if_no_coordinator(removed)
 
 
-def _warn_if_no_coordinator(info: MemberInfo) -> None:
+def _warn_if_no_coordinator(info: MemberInfo | Erasure) -> None:
     """Slack refuses this; the command line is the recovery door, so it may, but says what it means."""
     if info.no_coordinator_left:
         click.echo(
@@ -384,6 +390,11 @@ def alerts_run() -> None:
             + f"; posted {len(delivery.posted)}, found already posted {len(delivery.reconciled)}, "
             f"deferred {len(delivery.deferred)}; waiting {services.alerts.pending_count()}."
             + (f" Not posting: {delivery.blocked}." if delivery.blocked else "")
+            + (
+                f" Today's retention purge deleted {result.purge.total} old rows."
+                if result.purge is not None
+                else ""
+            )
         )
 
 
@@ -406,6 +417,131 @@ def alerts_list(pending: bool, limit: int) -> None:
         )
         acknowledged = f", acknowledged by {alert.acknowledged_by}" if alert.acknowledged_by else ""
         click.echo(f"#{alert.id}\t{alert.severity}\t{alert.kind}\t{alert.subject_id}\t{state}{acknowledged}")
+
+
+# ---------------------------------------------------------------------- data protection
+
+
+@cli.group()
+def privacy() -> None:
+    """Subject access, erasure and retention (see docs/data-protection.md)."""
+
+
+@privacy.command("export")
+@click.argument("user_id")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The JSON file (the readable .md goes beside it); `-` prints the JSON only.",
+)
+def privacy_export(user_id: str, output: Path | None) -> None:
+    """Everything stored about one Slack user, as JSON and a readable document (a subject access answer).
+
+    Without --output, writes subject-access-USER.json and .md in the current directory."""
+    from bot.documents.subject_access import subject_access_markdown
+
+    answer = _services(_settings()).data_protection.export(Actor.operator(), user_id)
+    data = json.dumps(answer.as_json(), ensure_ascii=False, indent=2) + "\n"
+    if output is not None and str(output) == "-":
+        click.echo(data, nl=False)
+        return
+    target = output or Path(f"subject-access-{answer.user_id}.json")
+    if target.suffix.lower() == ".md":  # they named the document: the JSON goes beside it
+        target = target.with_suffix(".json")
+    document = target.with_suffix(".md")
+    target.write_text(data, encoding="utf-8")
+    document.write_text(subject_access_markdown(answer), encoding="utf-8")
+    found = f"{answer.record_count} records in {len(answer.found)} tables" if answer.found else "nothing"
+    erased = f" and {len(answer.erasures)} erasure record(s)" if answer.erasures else ""
+    click.echo(
+        f"Found {found}{erased} for {answer.user_id}. Wrote {target} and {document} "
+        "(personal data: send them securely, then delete them).",
+        err=True,
+    )
+
+
+@privacy.command("erase")
+@click.argument("user_id")
+@click.option("--apply", is_flag=True, help="Make the change (without it, a preview).")
+def privacy_erase(user_id: str, apply: bool) -> None:
+    """Erase a leaver: the membership goes, their contributions stay under "a former member of ORG"."""
+    result = _services(_settings()).data_protection.erase(Actor.operator(), user_id, apply=apply)
+    user = user_id.strip().upper()
+    if result.nothing_stored:
+        click.echo(
+            f"Nothing is stored about {user}"
+            + (
+                " any more: it was erased before (see `csp-bot privacy export`)."
+                if result.already_erased
+                else "."
+            )
+            + " Nothing changed."
+        )
+        return
+    click.echo(f"{'Erased' if apply else 'Would erase'} {user}:")
+    if result.was_member:
+        click.echo("  membership: removed")
+    for table, count in result.deleted.items():
+        if table != "members":
+            click.echo(f"  {table}: {count} deleted")
+    for table, count in result.anonymised.items():
+        click.echo(f'  {table}: {count} kept, attributed to "{result.placeholder}"')
+    if apply:
+        click.echo("The erasure is in the audit trail, under a keyed hash of the ID, not the ID.")
+        _warn_if_no_coordinator(result)
+    else:
+        click.echo(f"Nothing changed yet: run `csp-bot privacy erase {user} --apply` to do it.")
+
+
+@privacy.command("purge")
+@click.option("--apply", is_flag=True, help="Delete (without it, a preview of the counts).")
+def privacy_purge(apply: bool) -> None:
+    """Delete what is past its retention (CSP_RETENTION_*); the alert worker does this daily."""
+    services = _services(_settings())
+    result = services.data_protection.purge(Actor.operator(), apply=apply)
+    retention = services.data_protection.retention
+    verb = "Deleted" if apply else "Would delete"
+    click.echo(
+        f"{verb} {result.audit_rows} audit rows (older than {retention.audit_days} days), "
+        f"{result.glossary_misses} look-ups that found nothing (older than {retention.glossary_misses_days} days), "
+        f"{result.delivered_alerts} delivered alerts (posted over {retention.outbox_days} days ago) "
+        f"and {result.request_keys} request markers."
+    )
+    if result.alerts_kept_while_overdue:
+        click.echo(
+            f"Kept {result.alerts_kept_while_overdue} old alerts about reviews or actions still overdue: "
+            "deleting them would post them again."
+        )
+    click.echo("Recorded in the audit trail." if apply else "Nothing changed: add --apply to delete.")
+
+
+@cli.command("audit")
+@click.argument("term", nargs=-1)
+@click.option(
+    "--user", "user_id", help="Only what this Slack user did, or what was done to their membership."
+)
+@click.option("--ref", help="Only changes to this action, risk or achievement, e.g. P1.2 or R3.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
+def audit_command(term: tuple[str, ...], user_id: str | None, ref: str | None, limit: int) -> None:
+    """Who changed what and when, newest first (times in Europe/London)."""
+    from bot.services.audit_log import AuditQuery
+    from bot.services.data_protection import check_user_id
+    from bot.views.audit import detail_summary
+    from bot.views.text import local_time
+
+    query = AuditQuery(
+        user=check_user_id(user_id) if user_id else None, ref=ref, term=" ".join(term).strip() or None
+    )
+    page = _services(_settings()).audit.search(Actor.operator(), query, limit=limit)
+    if not page.entries:
+        click.echo("No audit entries match." if query.filtered else "The audit trail is empty.")
+    for entry in page.entries:
+        click.echo(
+            f"{local_time(entry.at):%Y-%m-%d %H:%M %Z}\t{entry.actor}\t{entry.action}\t"
+            f"{entry.target_type} {entry.target_id}\t{detail_summary(entry.detail)}".rstrip()
+        )
+    if page.has_more:
+        click.echo(f"(showing the newest {limit}; --limit shows more)", err=True)
 
 
 # ---------------------------------------------------------------------- partnerships

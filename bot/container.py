@@ -10,6 +10,8 @@ from bot.runtime.delivery import Deliverer
 from bot.services.achievements import AchievementService
 from bot.services.actions import ActionService
 from bot.services.alerts import AlertService
+from bot.services.audit_log import AuditService
+from bot.services.data_protection import DataProtectionService, Retention
 from bot.services.dedupe import RequestKeys
 from bot.services.glossary import GlossaryService
 from bot.services.home import HomeService
@@ -36,6 +38,8 @@ class Services:
     alerts: AlertService
     deliverer: Deliverer
     request_keys: RequestKeys
+    audit: AuditService
+    data_protection: DataProtectionService
 
     @classmethod
     def build(
@@ -84,6 +88,16 @@ class Services:
             alerts=alerts,
             deliverer=Deliverer(db, alerts),
             request_keys=RequestKeys(db),
+            audit=AuditService(db),
+            data_protection=DataProtectionService(
+                db,
+                Retention(
+                    audit_days=settings.csp_retention_audit_days,
+                    glossary_misses_days=settings.csp_retention_glossary_misses_days,
+                    outbox_days=settings.csp_retention_outbox_days,
+                ),
+                now,
+            ),
         )
 
     def close(self) -> None:

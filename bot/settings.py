@@ -61,6 +61,19 @@ class Settings(BaseSettings):
     csp_alert_interval: int = Field(
         default=30, ge=1, le=3600, description="Seconds between alert passes in serve"
     )
+    # Retention (docs/data-protection.md): the daily purge deletes what is older than these
+    csp_retention_audit_days: int = Field(
+        default=2190, ge=30, le=36500, description="Days the audit trail is kept (6 years)"
+    )
+    csp_retention_glossary_misses_days: int = Field(
+        default=365, ge=1, le=36500, description="Days a look-up that found nothing is kept"
+    )
+    csp_retention_outbox_days: int = Field(
+        default=90,
+        ge=1,
+        le=36500,
+        description="Days a delivered alert is kept after posting (undelivered ones are never purged)",
+    )
 
     @field_validator("slack_bot_token")
     @classmethod

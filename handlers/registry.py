@@ -14,10 +14,11 @@ from slack_bolt import App
 
 from bot.partnerships import Partnerships
 from bot.views import alerts as alert_views
+from bot.views import audit as audit_views
 from bot.views import glossary as glossary_views
 from bot.views import plan as plan_views
 from bot.views import risks as risk_views
-from handlers import dedupe, glossary, home, partnership, plan, risks
+from handlers import audit, dedupe, glossary, home, partnership, plan, risks
 from handlers.command import COMMAND, csp_command
 from handlers.safety import guarded
 
@@ -49,6 +50,8 @@ def register(app: App, partnerships: Partnerships) -> None:
     app.action(alert_views.VIEW)(guarded(risks.view))
     app.action(risk_views.HEATMAP)(guarded(risks.heat_map))
     app.view(risk_views.RISK_FORM)(guarded(risks.submit_risk))
+    # the audit trail's next page
+    app.action(audit_views.OLDER)(guarded(audit.older))
     # App Home
     app.event("app_home_opened")(guarded(home.app_home_opened))
 

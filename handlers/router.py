@@ -9,6 +9,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.views.help import HelpLine, help_reply
+from handlers import audit as a
 from handlers import glossary as g
 from handlers import members as m
 from handlers import plan as p
@@ -117,6 +118,9 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "members list", "", "Who is a member or coordinator, and for which organisation", m.list_members
     ),
     Subcommand("whoami", "", "Your organisation and role", m.whoami),
+    Subcommand(
+        "audit", "[TERM|P1.2|R3|@user]", "Who changed what and when, newest first (coordinators)", a.audit
+    ),
     Subcommand("help", "[TOPIC]", "This list", _help, "help", ("?", "usage")),
 )
 

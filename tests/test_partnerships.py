@@ -247,6 +247,7 @@ def isolation_script(channel_alerts: str) -> list[str]:
         "members list",
         "members remove <@U0NEWBIE|newbie>",
         "whoami",
+        "audit P1.1",
         "help",
     ]
 
@@ -303,6 +304,8 @@ def test_one_partnership_can_never_read_or_change_anothers_data(
     assert "closure orders" not in all_text(bystander.ask("achievements", user=COORDINATOR))
     assert "C0ALERTS" in all_text(actor.ask("alerts", user=COORDINATOR))
     assert "C0ALERTS" not in all_text(bystander.ask("alerts", user=COORDINATOR))
+    assert "action.status" in all_text(actor.ask("audit", user=COORDINATOR))
+    assert "action.status" not in all_text(bystander.ask("audit", user=COORDINATOR))
     # plan texts are each partnership's own
     first_action = all_text(app.for_team(CHILTERN_TEAM).ask("action P1.1"))
     assert "Chiltern's own first action." in first_action

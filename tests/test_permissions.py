@@ -18,6 +18,7 @@ from bot.container import Services
 from bot.errors import Conflict, PermissionDenied
 from bot.permissions import Actor, Role
 from bot.services.actions import Status
+from bot.services.audit_log import AuditQuery
 from bot.views import alerts as alert_views
 from bot.views import plan as plan_views
 from bot.views import risks as risk_views
@@ -109,6 +110,10 @@ GUARDED: dict[str, tuple[Callable[[Services], Any] | None, Call, tuple[bool, boo
         lambda s, a, _: s.glossary.import_entries(a, [GlossaryEntry(id="zzq", kind="acronym", key="ZZQ", text="Made up", source="test")]),
         (0, 0, 1, 1),
     ),
+    "audit.search": (None, lambda s, a, _: s.audit.search(a, AuditQuery()), (0, 0, 1, 1)),
+    "data_protection.export": (None, lambda s, a, _: s.data_protection.export(a, MEMBER), (0, 0, 1, 1)),
+    "data_protection.erase": (None, lambda s, a, _: s.data_protection.erase(a, MEMBER, apply=False), (0, 0, 1, 1)),
+    "data_protection.purge": (None, lambda s, a, _: s.data_protection.purge(a, apply=False), (0, 0, 1, 1)),
 }  # fmt: skip
 
 
@@ -144,7 +149,17 @@ def test_the_matrix_covers_every_method_that_takes_an_actor(services: Services) 
                   "actions.can_update", "actions.require_can_update", "risks.can_change", "risks.require_can_add",
                   "glossary.require_curator", "members.actor"}  # fmt: skip
     found = set()
-    for name in ("members", "achievements", "actions", "risks", "alerts", "glossary", "home"):
+    for name in (
+        "members",
+        "achievements",
+        "actions",
+        "risks",
+        "alerts",
+        "glossary",
+        "home",
+        "audit",
+        "data_protection",
+    ):
         service = getattr(services, name)
         for attr, method in inspect.getmembers(type(service), inspect.isfunction):
             if not attr.startswith("_") and "actor" in inspect.signature(method).parameters:

@@ -18,6 +18,7 @@ from bot.privacy import PersonalDataError, PersonalDataFinding, PersonalDataKind
 from bot.services.achievements import Achievement
 from bot.services.actions import Action, Status
 from bot.services.alerts import Alert, Raised
+from bot.services.audit_log import AuditEntry, AuditPage, AuditQuery
 from bot.services.glossary import SUGGESTED_BY, Change, Gap, GlossaryAnswer, HomeSummary
 from bot.services.history import FieldChange
 from bot.services.home import HomeData, PriorityProgress
@@ -25,7 +26,7 @@ from bot.services.members import MemberInfo
 from bot.services.plan import Organisation, Priority
 from bot.services.risk_rating import RatingRule
 from bot.services.risks import Risk
-from bot.views import alerts, common, glossary, help, home, members, plan, risks
+from bot.views import alerts, audit, common, glossary, help, home, members, plan, risks
 from bot.views.common import Reply
 from glossary.index import ExplainedToken
 from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
@@ -413,6 +414,47 @@ def samples() -> Samples:
         "common.personal_data_field_error": [lambda: common.personal_data_field_error(personal)],
         "common.unexpected_error_reply": [common.unexpected_error_reply],
         "common.slack_unavailable_reply": [common.slack_unavailable_reply],
+        "audit.audit_reply": [
+            lambda: audit.audit_reply(
+                AuditPage(
+                    (
+                        AuditEntry(
+                            1,
+                            SUMMER,
+                            "U0COORD",
+                            "risk.owner",
+                            "risk",
+                            "R3",
+                            {"before": "WDC", "after": HOSTILE},
+                        ),
+                        AuditEntry(
+                            2, NAIVE_WINTER, HOSTILE, HOSTILE, HOSTILE, HOSTILE, {"note": HOSTILE, "n": 2}
+                        ),
+                        AuditEntry(
+                            3, SUMMER, "a former member of TVP", "achievement.log", "achievement", "26", None
+                        ),
+                        AuditEntry(
+                            4,
+                            SUMMER,
+                            "retention",
+                            "privacy.purge",
+                            "retention",
+                            "schedule",
+                            {"audit_rows": 3},
+                        ),
+                        AuditEntry(
+                            5, SUMMER, "cli", "privacy.erase", "erased_member", "ab" * 32, {"org": "TVP"}
+                        ),
+                    ),
+                    AuditQuery(user="U0TVP", ref="r3", term=HOSTILE),
+                    offset=15,
+                    has_more=True,
+                )
+            ),
+            lambda: audit.audit_reply(AuditPage((), AuditQuery(term=HOSTILE), offset=0, has_more=False)),
+            lambda: audit.audit_reply(AuditPage((), AuditQuery(), offset=0, has_more=False)),
+            lambda: audit.audit_reply(AuditPage((), AuditQuery(), offset=30, has_more=False)),
+        ],
         "common.person": [
             lambda: common.person("U0TVP"),
             lambda: common.person(HOSTILE),
@@ -422,4 +464,11 @@ def samples() -> Samples:
 
 
 #: public functions in bot/views that build parts of views, not views: they are checked through the views
-HELPERS = {"common.section", "common.context"}
+HELPERS = {
+    "common.section",
+    "common.context",
+    # the audit trail's plain-text summary of a change (escaped by audit_reply) and its button's value
+    "audit.detail_summary",
+    "audit.page_value",
+    "audit.query_of",
+}

@@ -19,6 +19,7 @@ from bot.partnerships import Partnerships
 from bot.runtime.delivery import DeliveryReport, delivery_client
 from bot.runtime.installations import installation_store
 from bot.services.alerts import PeriodicReport
+from bot.services.data_protection import Purge
 from bot.settings import Settings
 
 log = logging.getLogger("csp_bot.alert_worker")
@@ -28,13 +29,17 @@ log = logging.getLogger("csp_bot.alert_worker")
 class Pass:
     periodic: PeriodicReport
     delivery: DeliveryReport
+    #: the day's retention purge, when this pass ran it (once a day, by one process)
+    purge: Purge | None = None
 
 
 def run_pass(services: Services, client: WebClient | None) -> Pass:
-    """Raise what is due; post what is pending, unless the partnership has no installed workspace."""
+    """Raise what is due; post what is pending, unless the partnership has no installed workspace;
+    and once a day, purge what is past its retention."""
     periodic = services.alerts.run_periodic(holder=services.deliverer.holder)
     delivery = DeliveryReport() if client is None else services.deliverer.deliver_pending(client)
-    return Pass(periodic=periodic, delivery=delivery)
+    purge = services.data_protection.run_scheduled_purge(holder=services.deliverer.holder)
+    return Pass(periodic=periodic, delivery=delivery, purge=purge)
 
 
 class DeliveryClients:
@@ -103,6 +108,8 @@ class AlertWorker:
 
     def _pass(self, slug: str) -> None:
         result = run_pass(self._partnerships.get(slug), self._clients.client(slug))
+        if result.purge is not None:
+            log.info("retention (%s): %d rows past their retention deleted", slug, result.purge.total)
         if result.delivery.posted or result.delivery.blocked:
             log.info(
                 "alerts (%s): %d posted, %d reconciled, %d deferred%s",

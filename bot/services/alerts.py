@@ -264,25 +264,10 @@ class AlertService:
             self._release_lease(PERIODIC_LEASE, holder)
 
     def _take_lease(self, name: str, holder: str, seconds: int) -> bool:
-        now = self._db.utcnow()
-        try:
-            with self._db.transaction() as session:
-                lease = session.get(Lease, name, with_for_update=True)
-                if lease is not None and lease.holder != holder and aware(lease.expires_at) > now:
-                    return False
-                if lease is None:
-                    session.add(Lease(name=name, holder=holder, expires_at=now + timedelta(seconds=seconds)))
-                else:
-                    lease.holder, lease.expires_at = holder, now + timedelta(seconds=seconds)
-                return True
-        except IntegrityError:  # another process created the lease at the same moment: it is theirs
-            return False
+        return take_lease(self._db, name, holder, seconds)
 
     def _release_lease(self, name: str, holder: str) -> None:
-        with self._db.transaction() as session:
-            lease = session.get(Lease, name, with_for_update=True)
-            if lease is not None and lease.holder == holder:
-                session.delete(lease)
+        release_lease(self._db, name, holder)
 
     def _watching_since(self, session: Session, today: date) -> date:
         """Things already overdue when alerts were first switched on are in the digest, not a flood of alerts."""
@@ -468,6 +453,30 @@ def digest_payload(session: Session, start: date, end: date, today: date) -> dic
             {"priority": a.priority, "organisation": a.organisation, "text": a.text} for a in achievements
         ],
     }
+
+
+def take_lease(db: Database, name: str, holder: str, seconds: int) -> bool:
+    """Hold the named lease for ``seconds``: True when ours (free, expired or already ours)."""
+    now = db.utcnow()
+    try:
+        with db.transaction() as session:
+            lease = session.get(Lease, name, with_for_update=True)
+            if lease is not None and lease.holder != holder and aware(lease.expires_at) > now:
+                return False
+            if lease is None:
+                session.add(Lease(name=name, holder=holder, expires_at=now + timedelta(seconds=seconds)))
+            else:
+                lease.holder, lease.expires_at = holder, now + timedelta(seconds=seconds)
+            return True
+    except IntegrityError:  # another process created the lease at the same moment: it is theirs
+        return False
+
+
+def release_lease(db: Database, name: str, holder: str) -> None:
+    with db.transaction() as session:
+        lease = session.get(Lease, name, with_for_update=True)
+        if lease is not None and lease.holder == holder:
+            session.delete(lease)
 
 
 def aware(moment: datetime) -> datetime:

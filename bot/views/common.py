@@ -59,7 +59,9 @@ def person(actor: str | None) -> str:
         return "nobody yet"
     if actor[:1] in {"U", "W"} and actor.isalnum():
         return f"<@{actor}>"
-    return {"plan": "the plan", "cli": "the command line"}.get(actor, escape(actor))
+    return {"plan": "the plan", "cli": "the command line", "retention": "the retention schedule"}.get(
+        actor, escape(actor)
+    )
 
 
 def notice(text: str, hint: str | None = None, *, icon: str = ":information_source:") -> Reply:
