@@ -1,0 +1,185 @@
+"""Glossary packs: vocabulary shipped with the app, beyond any one partnership's plan.
+
+A pack is a folder under ``glossary/data/packs``: a ``pack.yaml`` naming it and any number of
+``*.yaml`` files with ``entries:`` lists. Every entry carries the URL of the public page its
+facts were checked against. Packs load on first use, validated, and each gets its own index,
+built once per process: the partnership's own glossary is a separate index, so a pack entry can
+never outrank it (the service asks the partnership's index first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from importlib.abc import Traversable
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import ConfigDict, Field, ValidationError, field_validator
+
+from glossary.index import GlossaryIndex
+from glossary.model import GlossaryEntry
+
+#: a pack entry is shown to people as "<pack>:<id>" in buttons, so it never meets a partnership's id
+REF_SEPARATOR = ":"
+
+
+class Topic(StrEnum):
+    POLICING_JUSTICE = "policing-justice"
+    PROBATION_YOUTH_JUSTICE = "probation-youth-justice"
+    DOMESTIC_ABUSE_VAWG = "domestic-abuse-vawg"
+    SAFEGUARDING = "safeguarding"
+    EXPLOITATION_MODERN_SLAVERY = "exploitation-modern-slavery"
+    ASB_POWERS = "asb-powers"
+    PUBLIC_HEALTH_SUBSTANCE_MISUSE = "public-health-substance-misuse"
+    LOCAL_GOVERNMENT_FIRE = "local-government-fire"
+    PREVENT_SERIOUS_VIOLENCE = "prevent-serious-violence"
+
+
+class PackError(ValueError):
+    """A pack that cannot be loaded; the message says which file and entry, and why."""
+
+
+class PackEntry(GlossaryEntry):
+    """A glossary entry from a pack: national usage, with its public source and topic.
+
+    A subclass, so the index and every view take it like any entry; ``pack`` tells them apart.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    pack: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)
+    topic: Topic
+    #: a sentence or two in our own words, beyond the expansion
+    definition: str | None = Field(default=None, max_length=600)
+    #: set for a body that no longer exists: what became of it
+    historic: str | None = Field(default=None, max_length=300)
+
+    @field_validator("source")
+    @classmethod
+    def _https_source(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname or " " in value:
+            raise ValueError("must be the https URL of the page the entry was checked against")
+        return value
+
+    @property
+    def ref(self) -> str:
+        """How buttons name this entry: its pack and id, never confused with a partnership's slug."""
+        return f"{self.pack}{REF_SEPARATOR}{self.id}"
+
+    @property
+    def source_host(self) -> str:
+        return (urlsplit(self.source).hostname or "").removeprefix("www.")
+
+
+@dataclass(frozen=True, eq=False)
+class Pack:
+    name: str
+    title: str
+    licence: str
+    entries: tuple[PackEntry, ...]
+    #: built with the pack, once per process (the pack never changes while the app runs)
+    index: GlossaryIndex = field(repr=False)
+
+    def get(self, entry_id: str) -> PackEntry | None:
+        entry = self.index.get(entry_id)
+        return entry if isinstance(entry, PackEntry) else None
+
+
+def packs_root() -> Traversable:
+    return resources.files("glossary") / "data" / "packs"
+
+
+@cache
+def shipped_packs() -> tuple[Pack, ...]:
+    """Every pack shipped with the app, loaded and validated once per process."""
+    root = packs_root()
+    if not root.is_dir():
+        return ()
+    return tuple(
+        load_pack(folder) for folder in sorted(root.iterdir(), key=lambda f: f.name) if folder.is_dir()
+    )
+
+
+def shipped_pack(name: str) -> Pack | None:
+    return next((p for p in shipped_packs() if p.name == name), None)
+
+
+def split_ref(ref: str) -> tuple[str, str] | None:
+    """("uk-national", "idva") for "uk-national:idva"; None for a partnership's own id."""
+    pack, sep, entry_id = ref.partition(REF_SEPARATOR)
+    return (pack, entry_id) if sep and pack and entry_id else None
+
+
+def load_pack(folder: Traversable) -> Pack:
+    """Read one pack folder. Duplicate ids, a missing https source or an unknown field are errors."""
+    meta_file = folder / "pack.yaml"
+    if not meta_file.is_file():
+        raise PackError(f"{folder.name}: no pack.yaml")
+    meta = _yaml(meta_file.read_text(encoding="utf-8"), f"{folder.name}/pack.yaml")
+    if not isinstance(meta, dict):
+        raise PackError(f"{folder.name}/pack.yaml: expected a mapping")
+    name, title, licence = (str(meta.get(k) or "").strip() for k in ("name", "title", "licence"))
+    if not name or not title or not licence:
+        raise PackError(f"{folder.name}/pack.yaml: name, title and licence are all needed")
+    if name != folder.name:
+        raise PackError(f"{folder.name}/pack.yaml: its name ({name}) must be its folder's")
+    files = sorted(
+        (f for f in folder.iterdir() if f.name.endswith(".yaml") and f.name != "pack.yaml"),
+        key=lambda f: f.name,
+    )
+    entries: list[PackEntry] = []
+    seen: dict[str, str] = {}
+    for file in files:
+        where = f"{name}/{file.name}"
+        for entry in parse_pack_entries(file.read_text(encoding="utf-8"), name, where):
+            if entry.id in seen:
+                raise PackError(f"{where}: id {entry.id!r} is already used in {seen[entry.id]}")
+            seen[entry.id] = where
+            entries.append(entry)
+    return Pack(name=name, title=title, licence=licence, entries=tuple(entries), index=GlossaryIndex(entries))
+
+
+def parse_pack_entries(text: str, pack: str, where: str) -> list[PackEntry]:
+    document = _yaml(text, where)
+    items = document.get("entries") if isinstance(document, dict) else None
+    if items is None:
+        return []  # a colleague's file with no entries yet
+    if not isinstance(items, list):
+        raise PackError(f"{where}: expected a list under 'entries'")
+    entries = []
+    for n, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise PackError(f"{where} entry {n}: expected a mapping")
+        try:
+            entries.append(PackEntry(**{**item, "pack": pack}))
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}" for e in exc.errors()
+            )
+            label = item.get("id") or item.get("key") or n
+            raise PackError(f"{where} entry {label}: {problems}") from None
+    return entries
+
+
+def _yaml(text: str, where: str) -> object:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PackError(f"{where}: not valid YAML ({exc.__class__.__name__})") from None
+
+
+__all__ = [
+    "Pack",
+    "PackEntry",
+    "PackError",
+    "Topic",
+    "load_pack",
+    "parse_pack_entries",
+    "shipped_pack",
+    "shipped_packs",
+    "split_ref",
+]
