@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,6 +17,7 @@ from bot.privacy import contains_personal_data
 from glossary.model import LookupStatus
 from glossary.packs import PackEntry, PackError, Topic, load_pack, shipped_pack, shipped_packs
 from store.models import AuditEvent, GlossaryChange
+from tests.harness import run_cli
 
 COORDINATOR = Actor(user_id="U0COORD", role=Role.COORDINATOR)
 MEMBER = Actor(user_id="U0MEMBER", role=Role.MEMBER)
@@ -304,3 +306,40 @@ def test_pack_answers_are_not_gaps_nor_most_asked(services: Services) -> None:
     glossary.usage.flush()
     assert [g.query for g in glossary.gaps(COORDINATOR)] == ["zqxvw"]
     assert all(not isinstance(e, PackEntry) for e, _ in glossary.most_asked())
+
+
+# ---------------------------------------------------------------------- the command line
+
+
+def test_cli_lookup_json_names_the_pack(capsys, cli_env) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run_cli(capsys, "glossary", "lookup", "--json", "IDVA")
+    record = json.loads(out)
+    assert code == 0 and record["status"] == "found"
+    match = record["matches"][0]
+    assert (match["key"], match["pack"]) == ("IDVA", "uk-national")
+    assert match["source"].startswith("https://www.gov.uk/")
+    own = json.loads(run_cli(capsys, "glossary", "lookup", "--json", "MARAC")[1])
+    assert own["matches"][0]["pack"] is None
+
+
+def test_cli_lookup_text_labels_national_usage_and_history(capsys, cli_env) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run_cli(capsys, "glossary", "lookup", "CCG")
+    assert code == 0
+    assert out.startswith(
+        "CCG: Clinical Commissioning Group\n  National usage, not in the partnership's glossary"
+    )
+    assert "Abolished on 1 July 2022" in out
+
+
+def test_cli_packs_list_and_switch(capsys, cli_env) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run_cli(capsys, "glossary", "packs")
+    assert code == 0 and re.search(r"^uk-national  on   \d+ entries  UK community safety", out, re.M)
+    assert run_cli(capsys, "glossary", "packs", "off", "uk-national")[1] == "uk-national is now off.\n"
+    assert "uk-national  off" in run_cli(capsys, "glossary", "packs")[1]
+    assert json.loads(run_cli(capsys, "glossary", "lookup", "--json", "IDVA")[1])["status"] != "found"
+    assert run_cli(capsys, "glossary", "packs", "off", "uk-national")[1] == "uk-national is already off.\n"
+    assert run_cli(capsys, "glossary", "packs", "on", "uk-national")[1] == "uk-national is now on.\n"
+    code, _, err = run_cli(capsys, "glossary", "packs", "off", "nope")
+    assert code != 0 and "no glossary pack called `nope`" in err and "Traceback" not in err
+    code, _, err = run_cli(capsys, "glossary", "packs", "off")
+    assert code == 2 and "Name the pack" in err
