@@ -9,6 +9,7 @@ never outrank it (the service asks the partnership's index first).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
@@ -19,8 +20,8 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import ConfigDict, Field, ValidationError, field_validator
 
-from glossary.index import GlossaryIndex
-from glossary.model import GlossaryEntry
+from glossary.index import MAX_SUGGESTIONS, GlossaryIndex
+from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
 
 #: a pack entry is shown to people as "<pack>:<id>" in buttons, so it never meets a partnership's id
 REF_SEPARATOR = ":"
@@ -87,6 +88,50 @@ class Pack:
     def get(self, entry_id: str) -> PackEntry | None:
         entry = self.index.get(entry_id)
         return entry if isinstance(entry, PackEntry) else None
+
+
+def tiered_lookup(
+    own: GlossaryIndex,
+    packs: Sequence[Pack],
+    query: str,
+    prefer: EntryKind | None = None,
+    hidden: frozenset[tuple[str, str]] = frozenset(),
+) -> LookupResult:
+    """The partnership's glossary (``own``) first; a pack answers only when it has nothing.
+
+    An answer or a choice between entries from ``own`` always stands. Only a "did you mean" or a miss
+    lets the packs try, in order, each with the same matcher and the same rules (so never a confident
+    correction a partnership look-up would not make). When no pack answers either, ``own``'s
+    suggestions come before any pack's. ``hidden`` holds (pack, entry id) pairs that never answer.
+    """
+    result = own.lookup(query, prefer)
+    if result.status in (LookupStatus.FOUND, LookupStatus.AMBIGUOUS):
+        return result
+    suggestions = list(result.suggestions)
+    for pack in packs:
+        answer = _visible(pack, pack.index.lookup(query, prefer), hidden)
+        if answer.status in (LookupStatus.FOUND, LookupStatus.AMBIGUOUS):
+            return answer
+        suggestions.extend(answer.suggestions)
+    if not suggestions:
+        return result
+    return result.model_copy(
+        update={"status": LookupStatus.SUGGESTIONS, "suggestions": tuple(suggestions[:MAX_SUGGESTIONS])}
+    )
+
+
+def _visible(pack: Pack, result: LookupResult, hidden: frozenset[tuple[str, str]]) -> LookupResult:
+    """A pack's result without the entries a partnership hid."""
+    if not hidden:
+        return result
+    matches = tuple(e for e in result.matches if (pack.name, e.id) not in hidden)
+    suggestions = tuple(e for e in result.suggestions if (pack.name, e.id) not in hidden)
+    if matches == result.matches and suggestions == result.suggestions:
+        return result
+    status = result.status
+    if status in (LookupStatus.FOUND, LookupStatus.AMBIGUOUS) and not matches:
+        status = LookupStatus.NOT_FOUND
+    return result.model_copy(update={"status": status, "matches": matches, "suggestions": suggestions})
 
 
 def packs_root() -> Traversable:
@@ -182,4 +227,5 @@ __all__ = [
     "shipped_pack",
     "shipped_packs",
     "split_ref",
+    "tiered_lookup",
 ]

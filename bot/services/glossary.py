@@ -24,7 +24,6 @@ from bot.privacy import contains_personal_data, ensure_no_personal_data
 from glossary.index import (
     MAX_EXPLAIN_CHARS,
     MAX_EXPLAIN_WORDS,
-    MAX_SUGGESTIONS,
     ExplainedToken,
     GlossaryIndex,
     first_words,
@@ -33,7 +32,7 @@ from glossary.index import _acronym_like_tokens as acronym_like_tokens  # the sa
 from glossary.loader import slug
 from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
 from glossary.normalise import fold
-from glossary.packs import Pack, PackEntry, shipped_packs, split_ref
+from glossary.packs import Pack, PackEntry, shipped_packs, split_ref, tiered_lookup
 from store import audit
 from store import glossary_repo as repo
 from store.db import Database
@@ -222,46 +221,14 @@ class GlossaryService:
         return result
 
     def tiered_lookup(self, query: str, prefer: EntryKind | None = None) -> LookupResult:
-        """The partnership's glossary first; a pack answers only when it has nothing.
-
-        An answer or a choice between entries from the partnership's index always stands. Only a
-        "did you mean" or a miss lets the packs try, each with the same matcher and the same rules
-        (so never a confident correction a partnership look-up would not make). When no pack
-        answers either, the partnership's suggestions come before any pack's.
-        """
-        result = self.index.lookup(query, prefer)
-        if result.status in (LookupStatus.FOUND, LookupStatus.AMBIGUOUS):
-            return result
-        suggestions = list(result.suggestions)
-        for pack in self.active_packs():
-            answer = self._visible(pack, pack.index.lookup(query, prefer))
-            if answer.status in (LookupStatus.FOUND, LookupStatus.AMBIGUOUS):
-                return answer
-            suggestions.extend(answer.suggestions)
-        if not suggestions:
-            return result
-        return result.model_copy(
-            update={"status": LookupStatus.SUGGESTIONS, "suggestions": tuple(suggestions[:MAX_SUGGESTIONS])}
-        )
+        """The partnership's glossary first; its packs only where it has nothing (``glossary.packs``)."""
+        index = self.index  # first: it refreshes the pack settings too
+        return tiered_lookup(index, self.active_packs(), query, prefer, self._packs_hidden)
 
     def active_packs(self) -> list[Pack]:
         """The shipped packs switched on for this partnership, in name order."""
         self.index  # noqa: B018 - refreshes the pack settings along with the index when they change
         return [p for p in shipped_packs() if self._packs_enabled.get(p.name, True)]
-
-    def _visible(self, pack: Pack, result: LookupResult) -> LookupResult:
-        """A pack's result without the entries this partnership hid."""
-        hidden = self._packs_hidden
-        if not hidden:
-            return result
-        matches = tuple(e for e in result.matches if (pack.name, e.id) not in hidden)
-        suggestions = tuple(e for e in result.suggestions if (pack.name, e.id) not in hidden)
-        if matches == result.matches and suggestions == result.suggestions:
-            return result
-        status = result.status
-        if status in (LookupStatus.FOUND, LookupStatus.AMBIGUOUS) and not matches:
-            status = LookupStatus.NOT_FOUND
-        return result.model_copy(update={"status": status, "matches": matches, "suggestions": suggestions})
 
     def answer(self, query: str, prefer: EntryKind | None = None) -> GlossaryAnswer:
         """A look-up for a person. A query holding personal data is refused rather than echoed back."""
