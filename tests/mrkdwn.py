@@ -16,11 +16,23 @@ from bot.views.text import BIDI_CONTROLS
 MARKS = "*_~"
 _FENCE = re.compile(r"```.*?```", re.DOTALL)
 _CODE = re.compile(r"`[^`\n]+`")
-#: the only angled tokens the app writes: user mentions and channel links (never <!channel>, never links)
-_ANGLED = re.compile(r"<@[UW][A-Z0-9]+>|<#[CG][A-Z0-9]+>")
+#: the only angled tokens the app writes: user mentions, channel links and an https link to a UK public
+#: body's page named by plain text (a national entry's source); never <!channel>, never another link
+_PUBLIC_BODY = (
+    r"(?:[a-z0-9-]+\.)*(?:gov\.uk|nhs\.uk|police\.uk|parliament\.uk|judiciary\.uk|gov\.wales|gov\.scot)"
+)
+_LINK = rf"<https://{_PUBLIC_BODY}(?:/[^\s<>|]*)?\|[^\s<>|*_~`]+>"
+_ANGLED = re.compile(rf"<@[UW][A-Z0-9]+>|<#[CG][A-Z0-9]+>|{_LINK}")
+_LINKS = re.compile(_LINK)
 _ENTITY = re.compile(r"&(?:amp|lt|gt);")
 _EMOJI = re.compile(r":[a-z0-9_+'-]+:")
 _QUOTE = re.compile(r"^(?:>|&gt;)")
+
+
+def without_links(text: str) -> str:
+    """The text with the app's own links set aside: typed text cannot make one, as escaping turns its
+    ``<`` into ``&lt;``."""
+    return _LINKS.sub("L", text)
 
 
 def problems(text: str) -> list[str]:

@@ -293,7 +293,9 @@ def test_adopting_copies_the_entry_with_history_and_audit(services: Services) ->
 
 
 def test_explain_uses_the_pack_and_names_what_nobody_knows(services: Services) -> None:
-    explanation = services.glossary.explain_text("MARAC referral, IDVA and ZQXV to attend; also QQRT.")
+    explanation = services.glossary.explain_text(
+        "MARAC referral, IDVA and ZQXV to attend; also QQRT, JS, UK."
+    )
     assert [t.token for t in explanation.found] == ["MARAC", "IDVA"]
     assert isinstance(explanation.found[1].entries[0], PackEntry)
     assert explanation.unknown == ("ZQXV", "QQRT")

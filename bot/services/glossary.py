@@ -109,6 +109,8 @@ class Explanation:
 
 #: at most this many unknown acronyms are named under an explanation
 MAX_UNKNOWN = 10
+#: and only words of at least this many letters
+MIN_UNKNOWN_LETTERS = 3
 
 
 @dataclass
@@ -275,7 +277,9 @@ class GlossaryService:
         for number, token in enumerate(acronym_like_tokens(head, frozenset())):
             key = fold(token)
             order.setdefault(key, number)
-            if key and key not in found and len(unknown) < MAX_UNKNOWN:
+            # two capitals are as often initials or "UK" as an acronym: only 3+ letters are named
+            letters = sum(ch.isalpha() for ch in token)
+            if key and key not in found and letters >= MIN_UNKNOWN_LETTERS and len(unknown) < MAX_UNKNOWN:
                 unknown.setdefault(key, token)
         ranked = sorted(found.items(), key=lambda item: order.get(item[0], len(order)))
         return Explanation(found=tuple(item for _, item in ranked), unknown=tuple(unknown.values()))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from functools import lru_cache
+from urllib.parse import quote
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -69,14 +70,20 @@ def _line(entry: GlossaryEntry, *, full: bool = True) -> str:
     return line
 
 
-def ref_of(entry: GlossaryEntry) -> str:
+def _ref_of(entry: GlossaryEntry) -> str:
     """What a button carries to name an entry: a pack entry's reference, else the entry's id."""
     return entry.ref if isinstance(entry, PackEntry) else entry.id
 
 
 def _national_source(entry: PackEntry) -> str:
     # the link text is the page's host, so a reader sees whose page it is before opening it
-    return f"{NATIONAL_LABEL}; source: <{escape(entry.source)}|{escape(entry.source_host)}>"
+    return f"{NATIONAL_LABEL}; source: <{_link_target(entry.source)}|{escape(entry.source_host)}>"
+
+
+def _link_target(url: str) -> str:
+    """A URL as a Slack link's target: nothing in it can end the link (``|``, ``>``) or open markup
+    around it; ``&`` is written as Slack's entity."""
+    return quote(url, safe=":/?#@!$'()+,;=%-.~&").replace("&", "&amp;")
 
 
 def _details(entry: GlossaryEntry) -> str:
@@ -186,7 +193,7 @@ def _found(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Reply:
     if footer:
         blocks.append(context(footer))
     if not shared_by:
-        blocks.append(ActionsBlock(elements=[_share_button([ref_of(m) for m in matches], query)]))
+        blocks.append(ActionsBlock(elements=[_share_button([_ref_of(m) for m in matches], query)]))
     first = matches[0]
     label = f" ({NATIONAL_LABEL})" if isinstance(first, PackEntry) else ""
     return Reply(
@@ -212,7 +219,9 @@ def _ambiguous(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Rep
         blocks.append(context(f"Shared by <@{shared_by}> with /csp"))
     else:
         blocks.append(
-            ActionsBlock(elements=[_share_button([ref_of(m) for m in matches], query), _search_button(query)])
+            ActionsBlock(
+                elements=[_share_button([_ref_of(m) for m in matches], query), _search_button(query)]
+            )
         )
     return Reply(
         text=f"Several entries match {escape(clip(query, 100))}: "
@@ -225,7 +234,7 @@ def _ambiguous(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Rep
 def _suggestions(suggestions: Sequence[GlossaryEntry], query: str) -> Reply:
     lines = "\n".join(f"• {_line(s, full=False)}" for s in suggestions)
     buttons = [
-        ButtonElement(text=clip(plain(s.key), 75), action_id=f"{SHOW}_{n}", value=ref_of(s))
+        ButtonElement(text=clip(plain(s.key), 75), action_id=f"{SHOW}_{n}", value=_ref_of(s))
         for n, s in enumerate(suggestions)
     ]
     blocks: list[Block] = [
@@ -269,7 +278,7 @@ def _search_reply(query: str, entries: Sequence[GlossaryEntry]) -> Reply:
     count = plural(len(entries), "entry", "entries")
     blocks: list[Block] = [
         section(f"*{count}* for *{shown}*, best first:\n{clip(lines, 2900)}"),
-        ActionsBlock(elements=[_share_button([ref_of(e) for e in entries], query)]),
+        ActionsBlock(elements=[_share_button([_ref_of(e) for e in entries], query)]),
     ]
     return Reply(
         text=f"{count} for {shown}: " + ", ".join(escape(e.key) for e in entries), blocks=tuple(blocks)
