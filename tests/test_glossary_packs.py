@@ -10,10 +10,13 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
+from bot.clock import SettableClock
 from bot.container import Services
 from bot.errors import Conflict, NotFound, PermissionDenied
+from bot.partnerships import Partnerships
 from bot.permissions import Actor, Role
 from bot.privacy import contains_personal_data
+from bot.settings import Settings
 from glossary.model import LookupStatus
 from glossary.packs import PackEntry, PackError, Topic, load_pack, shipped_pack, shipped_packs
 from store.models import AuditEvent, GlossaryChange
@@ -345,3 +348,24 @@ def test_cli_packs_list_and_switch(capsys, cli_env) -> None:  # type: ignore[no-
     assert code != 0 and "no glossary pack called `nope`" in err and "Traceback" not in err
     code, _, err = run_cli(capsys, "glossary", "packs", "off")
     assert code == 2 and "Name the pack" in err
+
+
+# ---------------------------------------------------------------------- each partnership its own
+
+
+def test_a_new_partnership_has_the_pack_on_and_its_switches_are_its_own(
+    settings: Settings, clock: SettableClock
+) -> None:
+    partnerships = Partnerships(settings, now=clock)
+    try:
+        chiltern = partnerships.add("chiltern", plan_path=Path("store/plans/wycombe-2017-2020.yaml"))
+        assert [p.enabled for p in chiltern.glossary.packs() if p.name == "uk-national"] == [True]
+        assert chiltern.glossary.lookup("IDVA").found
+        chiltern.glossary.set_pack(COORDINATOR, "uk-national", enabled=False)
+        chiltern.glossary.hide(COORDINATOR, "uk-national:isva")
+        assert not chiltern.glossary.lookup("IDVA").found
+        main = partnerships.main.glossary
+        assert main.lookup("IDVA").found and main.lookup("ISVA").found
+        assert [(p.enabled, p.hidden) for p in main.packs() if p.name == "uk-national"] == [(True, 0)]
+    finally:
+        partnerships.close()
