@@ -27,6 +27,64 @@ from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
 REF_SEPARATOR = ":"
 
 
+#: where a pack entry's facts may be checked: UK public bodies. A host matches a domain when it is that
+#: domain or ends with "." and it (so a council's .gov.uk and legislation.gov.uk are covered by gov.uk).
+PUBLIC_BODY_DOMAINS: tuple[str, ...] = (
+    # government, Parliament, the courts, the police and the NHS, across the four nations
+    "gov.uk",
+    "parliament.uk",
+    "judiciary.uk",
+    "police.uk",
+    "nhs.uk",
+    "gov.wales",
+    "llyw.cymru",
+    "gov.scot",
+    "hscni.net",  # Northern Ireland's health and social care bodies
+    "sch.uk",  # state schools
+    # national public bodies with domains of their own
+    "cqc.org.uk",  # Care Quality Commission
+    "nice.org.uk",  # National Institute for Health and Care Excellence
+    "sentencingcouncil.org.uk",  # Sentencing Council for England and Wales
+    "cjini.org",  # Criminal Justice Inspection Northern Ireland
+    "nationalfirechiefs.org.uk",  # National Fire Chiefs Council: the fire service's NPCC
+    "ukfrs.com",  # the National Fire Chiefs Council's guidance for fire and rescue services
+    "jesip.org.uk",  # the emergency services' Joint Emergency Services Interoperability Principles
+    "safeguarding.wales",  # Wales Safeguarding Procedures, of the national safeguarding boards
+    # fire and rescue services (statutory authorities)
+    "lancsfirerescue.org.uk",
+    "hwfire.org.uk",
+    # statutory safeguarding partnerships and boards, and a community safety partnership, on their own sites
+    "hampshirescp.org.uk",
+    "hampshiresab.org.uk",
+    "seftonsab.org.uk",
+    "seftonscp.org.uk",
+    "safeguardingsomerset.org.uk",
+    "somersetsafeguardingchildren.org.uk",
+    "safeguardinghavering.org.uk",
+    "warringtonsafeguardingpartnerships.org.uk",
+    "blackpoolsafeguarding.org.uk",
+    "newcastlesafeguardingchildren.org.uk",
+    "plymouthscb.co.uk",
+    "nsscp.co.uk",
+    "buckssafeguarding.org.uk",
+    "buckschildrensmapp.co.uk",
+    "wirralsafeguarding.co.uk",
+    "saferportsmouth.org.uk",
+    # councils' services on domains of their own
+    "surreyvirtualschool.org.uk",  # Surrey County Council's virtual school
+    "healthysurrey.org.uk",  # Surrey County Council's public health
+    "yor-ok.org.uk",  # City of York Council's children's services
+    "lincolnshire.moderngov.co.uk",  # Lincolnshire County Council's committee papers
+)
+
+
+def is_public_body_url(url: str) -> bool:
+    """Whether ``url`` is an https page on a UK public body's site (``PUBLIC_BODY_DOMAINS``)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return parts.scheme == "https" and any(host == d or host.endswith("." + d) for d in PUBLIC_BODY_DOMAINS)
+
+
 class Topic(StrEnum):
     POLICING_JUSTICE = "policing-justice"
     PROBATION_YOUTH_JUSTICE = "probation-youth-justice"
@@ -218,10 +276,12 @@ def _yaml(text: str, where: str) -> object:
 
 
 __all__ = [
+    "PUBLIC_BODY_DOMAINS",
     "Pack",
     "PackEntry",
     "PackError",
     "Topic",
+    "is_public_body_url",
     "load_pack",
     "parse_pack_entries",
     "shipped_pack",

