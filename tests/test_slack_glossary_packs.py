@@ -137,3 +137,13 @@ def test_the_readme_pack_reply_is_real(settings: Settings) -> None:
     result = ask(settings, "acronym CRC")
     assert result.response is not None
     assert f'$ csp-bot ask "acronym CRC"\n{render_message(result.response)}\n' in README
+
+
+def test_a_national_answer_names_the_partnerships_own_entry_with_that_key(slack: SlackHarness) -> None:
+    reply = slack.ask("Multi-Agency Public Protection Arrangements")
+    text = all_text(reply)
+    assert reply["text"].startswith("MAPPA: Multi-Agency Public Protection Arrangements")
+    assert (
+        "The partnership's glossary has its own: *MAPPA*: Multi Agency Public Protection Assessment" in text
+    )
+    assert "National usage" in text

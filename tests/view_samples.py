@@ -235,6 +235,10 @@ def _answers() -> Iterator[GlossaryAnswer]:
     yield answer(LookupStatus.SUGGESTIONS, suggestions=(ENTRY, RELATED))
     yield answer(LookupStatus.NOT_FOUND)
     yield answer(LookupStatus.FOUND, matches=(NATIONAL,))
+    yield GlossaryAnswer(
+        LookupResult(query=HOSTILE, status=LookupStatus.FOUND, matches=(NATIONAL,)),
+        see_also=((NATIONAL.ref, (_entry(4, key=NATIONAL.key), RELATED)),),
+    )
     yield answer(LookupStatus.FOUND, matches=(NATIONAL, NATIONAL.model_copy(update={"id": "national-2"})))
     yield answer(LookupStatus.SUGGESTIONS, suggestions=(ENTRY, NATIONAL))
 

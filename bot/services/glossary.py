@@ -244,14 +244,21 @@ class GlossaryService:
         return self._with_see_also(LookupResult(query=query, status=status, matches=entries))
 
     def _with_see_also(self, result: LookupResult) -> GlossaryAnswer:
+        """Cross-references per matched entry (keyed by id; a pack entry by its reference). A national
+        answer also names the partnership's own entries with the same key, first: the plan's MAPPA
+        beside the national one, the plan's PPO beside the Prisons and Probation Ombudsman."""
         index = self.index
-        shown = {e.id for e in result.matches}
+        shown = {_ref(e) for e in result.matches}
         see_also: list[tuple[str, tuple[GlossaryEntry, ...]]] = []
         for entry in result.matches:
             home = entry_pack.index if (entry_pack := _pack_of(entry)) else index
-            others = tuple(o for i in entry.see_also if i not in shown and (o := home.get(i)) is not None)
+            others = tuple(
+                o for i in entry.see_also if (o := home.get(i)) is not None and _ref(o) not in shown
+            )
+            if entry_pack is not None:
+                others = tuple(o for o in _with_key(index, entry.key) if o.id not in shown) + others
             if others:
-                see_also.append((entry.id, others))
+                see_also.append((_ref(entry), others))
         return GlossaryAnswer(result=result, see_also=tuple(see_also))
 
     def search(self, query: str, limit: int = 10) -> list[GlossaryEntry]:
@@ -697,3 +704,15 @@ def _pack_of(entry: GlossaryEntry) -> Pack | None:
     if not isinstance(entry, PackEntry):
         return None
     return next((p for p in shipped_packs() if p.name == entry.pack), None)
+
+
+def _ref(entry: GlossaryEntry) -> str:
+    return entry.ref if isinstance(entry, PackEntry) else entry.id
+
+
+def _with_key(index: GlossaryIndex, key: str) -> list[GlossaryEntry]:
+    """The entries of ``index`` whose key is ``key`` (as typed differently, never a correction)."""
+    result = index.lookup(key)
+    if not result.found or result.corrected_from:
+        return []
+    return [e for e in result.matches if fold(e.key) == fold(key)]

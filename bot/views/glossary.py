@@ -177,16 +177,27 @@ def _found(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Reply:
     national = 0
     for entry in matches:
         blocks.append(section(_details(entry)))
-        related = answer.related(entry.id)
-        if related:
-            blocks.append(context("See also: " + "; ".join(_line(r, full=False) for r in related)))
+        related = answer.related(_ref_of(entry))
+        own: list[GlossaryEntry] = []
         if isinstance(entry, PackEntry):
             blocks.append(context(_national_source(entry)))
-            if not shared_by:
-                blocks.append(_pack_buttons(entry, national))
+            # the partnership's own entries with this key: its words are the ones it uses
+            own = [
+                r
+                for r in related
+                if not isinstance(r, PackEntry) and r.key.casefold() == entry.key.casefold()
+            ]
+            if own:
+                lines = "; ".join(_line(r, full=False) for r in own)
+                blocks.append(context(f"The partnership's glossary has its own: {lines}"))
+        others = [r for r in related if r not in own]
+        if others:
+            blocks.append(context("See also: " + "; ".join(_line(r, full=False) for r in others)))
+        if isinstance(entry, PackEntry) and not shared_by:
+            blocks.append(_pack_buttons(entry, national))
             national += 1
-    own = [m for m in matches if not isinstance(m, PackEntry)]
-    sources = list(dict.fromkeys(m.source for m in own))
+    partnership_matches = [m for m in matches if not isinstance(m, PackEntry)]
+    sources = list(dict.fromkeys(m.source for m in partnership_matches))
     footer = f"Source: {' · '.join(_source(s) for s in sources)}" if sources else ""
     if shared_by:
         footer += f"{' · ' if footer else ''}shared by <@{shared_by}> with /csp"
