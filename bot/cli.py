@@ -147,13 +147,37 @@ def glossary() -> None:
     """Look up, import and export the glossary."""
 
 
-def _entry_json(entry: GlossaryEntry) -> dict[str, str]:
-    return {"key": entry.key, "kind": entry.kind.value, "text": entry.text, "source": entry.source}
+def _entry_json(entry: GlossaryEntry) -> dict[str, str | None]:
+    """One entry for scripts; ``pack`` names the pack a national answer came from, null for the
+    partnership's own glossary, so the tiers can be told apart."""
+    from glossary.packs import PackEntry
+
+    record: dict[str, str | None] = {
+        "key": entry.key,
+        "kind": entry.kind.value,
+        "text": entry.text,
+        "source": entry.source,
+        "pack": entry.pack if isinstance(entry, PackEntry) else None,
+    }
+    if isinstance(entry, PackEntry):
+        record["definition"] = entry.definition
+        record["historic"] = entry.historic
+    return record
+
+
+def _entry_line(entry: GlossaryEntry) -> str:
+    from glossary.packs import PackEntry
+
+    line = f"{entry.key}: {entry.text}" + (f" ({entry.context})" if entry.context else "")
+    if isinstance(entry, PackEntry):
+        line += f"\n  National usage, not in the partnership's glossary (pack {entry.pack}; source: {entry.source})"
+        line += "".join(f"\n  {part}" for part in (entry.definition, entry.historic) if part)
+    return line
 
 
 def _lookup_text(result: LookupResult) -> str:
     if result.status is LookupStatus.FOUND:
-        lines = [f"{e.key}: {e.text}" + (f" ({e.context})" if e.context else "") for e in result.matches]
+        lines = [_entry_line(e) for e in result.matches]
         if result.corrected_from:
             lines.insert(0, f"(showing {result.matches[0].key} for {result.corrected_from!r})")
         return "\n".join(lines)
@@ -175,9 +199,9 @@ def glossary_lookup(queries: tuple[str, ...], as_json: bool) -> None:
     """Look up QUERY (or `-`: one query a line from standard input)."""
     from_stdin = queries == ("-",)
     items = [line.strip() for line in sys.stdin if line.strip()] if from_stdin else [" ".join(queries)]
-    index = _services(_settings()).glossary.index
+    glossary = _services(_settings()).glossary
     for query in items:
-        result = index.lookup(query)
+        result = glossary.tiered_lookup(query)  # the partnership's glossary first, then its packs
         if as_json:
             record = {
                 "query": query,
@@ -189,6 +213,28 @@ def glossary_lookup(queries: tuple[str, ...], as_json: bool) -> None:
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
             click.echo(_lookup_text(result))
+
+
+@glossary.command("packs")
+@click.argument("switch", required=False, type=click.Choice(["on", "off"]))
+@click.argument("name", required=False)
+def glossary_packs(switch: str | None, name: str | None) -> None:
+    """List the glossary packs, or switch one: `packs on NAME`, `packs off NAME`."""
+    glossary = _services(_settings()).glossary
+    if switch is not None:
+        if not name:
+            raise click.UsageError(
+                f"Name the pack to switch {switch}, e.g. `glossary packs {switch} uk-national`."
+            )
+        status, changed = glossary.set_pack(Actor.operator(), name, enabled=switch == "on")
+        state = "on" if status.enabled else "off"
+        click.echo(f"{status.name} is {'now' if changed else 'already'} {state}.")
+        return
+    for status in glossary.packs():
+        hidden = f", {status.hidden} hidden" if status.hidden else ""
+        click.echo(
+            f"{status.name}  {'on ' if status.enabled else 'off'}  {status.entries} entries{hidden}  {status.title}"
+        )
 
 
 @glossary.command("import")

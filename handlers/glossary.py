@@ -55,7 +55,8 @@ def explain(ctx: CommandContext, rest: str) -> Outcome:
             "Give me some text to explain.",
             "For example `/csp explain MARAC and CPN update`, or use *Explain acronyms* on a message.",
         )
-    return views.explain_reply(ctx.services.glossary.explain(rest), rest)
+    explanation = ctx.services.glossary.explain_text(rest)
+    return views.explain_reply(explanation.found, rest, explanation.unknown)
 
 
 def add(ctx: CommandContext, rest: str) -> Outcome:
@@ -99,6 +100,21 @@ def pending(ctx: CommandContext, rest: str) -> Outcome:
 
 def gaps(ctx: CommandContext, rest: str) -> Outcome:
     return views.gaps_reply(ctx.services.glossary.gaps(ctx.actor))
+
+
+def packs(ctx: CommandContext, rest: str) -> Outcome:
+    """`/csp glossary packs` lists them; `/csp glossary packs on|off NAME` switches one (coordinators)."""
+    words = unquote(rest).split()
+    glossary = ctx.services.glossary
+    if not words:
+        return views.packs_reply(glossary.packs())
+    switch, name = words[0].lower(), " ".join(words[1:])
+    if switch not in {"on", "off"} or not name:
+        raise InvalidInput(
+            "Say which pack to switch on or off.", "For example `/csp glossary packs off uk-national`."
+        )
+    switched = glossary.set_pack(ctx.actor, name, enabled=switch == "on")
+    return views.packs_reply(glossary.packs(), switched=switched)
 
 
 def history(ctx: CommandContext, rest: str) -> Outcome:
@@ -150,7 +166,8 @@ def search_button(ack: Ack, body: dict[str, Any], respond: Respond, context: Bol
 
 
 def suggest_open(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """Slack sends: a click on *Suggest an entry* after a miss (block_actions); its value, the missed key."""
+    """Slack sends: a click on *Suggest an entry* after a miss, or *Suggest IDVA* under an explanation
+    (block_actions); its value, the missed key."""
     services = services_of(context)
     ack()
     ctx = interaction_context(services, body)
@@ -178,6 +195,26 @@ def undo_remove(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltC
     ctx = interaction_context(services, body)
     entry = services.glossary.restore(ctx.actor, body["actions"][0]["value"])
     respond(**views.entry_saved_reply(entry, "Restored").message(), replace_original=True)
+
+
+def pack_adopt(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """Slack sends: a click on *Adopt into our glossary* under a national answer (block_actions); its
+    value, the pack entry's reference (``uk-national:idva``)."""
+    services = services_of(context)
+    ack()
+    ctx = interaction_context(services, body)
+    entry = services.glossary.adopt(ctx.actor, body["actions"][0]["value"])
+    respond(**views.entry_saved_reply(entry, "Adopted").message(), replace_original=False)
+
+
+def pack_hide(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """Slack sends: a click on *Hide for us* under a national answer (block_actions); its value, the
+    pack entry's reference."""
+    services = services_of(context)
+    ack()
+    ctx = interaction_context(services, body)
+    entry = services.glossary.hide(ctx.actor, body["actions"][0]["value"])
+    respond(**views.hidden_reply(entry).message(), replace_original=True)
 
 
 def submit_form(
@@ -214,4 +251,5 @@ def explain_message(ack: Ack, shortcut: dict[str, Any], respond: Respond, contex
     services = services_of(context)
     ack()
     text = (shortcut.get("message") or {}).get("text") or ""
-    respond(**views.explain_reply(services.glossary.explain(text), text).message())
+    explanation = services.glossary.explain_text(text)
+    respond(**views.explain_reply(explanation.found, text, explanation.unknown).message())

@@ -37,6 +37,9 @@ def register(app: App, partnerships: Partnerships) -> None:
     app.action(glossary_views.APPROVE)(guarded(glossary.decide))
     app.action(glossary_views.REJECT)(guarded(glossary.decide))
     app.action(glossary_views.UNDO_REMOVE)(guarded(glossary.undo_remove))
+    app.action(re.compile(rf"^{glossary_views.PACK_ADOPT}_\d+$"))(guarded(glossary.pack_adopt))
+    app.action(re.compile(rf"^{glossary_views.PACK_HIDE}_\d+$"))(guarded(glossary.pack_hide))
+    app.action(re.compile(rf"^{glossary_views.SUGGEST_UNKNOWN}_\d+$"))(guarded(glossary.suggest_open))
     app.view(glossary_views.ENTRY_FORM)(guarded(glossary.submit_form))
     app.message_shortcut(glossary.EXPLAIN_SHORTCUT)(guarded(glossary.explain_message))
     # plan: achievements and action status

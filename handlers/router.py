@@ -75,6 +75,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "glossary history", "TERM", "Every change to an entry: who, when, before and after", g.history
     ),
     Subcommand(
+        "glossary packs",
+        "[on|off NAME]",
+        "National glossary packs and whether each answers here; switch one (coordinators)",
+        g.packs,
+    ),
+    Subcommand(
         "log",
         "[P1] [TVP] what was achieved",
         "Log an achievement; alone, opens a form",

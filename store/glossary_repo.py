@@ -12,7 +12,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from glossary.model import GlossaryEntry
-from store.models import AppState, GlossaryChange, GlossaryEntryRow, GlossaryHit, GlossaryMiss
+from store.models import (
+    AppState,
+    GlossaryChange,
+    GlossaryEntryRow,
+    GlossaryHit,
+    GlossaryMiss,
+    GlossaryPackHidden,
+    GlossaryPackSetting,
+)
 
 ACTIVE = "active"
 PENDING = "pending"
@@ -200,3 +208,40 @@ def top_hits(session: Session, limit: int = 8) -> list[tuple[str, int]]:
         .limit(limit)
     )
     return [(slug, count) for slug, count in rows]
+
+
+# ---------------------------------------------------------------------- packs
+
+
+def pack_settings(session: Session) -> tuple[dict[str, bool], frozenset[tuple[str, str]]]:
+    """Which packs are switched (absent: on) and which (pack, entry id) pairs are hidden."""
+    enabled = {row.pack: row.enabled for row in session.scalars(select(GlossaryPackSetting))}
+    hidden = frozenset((row.pack, row.entry_id) for row in session.scalars(select(GlossaryPackHidden)))
+    return enabled, hidden
+
+
+def set_pack_enabled(session: Session, pack: str, enabled: bool, actor: str, at: datetime) -> bool:
+    """Switch a pack; returns whether that changed anything."""
+    row = session.get(GlossaryPackSetting, pack, with_for_update=True)
+    if row is None:
+        if enabled:
+            return False  # on already, by default
+        session.add(GlossaryPackSetting(pack=pack, enabled=enabled, updated_by=actor, updated_at=at))
+        return True
+    if row.enabled == enabled:
+        return False
+    row.enabled, row.updated_by, row.updated_at = enabled, actor, at
+    return True
+
+
+def hide_pack_entry(session: Session, pack: str, entry_id: str, actor: str) -> bool:
+    """Hide one pack entry; returns False when it was hidden already."""
+    exists = session.scalar(
+        select(GlossaryPackHidden.id).where(
+            GlossaryPackHidden.pack == pack, GlossaryPackHidden.entry_id == entry_id
+        )
+    )
+    if exists is not None:
+        return False
+    session.add(GlossaryPackHidden(pack=pack, entry_id=entry_id, hidden_by=actor))
+    return True

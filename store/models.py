@@ -90,6 +90,30 @@ class GlossaryHit(Base):
     last_seen: Mapped[datetime] = stamp_column()
 
 
+class GlossaryPackSetting(Base):
+    """Whether a shipped glossary pack answers for this partnership. No row: on (the default)."""
+
+    __tablename__ = "glossary_pack_settings"
+
+    pack: Mapped[str] = mapped_column(String(40), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = stamp_column()
+
+
+class GlossaryPackHidden(Base):
+    """A pack entry a coordinator hid: it never answers for this partnership."""
+
+    __tablename__ = "glossary_pack_hidden"
+    __table_args__ = (UniqueConstraint("pack", "entry_id", name="uq_glossary_pack_hidden_entry"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pack: Mapped[str] = mapped_column(String(40))
+    entry_id: Mapped[str] = mapped_column(String(80))
+    hidden_by: Mapped[str] = mapped_column(String(64))
+    hidden_at: Mapped[datetime] = stamp_column()
+
+
 class Member(Base):
     """A Slack user's role in the partnership (and, from plan tracking on, their organisation)."""
 

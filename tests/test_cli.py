@@ -54,6 +54,7 @@ def test_glossary_lookup_json_lines_and_stdin(capsys, cli_env, monkeypatch: pyte
         "kind": "acronym",
         "text": "Multi Agency Risk Assessment Committee",
         "source": "Appendix B – Glossary of Acronyms",
+        "pack": None,
     }
     import io
 

@@ -232,6 +232,7 @@ def isolation_script(channel_alerts: str) -> list[str]:
         "glossary history ZZQ",
         "glossary remove ZZQ",
         "glossary add QQB = Quorum Board Bravo",
+        "glossary packs off uk-national",
         "log P1 secured 2 closure orders in the town centre",
         "achievements",
         "actions",

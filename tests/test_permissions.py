@@ -105,6 +105,9 @@ GUARDED: dict[str, tuple[Callable[[Services], Any] | None, Call, tuple[bool, boo
     "glossary.pending": (None, lambda s, a, _: s.glossary.pending(a), (0, 0, 1, 1)),
     "glossary.decide": (_suggestion, lambda s, a, i: s.glossary.decide(a, i, approve=True), (0, 0, 1, 1)),
     "glossary.gaps": (None, lambda s, a, _: s.glossary.gaps(a), (0, 0, 1, 1)),
+    "glossary.set_pack": (None, lambda s, a, _: s.glossary.set_pack(a, "uk-national", enabled=False), (0, 0, 1, 1)),
+    "glossary.adopt": (None, lambda s, a, _: s.glossary.adopt(a, "uk-national:idva"), (0, 0, 1, 1)),
+    "glossary.hide": (None, lambda s, a, _: s.glossary.hide(a, "uk-national:idva"), (0, 0, 1, 1)),
     "glossary.import_entries": (
         None,
         lambda s, a, _: s.glossary.import_entries(a, [GlossaryEntry(id="zzq", kind="acronym", key="ZZQ", text="Made up", source="test")]),

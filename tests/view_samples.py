@@ -19,7 +19,7 @@ from bot.services.achievements import Achievement
 from bot.services.actions import Action, Status
 from bot.services.alerts import Alert, Raised
 from bot.services.audit_log import AuditEntry, AuditPage, AuditQuery
-from bot.services.glossary import SUGGESTED_BY, Change, Gap, GlossaryAnswer, HomeSummary
+from bot.services.glossary import SUGGESTED_BY, Change, Gap, GlossaryAnswer, HomeSummary, PackStatus
 from bot.services.history import FieldChange
 from bot.services.home import HomeData, PriorityProgress
 from bot.services.members import MemberInfo
@@ -30,6 +30,7 @@ from bot.views import alerts, audit, common, glossary, help, home, members, plan
 from bot.views.common import Reply
 from glossary.index import ExplainedToken
 from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
+from glossary.packs import PackEntry, Topic
 
 #: what a careless or mischievous person might type: bold, italic, strike, code, a fence, a quote,
 #: a mention, @channel, a link and right-to-left overrides
@@ -64,6 +65,19 @@ def _entry(n: int, **changes: Any) -> GlossaryEntry:
 ENTRY = _entry(1)
 SUGGESTED = _entry(2, source=SUGGESTED_BY + "U0TVP1", context=HOSTILE)
 RELATED = _entry(3)
+#: a national pack entry; the pack's data is ours, but its views escape it like anything typed
+NATIONAL = PackEntry(
+    id="national-1",
+    kind=EntryKind.ACRONYM,
+    key=f"{HOSTILE_WORD}N",
+    text=HOSTILE,
+    source="https://www.gov.uk/<!channel>*x*_y_|z>",
+    aliases=(HOSTILE,),
+    pack="uk-national",
+    topic=Topic.SAFEGUARDING,
+    definition=HOSTILE,
+    historic=HOSTILE,
+)
 
 
 def _risk(**changes: Any) -> Risk:
@@ -221,6 +235,13 @@ def _answers() -> Iterator[GlossaryAnswer]:
     yield answer(LookupStatus.AMBIGUOUS, matches=(ENTRY, RELATED))
     yield answer(LookupStatus.SUGGESTIONS, suggestions=(ENTRY, RELATED))
     yield answer(LookupStatus.NOT_FOUND)
+    yield answer(LookupStatus.FOUND, matches=(NATIONAL,))
+    yield GlossaryAnswer(
+        LookupResult(query=HOSTILE, status=LookupStatus.FOUND, matches=(NATIONAL,)),
+        see_also=((NATIONAL.ref, (_entry(4, key=NATIONAL.key), RELATED)),),
+    )
+    yield answer(LookupStatus.FOUND, matches=(NATIONAL, NATIONAL.model_copy(update={"id": "national-2"})))
+    yield answer(LookupStatus.SUGGESTIONS, suggestions=(ENTRY, NATIONAL))
 
 
 def _home(actor: Actor, **changes: Any) -> HomeData:
@@ -362,7 +383,18 @@ def samples() -> Samples:
         "glossary.explain_reply": [
             lambda: glossary.explain_reply([ExplainedToken(HOSTILE, (ENTRY, RELATED))]),
             lambda: glossary.explain_reply([]),
+            lambda: glossary.explain_reply([ExplainedToken(HOSTILE, (NATIONAL,))], HOSTILE, (HOSTILE_WORD,)),
+            lambda: glossary.explain_reply([], "", (HOSTILE_WORD, "IDVA", "ISVA")),
         ],
+        "glossary.packs_reply": [
+            lambda: glossary.packs_reply([PackStatus("uk-national", HOSTILE, 400, True, 2)]),
+            lambda: glossary.packs_reply(
+                [PackStatus("uk-national", HOSTILE, 1, False, 0)],
+                switched=(PackStatus("uk-national", HOSTILE, 1, False, 0), True),
+            ),
+            lambda: glossary.packs_reply([]),
+        ],
+        "glossary.hidden_reply": [lambda: glossary.hidden_reply(NATIONAL)],
         "glossary.entry_saved_reply": [lambda: glossary.entry_saved_reply(ENTRY, "Added")],
         "glossary.removed_reply": [lambda: glossary.removed_reply(ENTRY)],
         "glossary.suggested_reply": [lambda: glossary.suggested_reply(SUGGESTED)],

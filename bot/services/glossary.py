@@ -21,10 +21,18 @@ from datetime import datetime
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.permissions import Actor, require_coordinator
 from bot.privacy import contains_personal_data, ensure_no_personal_data
-from glossary.index import ExplainedToken, GlossaryIndex
+from glossary.index import (
+    MAX_EXPLAIN_CHARS,
+    MAX_EXPLAIN_WORDS,
+    ExplainedToken,
+    GlossaryIndex,
+    first_words,
+)
+from glossary.index import _acronym_like_tokens as acronym_like_tokens  # the same words explain reads
 from glossary.loader import slug
 from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
 from glossary.normalise import fold
+from glossary.packs import Pack, PackEntry, shipped_packs, split_ref, tiered_lookup
 from store import audit
 from store import glossary_repo as repo
 from store.db import Database
@@ -78,6 +86,31 @@ class GlossaryAnswer:
 
     def related(self, entry_id: str) -> tuple[GlossaryEntry, ...]:
         return next((others for owner, others in self.see_also if owner == entry_id), ())
+
+
+@dataclass(frozen=True)
+class PackStatus:
+    """A shipped pack as one partnership sees it."""
+
+    name: str
+    title: str
+    entries: int
+    enabled: bool
+    hidden: int
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The acronyms of a message: those some glossary knows, and those nobody does."""
+
+    found: tuple[ExplainedToken, ...]
+    unknown: tuple[str, ...] = ()
+
+
+#: at most this many unknown acronyms are named under an explanation
+MAX_UNKNOWN = 10
+#: and only words of at least this many letters
+MIN_UNKNOWN_LETTERS = 3
 
 
 @dataclass
@@ -147,6 +180,9 @@ class GlossaryService:
         self._version = -1
         self._version_reader = db.state_reader(repo.GLOSSARY_VERSION)
         self._lock = threading.Lock()
+        # pack switches and hidden entries, read with the index (a change to them bumps the version)
+        self._packs_enabled: dict[str, bool] = {}
+        self._packs_hidden: frozenset[tuple[str, str]] = frozenset()
 
     # ------------------------------------------------------------------ reading
 
@@ -170,6 +206,7 @@ class GlossaryService:
                 version = repo.read_version(session)
                 if force or self._index is None or version != self._version:
                     self._index = GlossaryIndex(repo.active_entries(session))
+                    self._packs_enabled, self._packs_hidden = repo.pack_settings(session)
                     self._version = version
                     # The index is long-lived and acyclic: keep it out of the cyclic collector's
                     # full passes, which otherwise stall a request for a large glossary.
@@ -177,12 +214,23 @@ class GlossaryService:
             return self._index
 
     def lookup(self, query: str, prefer: EntryKind | None = None) -> LookupResult:
-        result = self.index.lookup(query, prefer)
+        result = self.tiered_lookup(query, prefer)
         if result.status is LookupStatus.FOUND:
-            self.usage.hit([e.id for e in result.matches[:1]])
+            # only the partnership's own entries count towards "most asked"
+            self.usage.hit([e.id for e in result.matches[:1] if not isinstance(e, PackEntry)])
         elif result.normalised and not contains_personal_data(query):
             self.usage.miss(result.normalised)
         return result
+
+    def tiered_lookup(self, query: str, prefer: EntryKind | None = None) -> LookupResult:
+        """The partnership's glossary first; its packs only where it has nothing (``glossary.packs``)."""
+        index = self.index  # first: it refreshes the pack settings too
+        return tiered_lookup(index, self.active_packs(), query, prefer, self._packs_hidden)
+
+    def active_packs(self) -> list[Pack]:
+        """The shipped packs switched on for this partnership, in name order."""
+        self.index  # noqa: B018 - refreshes the pack settings along with the index when they change
+        return [p for p in shipped_packs() if self._packs_enabled.get(p.name, True)]
 
     def answer(self, query: str, prefer: EntryKind | None = None) -> GlossaryAnswer:
         """A look-up for a person. A query holding personal data is refused rather than echoed back."""
@@ -191,19 +239,26 @@ class GlossaryService:
 
     def show(self, entry_ids: list[str], query: str = "") -> GlossaryAnswer:
         """Re-show chosen entries (a "did you mean" pick, a shared answer) without counting a look-up."""
-        index = self.index
-        entries = tuple(e for i in entry_ids if (e := index.get(i)) is not None)
+        entries = tuple(e for i in entry_ids if (e := self.entry(i)) is not None)
         status = LookupStatus.FOUND if entries else LookupStatus.NOT_FOUND
         return self._with_see_also(LookupResult(query=query, status=status, matches=entries))
 
     def _with_see_also(self, result: LookupResult) -> GlossaryAnswer:
+        """Cross-references per matched entry (keyed by id; a pack entry by its reference). A national
+        answer also names the partnership's own entries with the same key, first: the plan's MAPPA
+        beside the national one, the plan's PPO beside the Prisons and Probation Ombudsman."""
         index = self.index
-        shown = {e.id for e in result.matches}
+        shown = {_ref(e) for e in result.matches}
         see_also: list[tuple[str, tuple[GlossaryEntry, ...]]] = []
         for entry in result.matches:
-            others = tuple(o for i in entry.see_also if i not in shown and (o := index.get(i)) is not None)
+            home = entry_pack.index if (entry_pack := _pack_of(entry)) else index
+            others = tuple(
+                o for i in entry.see_also if (o := home.get(i)) is not None and _ref(o) not in shown
+            )
+            if entry_pack is not None:
+                others = tuple(o for o in _with_key(index, entry.key) if o.id not in shown) + others
             if others:
-                see_also.append((entry.id, others))
+                see_also.append((_ref(entry), others))
         return GlossaryAnswer(result=result, see_also=tuple(see_also))
 
     def search(self, query: str, limit: int = 10) -> list[GlossaryEntry]:
@@ -211,10 +266,38 @@ class GlossaryService:
         return self.index.search(query, limit)
 
     def explain(self, message: str) -> list[ExplainedToken]:
-        return self.index.explain(message)
+        return list(self.explain_text(message).found)
+
+    def explain_text(self, message: str) -> Explanation:
+        """The acronyms in a message, from the partnership's glossary first and then the packs, in
+        the order written; and the acronym-like words that neither knows."""
+        found = {fold(item.token): item for item in self.index.explain(message)}
+        for pack in self.active_packs():
+            for item in pack.index.explain(message):
+                key = fold(item.token)
+                entries = tuple(e for e in item.entries if (pack.name, e.id) not in self._packs_hidden)
+                if key not in found and entries:
+                    found[key] = ExplainedToken(token=item.token, entries=entries)
+        head, _ = first_words(message, MAX_EXPLAIN_WORDS, MAX_EXPLAIN_CHARS)
+        unknown: dict[str, str] = {}
+        order: dict[str, int] = {}
+        for number, token in enumerate(acronym_like_tokens(head, frozenset())):
+            key = fold(token)
+            order.setdefault(key, number)
+            # two capitals are as often initials or "UK" as an acronym: only 3+ letters are named
+            letters = sum(ch.isalpha() for ch in token)
+            if key and key not in found and letters >= MIN_UNKNOWN_LETTERS and len(unknown) < MAX_UNKNOWN:
+                unknown.setdefault(key, token)
+        ranked = sorted(found.items(), key=lambda item: order.get(item[0], len(order)))
+        return Explanation(found=tuple(item for _, item in ranked), unknown=tuple(unknown.values()))
 
     def entry(self, entry_id: str) -> GlossaryEntry | None:
-        return self.index.get(entry_id)
+        """An entry by id, or a pack entry by its reference ("uk-national:idva")."""
+        ref = split_ref(entry_id)
+        if ref is None:
+            return self.index.get(entry_id)
+        pack = next((p for p in shipped_packs() if p.name == ref[0]), None)
+        return pack.get(ref[1]) if pack is not None else None
 
     def most_asked(self, limit: int = 8) -> list[tuple[GlossaryEntry, int]]:
         with self._db.read() as session:
@@ -388,6 +471,95 @@ class GlossaryService:
                 Gap(m.query, m.count, m.last_seen) for m in repo.top_misses(session, limit) if m.count > 0
             ]
 
+    # ------------------------------------------------------------------ packs (coordinators switch)
+
+    def packs(self) -> list[PackStatus]:
+        self.index  # noqa: B018 - the settings come with a fresh index
+        return [
+            PackStatus(
+                name=p.name,
+                title=p.title,
+                entries=len(p.entries),
+                enabled=self._packs_enabled.get(p.name, True),
+                hidden=sum(1 for name, _ in self._packs_hidden if name == p.name),
+            )
+            for p in shipped_packs()
+        ]
+
+    def set_pack(self, actor: Actor, name: str, *, enabled: bool) -> tuple[PackStatus, bool]:
+        """Switch a pack on or off for this partnership; returns it and whether anything changed."""
+        require_coordinator(actor, "switch glossary packs on or off")
+        pack = self._shipped(name)
+        with self._db.transaction() as session:
+            changed = repo.set_pack_enabled(session, pack.name, enabled, actor.user_id, self._db.utcnow())
+            if changed:
+                audit.record(
+                    session,
+                    actor=actor.user_id,
+                    action=f"glossary.pack_{'on' if enabled else 'off'}",
+                    target_type="glossary_pack",
+                    target_id=pack.name,
+                )
+                repo.bump_version(session)
+        self._refresh(force=True)
+        status = next(p for p in self.packs() if p.name == pack.name)
+        return status, changed
+
+    def adopt(self, actor: Actor, ref: str) -> GlossaryEntry:
+        """Copy a pack entry into the partnership's glossary, as a coordinator's own addition."""
+        require_coordinator(actor, "adopt national entries into the glossary")
+        found = self.entry(ref)
+        if not isinstance(found, PackEntry):
+            raise NotFound("That national entry is no longer in its pack.")
+        note = " ".join(part for part in (found.definition, found.historic) if part) or None
+        origin = f"National pack {found.pack}: {found.source}"
+        entry = self._new_entry(
+            found.key,
+            found.text,
+            found.kind,
+            None,
+            note,
+            found.aliases,
+            source=origin if len(origin) <= 200 else found.source,
+        )
+        with self._db.transaction() as session:
+            self._refuse_duplicate(session, entry)
+            entry = entry.model_copy(update={"id": repo.free_slug(session, entry.id)})
+            row = repo.new_row(
+                entry, actor=actor.user_id, status=repo.ACTIVE, position=repo.next_position(session)
+            )
+            session.add(row)
+            self._log(session, actor, "adopt", row, before=None)
+            repo.forget_misses(session, [fold(entry.key)])
+        self._refresh(force=True)
+        return entry
+
+    def hide(self, actor: Actor, ref: str) -> PackEntry:
+        """Stop a pack entry answering for this partnership."""
+        require_coordinator(actor, "hide national entries")
+        found = self.entry(ref)
+        if not isinstance(found, PackEntry):
+            raise NotFound("That national entry is no longer in its pack.")
+        with self._db.transaction() as session:
+            if repo.hide_pack_entry(session, found.pack, found.id, actor.user_id):
+                audit.record(
+                    session,
+                    actor=actor.user_id,
+                    action="glossary.pack_hide",
+                    target_type="glossary_pack_entry",
+                    target_id=found.ref,
+                )
+                repo.bump_version(session)
+        self._refresh(force=True)
+        return found
+
+    def _shipped(self, name: str) -> Pack:
+        pack = next((p for p in shipped_packs() if p.name == name.strip().lower()), None)
+        if pack is None:
+            names = ", ".join(f"`{p.name}`" for p in shipped_packs()) or "none"
+            raise NotFound(f"There is no glossary pack called `{name.strip()[:40]}`.", f"Packs: {names}.")
+        return pack
+
     # ------------------------------------------------------------------ import
 
     def import_entries(self, actor: Actor, entries: list[GlossaryEntry]) -> ImportReport:
@@ -526,3 +698,21 @@ class GlossaryService:
             detail=None,
         )
         repo.bump_version(session)
+
+
+def _pack_of(entry: GlossaryEntry) -> Pack | None:
+    if not isinstance(entry, PackEntry):
+        return None
+    return next((p for p in shipped_packs() if p.name == entry.pack), None)
+
+
+def _ref(entry: GlossaryEntry) -> str:
+    return entry.ref if isinstance(entry, PackEntry) else entry.id
+
+
+def _with_key(index: GlossaryIndex, key: str) -> list[GlossaryEntry]:
+    """The entries of ``index`` whose key is ``key`` (as typed differently, never a correction)."""
+    result = index.lookup(key)
+    if not result.found or result.corrected_from:
+        return []
+    return [e for e in result.matches if fold(e.key) == fold(key)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from functools import lru_cache
+from urllib.parse import quote
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -24,7 +25,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.services.glossary import SUGGESTED_BY, Change, Gap, GlossaryAnswer
+from bot.services.glossary import SUGGESTED_BY, Change, Gap, GlossaryAnswer, PackStatus
 from bot.views.common import MESSAGE_BLOCK_LIMIT, Reply, context, notice, person, section
 from bot.views.text import clip, day_of, escape, inline_quote, plain, plural, stop, time_and_day
 from glossary.index import (
@@ -38,6 +39,7 @@ from glossary.index import (
     first_words,
 )
 from glossary.model import EntryKind, GlossaryEntry, LookupStatus
+from glossary.packs import PackEntry
 
 # action and callback ids, shared with handlers/glossary.py
 SHARE = "glossary_share"
@@ -48,17 +50,49 @@ APPROVE = "glossary_approve"
 REJECT = "glossary_reject"
 UNDO_REMOVE = "glossary_undo_remove"
 ENTRY_FORM = "glossary_entry_form"
+PACK_ADOPT = "glossary_pack_adopt"  # suffixed _0.._n: one per national entry shown
+PACK_HIDE = "glossary_pack_hide"  # likewise
+SUGGEST_UNKNOWN = "glossary_suggest_unknown"  # suffixed _0.._4: one per acronym nobody knows
+
+#: the label on every answer that comes from a pack rather than the partnership's glossary
+NATIONAL_LABEL = "National usage, not in the partnership's glossary"
+#: at most this many Suggest buttons under an explanation
+MAX_SUGGEST_BUTTONS = 5
 
 _DEFINITION_PREVIEW = 280
 
 
 def _line(entry: GlossaryEntry, *, full: bool = True) -> str:
     text = entry.text if full else clip(entry.text, _DEFINITION_PREVIEW)
-    return f"*{escape(entry.key)}*: {escape(text)}"
+    line = f"*{escape(entry.key)}*: {escape(text)}"
+    if not full and isinstance(entry, PackEntry):
+        line += " _(national usage)_"
+    return line
+
+
+def _ref_of(entry: GlossaryEntry) -> str:
+    """What a button carries to name an entry: a pack entry's reference, else the entry's id."""
+    return entry.ref if isinstance(entry, PackEntry) else entry.id
+
+
+def _national_source(entry: PackEntry) -> str:
+    # the link text is the page's host, so a reader sees whose page it is before opening it
+    return f"{NATIONAL_LABEL}; source: <{_link_target(entry.source)}|{escape(entry.source_host)}>"
+
+
+def _link_target(url: str) -> str:
+    """A URL as a Slack link's target: nothing in it can end the link (``|``, ``>``) or open markup
+    around it; ``&`` is written as Slack's entity."""
+    return quote(url, safe=":/?#@!$'()+,;=%-.~&").replace("&", "&amp;")
 
 
 def _details(entry: GlossaryEntry) -> str:
     parts = [_line(entry)]
+    if isinstance(entry, PackEntry):
+        if entry.definition:
+            parts.append(escape(entry.definition))
+        if entry.historic:
+            parts.append(f":hourglass: _No longer exists._ {escape(entry.historic)}")
     if entry.context:
         parts.append(
             f"_Used by {escape(entry.context)}_"
@@ -72,6 +106,18 @@ def _details(entry: GlossaryEntry) -> str:
 
 def _is_audience(context_text: str) -> bool:
     return context_text.endswith("partners")
+
+
+def _pack_buttons(entry: PackEntry, number: int) -> ActionsBlock:
+    """Adopt and Hide under a national answer; the service decides who may use them."""
+    return ActionsBlock(
+        elements=[
+            ButtonElement(
+                text="Adopt into our glossary", action_id=f"{PACK_ADOPT}_{number}", value=entry.ref
+            ),
+            ButtonElement(text="Hide for us", action_id=f"{PACK_HIDE}_{number}", value=entry.ref),
+        ]
+    )
 
 
 def _share_button(ids: Sequence[str], query: str) -> ButtonElement:
@@ -128,21 +174,41 @@ def _found(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Reply:
     same_key = [m for m in matches if m.key.casefold() == matches[0].key.casefold()]
     if len(same_key) > 1:
         blocks.append(section(f"*{escape(matches[0].key)}* has {len(same_key)} meanings:"))
+    national = 0
     for entry in matches:
         blocks.append(section(_details(entry)))
-        related = answer.related(entry.id)
-        if related:
-            blocks.append(context("See also: " + "; ".join(_line(r, full=False) for r in related)))
-    sources = list(dict.fromkeys(m.source for m in matches))
-    footer = f"Source: {' · '.join(_source(s) for s in sources)}"
+        related = answer.related(_ref_of(entry))
+        own: list[GlossaryEntry] = []
+        if isinstance(entry, PackEntry):
+            blocks.append(context(_national_source(entry)))
+            # the partnership's own entries with this key: its words are the ones it uses
+            own = [
+                r
+                for r in related
+                if not isinstance(r, PackEntry) and r.key.casefold() == entry.key.casefold()
+            ]
+            if own:
+                lines = "; ".join(_line(r, full=False) for r in own)
+                blocks.append(context(f"The partnership's glossary has its own: {lines}"))
+        others = [r for r in related if r not in own]
+        if others:
+            blocks.append(context("See also: " + "; ".join(_line(r, full=False) for r in others)))
+        if isinstance(entry, PackEntry) and not shared_by:
+            blocks.append(_pack_buttons(entry, national))
+            national += 1
+    partnership_matches = [m for m in matches if not isinstance(m, PackEntry)]
+    sources = list(dict.fromkeys(m.source for m in partnership_matches))
+    footer = f"Source: {' · '.join(_source(s) for s in sources)}" if sources else ""
     if shared_by:
-        footer += f" · shared by <@{shared_by}> with /csp"
-    blocks.append(context(footer))
+        footer += f"{' · ' if footer else ''}shared by <@{shared_by}> with /csp"
+    if footer:
+        blocks.append(context(footer))
     if not shared_by:
-        blocks.append(ActionsBlock(elements=[_share_button([m.id for m in matches], query)]))
+        blocks.append(ActionsBlock(elements=[_share_button([_ref_of(m) for m in matches], query)]))
     first = matches[0]
+    label = f" ({NATIONAL_LABEL})" if isinstance(first, PackEntry) else ""
     return Reply(
-        text=f"{escape(first.key)}: {escape(clip(first.text, 300))}",
+        text=f"{escape(first.key)}: {escape(clip(first.text, 300))}{label}",
         blocks=tuple(blocks),
         in_channel=bool(shared_by),
     )
@@ -164,7 +230,9 @@ def _ambiguous(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Rep
         blocks.append(context(f"Shared by <@{shared_by}> with /csp"))
     else:
         blocks.append(
-            ActionsBlock(elements=[_share_button([m.id for m in matches], query), _search_button(query)])
+            ActionsBlock(
+                elements=[_share_button([_ref_of(m) for m in matches], query), _search_button(query)]
+            )
         )
     return Reply(
         text=f"Several entries match {escape(clip(query, 100))}: "
@@ -177,7 +245,7 @@ def _ambiguous(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Rep
 def _suggestions(suggestions: Sequence[GlossaryEntry], query: str) -> Reply:
     lines = "\n".join(f"• {_line(s, full=False)}" for s in suggestions)
     buttons = [
-        ButtonElement(text=clip(plain(s.key), 75), action_id=f"{SHOW}_{n}", value=s.id)
+        ButtonElement(text=clip(plain(s.key), 75), action_id=f"{SHOW}_{n}", value=_ref_of(s))
         for n, s in enumerate(suggestions)
     ]
     blocks: list[Block] = [
@@ -221,29 +289,103 @@ def _search_reply(query: str, entries: Sequence[GlossaryEntry]) -> Reply:
     count = plural(len(entries), "entry", "entries")
     blocks: list[Block] = [
         section(f"*{count}* for *{shown}*, best first:\n{clip(lines, 2900)}"),
-        ActionsBlock(elements=[_share_button([e.id for e in entries], query)]),
+        ActionsBlock(elements=[_share_button([_ref_of(e) for e in entries], query)]),
     ]
     return Reply(
         text=f"{count} for {shown}: " + ", ".join(escape(e.key) for e in entries), blocks=tuple(blocks)
     )
 
 
-def explain_reply(found: Sequence[ExplainedToken], message: str = "") -> Reply:
-    """The acronyms found; ``message`` (the text explained) lets the reply say when it was too long."""
-    return _too_long(_explain_reply(found), message, MAX_EXPLAIN_WORDS, MAX_EXPLAIN_CHARS, "read")
+def explain_reply(found: Sequence[ExplainedToken], message: str = "", unknown: Sequence[str] = ()) -> Reply:
+    """The acronyms found and those nobody knows; ``message`` (the text explained) lets the reply say
+    when it was too long."""
+    return _too_long(
+        _explain_reply(tuple(found), tuple(unknown)), message, MAX_EXPLAIN_WORDS, MAX_EXPLAIN_CHARS, "read"
+    )
 
 
-def _explain_reply(found: Sequence[ExplainedToken]) -> Reply:
-    if not found:
+def _explain_reply(found: tuple[ExplainedToken, ...], unknown: tuple[str, ...]) -> Reply:
+    if not found and not unknown:
         return notice("I found no acronyms from the partnership glossary in that message.")
+    blocks: list[Block] = []
+    national = False
+    if found:
+        lines = []
+        for item in found:
+            meanings = " / ".join(escape(e.text) for e in item.entries)
+            mark = ""
+            if any(isinstance(e, PackEntry) for e in item.entries):
+                mark, national = " _(national usage)_", True
+            lines.append(f"• *{escape(item.token)}*: {meanings}{mark}")
+        blocks.append(section(f"*Acronyms in that message*\n{clip(chr(10).join(lines), 2900)}"))
+        where = "From the partnership glossary."
+        if national:
+            where = (
+                "From the partnership glossary; those marked _national usage_ are not in it, "
+                "but from the national pack (`/csp glossary packs`)."
+            )
+        blocks.append(context(where))
+    if unknown:
+        names = _and([f"*{escape(t)}*" for t in unknown])
+        blocks.append(section(f"{names}: not in the glossary."))
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text=clip(f"Suggest {plain(t)}", 75),
+                        action_id=f"{SUGGEST_UNKNOWN}_{n}",
+                        value=clip(t, 120),
+                    )
+                    for n, t in enumerate(unknown[:MAX_SUGGEST_BUTTONS])
+                ]
+            )
+        )
+    text = "Acronyms in that message: " + ", ".join(escape(i.token) for i in found) if found else ""
+    if unknown:
+        text = f"{text}{'. ' if text else ''}Not in the glossary: " + ", ".join(escape(t) for t in unknown)
+    return Reply(text=text, blocks=tuple(blocks))
+
+
+def _and(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def packs_reply(packs: Sequence[PackStatus], *, switched: tuple[PackStatus, bool] | None = None) -> Reply:
+    """The glossary packs and whether each answers here; after a switch, what changed first."""
+    blocks: list[Block] = []
+    lead = ""
+    if switched is not None:
+        status, changed = switched
+        state = "on" if status.enabled else "off"
+        lead = f"*{escape(status.name)}* is {'now' if changed else 'already'} {state}."
+        blocks.append(section(f":white_check_mark: {lead}"))
+    if not packs:
+        return notice("No glossary packs are installed.")
     lines = []
-    for item in found:
-        meanings = " / ".join(escape(e.text) for e in item.entries)
-        lines.append(f"• *{escape(item.token)}*: {meanings}")
-    body = clip("\n".join(lines), 2900)
-    return Reply(
-        text="Acronyms in that message: " + ", ".join(escape(i.token) for i in found),
-        blocks=(section(f"*Acronyms in that message*\n{body}"), context("From the partnership glossary.")),
+    for pack in packs:
+        hidden = f", {plural(pack.hidden, 'entry', 'entries')} hidden" if pack.hidden else ""
+        state = "on" if pack.enabled else "off"
+        lines.append(
+            f"• *{escape(pack.name)}* ({state}): {escape(pack.title)}, {plural(pack.entries, 'entry', 'entries')}{hidden}"
+        )
+    blocks.append(section("*Glossary packs*\n" + "\n".join(lines)))
+    blocks.append(
+        context(
+            "A pack answers only where the partnership's glossary has nothing, labelled as national usage. "
+            "Coordinators switch one with `/csp glossary packs on|off NAME`."
+        )
+    )
+    text = lead or "Glossary packs: " + ", ".join(
+        f"{escape(p.name)} ({'on' if p.enabled else 'off'})" for p in packs
+    )
+    return Reply(text=text, blocks=tuple(blocks))
+
+
+def hidden_reply(entry: GlossaryEntry) -> Reply:
+    return notice(
+        f"Hidden: the national entry *{escape(entry.key)}* no longer answers for this partnership.",
+        "Adopt it instead if the partnership uses it: its own glossary always answers first.",
+        icon=":see_no_evil:",
     )
 
 
