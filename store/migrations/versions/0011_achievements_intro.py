@@ -1,7 +1,7 @@
 """the plan's own line under its achievements heading
 
 Revision ID: 0011
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-03 06:40:00
 
 Two nullable columns on the partnership row. A store seeded from the packaged Wycombe plan before
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
