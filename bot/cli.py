@@ -142,6 +142,8 @@ def _entry_json(entry: GlossaryEntry) -> dict[str, str]:
 def _lookup_text(result: LookupResult) -> str:
     if result.status is LookupStatus.FOUND:
         lines = [f"{e.key}: {e.text}" + (f" ({e.context})" if e.context else "") for e in result.matches]
+        if result.differs:
+            lines.insert(0, f"(closest name in the glossary: {'; '.join(result.differs)})")
         if result.corrected_from:
             lines.insert(0, f"(showing {result.matches[0].key} for {result.corrected_from!r})")
         return "\n".join(lines)
@@ -173,6 +175,7 @@ def glossary_lookup(queries: tuple[str, ...], as_json: bool) -> None:
                 "matches": [_entry_json(e) for e in result.matches],
                 "suggestions": [_entry_json(e) for e in result.suggestions],
                 "corrected_from": result.corrected_from,
+                "differs": list(result.differs),
             }
             click.echo(json.dumps(record, ensure_ascii=False))
         else:

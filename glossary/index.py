@@ -24,6 +24,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
 from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
+from glossary.reverse import OFFER, ReverseIndex, WordMatch, differences
 from glossary.normalise import (
     compact,
     drop_acronym_plurals,
@@ -269,6 +270,8 @@ class GlossaryIndex:
         self._key_phrase: list[str] = []
         # the most words in any probe form of a name: longer runs of a query cannot be one
         self._max_name_words = 1
+        # long names by their words, for reverse look-ups ("prolific and priority offender")
+        self._reverse = ReverseIndex()
         self._build()
 
     # ------------------------------------------------------------------ build
@@ -335,6 +338,7 @@ class GlossaryIndex:
             self._names_by_length[len(name)].append(name)
             for word in dict.fromkeys(name.split()):
                 _add_id(self._name_words, word, name_id)
+            self._reverse.add(name_id, name)
             if len(name) <= DELETION_INDEX_MAX:
                 for deleted in _deletions(name):
                     _add_id(self._deletes, deleted, name_id)
@@ -399,6 +403,12 @@ class GlossaryIndex:
         if owners:
             return self._result(query, text, LookupStatus.FOUND, owners, prefer)
 
+        # A long name by its words, in any order and spelling, or with one word changed or left out.
+        # Near misses by words are only offered, and only when nothing below answers.
+        reverse, offered = self._reverse_lookup(query, text, prefer)
+        if reverse is not None:
+            return reverse
+
         # A misspelt name as a whole comes before any shorter name inside it: "Domestic Abuse Servces"
         # is the service, not the word "Domestic" that happens to be a key.
         scored = self._typo_candidates(singular(text))
@@ -415,8 +425,8 @@ class GlossaryIndex:
             status = LookupStatus.FOUND if self._concept_count(owners) == 1 else LookupStatus.AMBIGUOUS
             return self._result(query, text, status, owners, prefer)
 
-        if scored:
-            found: list[int] = []
+        if scored or offered:
+            found = list(offered)
             for _, name_id in scored:
                 found.extend(_ids(self._name_owners[name_id]))
             suggestions = self._concept_heads(found, prefer)[:MAX_SUGGESTIONS]
@@ -424,6 +434,37 @@ class GlossaryIndex:
                 query=query, status=LookupStatus.SUGGESTIONS, suggestions=tuple(suggestions), normalised=text
             )
         return LookupResult(query=query, status=LookupStatus.NOT_FOUND, normalised=text)
+
+    def _reverse_lookup(
+        self, query: str, text: str, prefer: EntryKind | None
+    ) -> tuple[LookupResult | None, list[int]]:
+        """An answer when one concept's name clearly wins on words; else the owners worth offering."""
+        matches = self._reverse.match(text)
+        if not matches:
+            return None, []
+        best: dict[int, WordMatch] = {}
+        for match in sorted(matches, key=lambda m: (m.differences, m.typo, self._first_owner(m.name_id))):
+            for owner in _ids(self._name_owners[match.name_id]):
+                best.setdefault(self._concept[_position(owner)], match)
+        fewest = min(m.differences for m in best.values())
+        winners = [m for m in best.values() if m.differences == fewest]
+        if len(winners) > 1 or fewest == OFFER:
+            return None, [o for m in winners for o in _ids(self._name_owners[m.name_id])]
+        match = winners[0]
+        owners = list(_ids(self._name_owners[match.name_id]))
+        result = self._result(query, text, LookupStatus.FOUND, owners, prefer, corrected=match.typo)
+        differs = differences(match, self._original_name(owners[0]), query)
+        return (result.model_copy(update={"differs": differs}) if differs else result), []
+
+    def _original_name(self, owner: int) -> str:
+        """The name an owner stands for, as written in its entry."""
+        entry = self._entries[_position(owner)]
+        field = _field(owner)
+        if field is Field.KEY:
+            return entry.key
+        if field is Field.EXPANSION:
+            return entry.text
+        return " ".join(entry.aliases)
 
     def _probe(self, folded: str) -> list[int]:
         for form in forms(folded):

@@ -125,6 +125,9 @@ def _found(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Reply:
                 f"Showing *{escape(matches[0].key)}* for “{escape(clip(answer.result.corrected_from, 100))}”."
             )
         )
+    if answer.result.differs:
+        # found by its words, with one changed or left out: say how the entry's name differs
+        blocks.append(context(f"Closest name in the glossary: {escape('; '.join(answer.result.differs))}."))
     same_key = [m for m in matches if m.key.casefold() == matches[0].key.casefold()]
     if len(same_key) > 1:
         blocks.append(section(f"*{escape(matches[0].key)}* has {len(same_key)} meanings:"))
