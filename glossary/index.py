@@ -24,7 +24,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
 from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
-from glossary.reverse import OFFER, ReverseIndex, WordMatch, differences
+from glossary.reverse import OFFER, SAME, ReverseIndex, WordMatch, align, differences, name_words
 from glossary.normalise import (
     compact,
     drop_acronym_plurals,
@@ -418,7 +418,10 @@ class GlossaryIndex:
 
         owners = self._probe_sub_phrases(text)
         if owners:
-            return self._result(query, text, LookupStatus.FOUND, owners, prefer)
+            if self._more_than_a_name(text, owners):
+                offered = owners + offered
+            else:
+                return self._result(query, text, LookupStatus.FOUND, owners, prefer)
 
         owners = self._partial_names(text)
         if owners:
@@ -495,6 +498,14 @@ class GlossaryIndex:
             if found:
                 return found
         return []
+
+    def _more_than_a_name(self, text: str, owners: list[int]) -> bool:
+        """Whether a name of several words was found inside a query that adds words of its own:
+        "Community Mental Health Team" holds "Mental Health Team", and "Anti Social Behaviour
+        Order" holds "Anti Social Behaviour", but each is another body. A one-word key inside a
+        question ("MARAC referral") is still the answer."""
+        longest = max(len(name_words(fold(self._original_name(o)))) for o in owners)
+        return longest >= 2 and len(name_words(text)) > longest
 
     def _probe_run(self, words: list[str], sing: list[str], start: int, end: int) -> Sequence[int]:
         """``_probe`` of words[start:end], from words already singularised: the same three forms."""
@@ -582,6 +593,12 @@ class GlossaryIndex:
             for o in _ids(self._name_owners[n])
         }
         name = self._names[best_name]
+        if " " in query:
+            # In a name of several words, only typos inside words: "Community Safety Unit" is a
+            # few letters from "Community Safety Fund", but a changed word is another body.
+            match = align(best_name, name_words(query), name_words(name))
+            if match is None or match.differences != SAME:
+                return None
         if len(concepts) == 1 and is_confident_correction(
             query, name, best_distance, in_capitals=in_capitals
         ):

@@ -108,11 +108,11 @@ def _initials_run(word: str, name: list[str], free: list[bool]) -> list[int] | N
 
 
 def _typo_allowed(query_word: str, name_word: str) -> bool:
-    shortest = min(len(query_word), len(name_word))
-    if shortest == 4:  # only two letters swapped: "wokr" is "work", but "ward" is not "word"
-        return sorted(query_word) == sorted(name_word) and OSA.distance(query_word, name_word) == 1
+    shortest, longest = sorted((len(query_word), len(name_word)))
     if shortest < 4:
         return False
+    if longest == 4:  # only two letters swapped: "wokr" is "work", but "unit" is not "fund"
+        return sorted(query_word) == sorted(name_word) and OSA.distance(query_word, name_word) == 1
     limit = 2 if len(name_word) >= 9 else 1
     return OSA.distance(query_word, name_word, score_cutoff=limit) <= limit
 
