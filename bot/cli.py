@@ -214,7 +214,9 @@ def glossary_import(file: Path, apply: bool, replace: bool) -> None:
     for entry_id in report.refused:
         click.echo(f"  refused: {entry_id}: {report.reasons[entry_id]}")
     if report.refused and apply:
-        _fail(f"nothing written: {len(report.refused)} refused (see above); fix or leave them out and run again")
+        _fail(
+            f"nothing written: {len(report.refused)} refused (see above); fix or leave them out and run again"
+        )
     if not apply and report.refused:
         click.echo("Nothing written. Fix or leave out what is refused, then run again with --apply.")
     elif not apply:

@@ -93,7 +93,9 @@ def read_labelled(path: Path) -> list[LabelledQuery]:
         kind = (record.get("kind") or "").strip()
         query = (record.get("query") or "").strip()
         if kind not in KINDS or not query:
-            raise LabelledSetError(f"{path.name} row {number}: needs a query and a kind from {', '.join(KINDS)}")
+            raise LabelledSetError(
+                f"{path.name} row {number}: needs a query and a kind from {', '.join(KINDS)}"
+            )
         truths = tuple(t.strip() for t in (record.get("truth") or "").split(" | ") if t.strip())
         if (kind == "nothing") != (not truths):
             raise LabelledSetError(f"{path.name} row {number}: only 'nothing' rows have an empty truth")
@@ -147,9 +149,15 @@ def report(evaluation: Evaluation) -> list[str]:
     ]
     for kind in ("acronym", "reverse", "nothing"):
         counts = evaluation.verdicts(kind)
-        lines.append(f"{kind}: " + ", ".join(f"{v} {counts[v]}" for v in ("correct", "offered", "declined", "false")))
+        lines.append(
+            f"{kind}: " + ", ".join(f"{v} {counts[v]}" for v in ("correct", "offered", "declined", "false"))
+        )
     for outcome in evaluation.false_answers:
-        lines.append(f"FALSE ANSWER: {outcome.row.query!r} → {'; '.join(outcome.answered)} (truth: {' | '.join(outcome.row.truths) or 'nothing'})")
+        lines.append(
+            f"FALSE ANSWER: {outcome.row.query!r} → {'; '.join(outcome.answered)} (truth: {' | '.join(outcome.row.truths) or 'nothing'})"
+        )
     for outcome in evaluation.typo_misses:
-        lines.append(f"TYPO MISSED: {outcome.row.query!r} → {outcome.status.value} {', '.join(outcome.answered)} (truth: {outcome.row.truths[0]})")
+        lines.append(
+            f"TYPO MISSED: {outcome.row.query!r} → {outcome.status.value} {', '.join(outcome.answered)} (truth: {outcome.row.truths[0]})"
+        )
     return lines

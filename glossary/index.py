@@ -24,7 +24,6 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
 from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
-from glossary.reverse import OFFER, SAME, ReverseIndex, WordMatch, align, differences, name_words
 from glossary.normalise import (
     compact,
     drop_acronym_plurals,
@@ -34,6 +33,7 @@ from glossary.normalise import (
     singular_word,
     strip_question,
 )
+from glossary.reverse import OFFER, SAME, ReverseIndex, WordMatch, align, differences, name_words
 
 MAX_SUGGESTIONS = 5
 MAX_AMBIGUOUS = 10

@@ -73,8 +73,7 @@ def parse_csv(text: str, origin: str = "CSV") -> list[GlossaryEntry]:
     try:
         return _csv_entries(reader, origin)
     except csv.Error as exc:
-        line = f" line {reader.line_num}" if reader.line_num else ""
-        raise GlossaryFileError(f"{origin}{line}: not readable as CSV ({exc})") from None
+        raise GlossaryFileError(f"{origin}: not readable as CSV ({exc})") from None
 
 
 def _csv_entries(reader: csv.DictReader[str], origin: str) -> list[GlossaryEntry]:
@@ -116,7 +115,9 @@ def parse_file(path: Path) -> list[GlossaryEntry]:
         items = document.get("entries") if isinstance(document, dict) else document
         if not isinstance(items, list):
             raise GlossaryFileError(f"{path.name}: expected a list under 'entries'")
-        return [_entry(_with_defaults(item), f"{path.name} entry {n}") for n, item in enumerate(items, start=1)]
+        return [
+            _entry(_with_defaults(item), f"{path.name} entry {n}") for n, item in enumerate(items, start=1)
+        ]
     return parse_yaml(text, origin=path.name)
 
 

@@ -50,7 +50,18 @@ CHANGED_WORD_MIN = 4
 MISSING_WORD_MIN = 3
 #: inner words that only place a body or give its tier: leaving one out still names the same body
 QUALIFIERS = frozenset(
-    ["district", "county", "borough", "city", "metropolitan", "national", "regional", "local", "area", "unitary"]
+    [
+        "district",
+        "county",
+        "borough",
+        "city",
+        "metropolitan",
+        "national",
+        "regional",
+        "local",
+        "area",
+        "unitary",
+    ]
 )
 #: how far a match is from its name: the same words; one tolerated difference; only worth offering
 SAME, CLOSE, OFFER = 0, 1, 2

@@ -49,12 +49,22 @@ def _entry(key: str, text: str) -> GlossaryEntry:
 
 def test_scoring_counts_a_wrong_found_as_false_and_a_right_one_from_any_tier_as_correct() -> None:
     row = LabelledQuery("IDVA", ("Independent Domestic Violence Advisor",), "acronym", "http://x")
-    wrong = LookupResult(query="IDVA", status=LookupStatus.FOUND, matches=(_entry("DVA", "Domestic Violence and Abuse"),))
+    wrong = LookupResult(
+        query="IDVA", status=LookupStatus.FOUND, matches=(_entry("DVA", "Domestic Violence and Abuse"),)
+    )
     assert judge(row, wrong).verdict == "false"
     # a national pack answering it (with "Adviser", in another order of words) is correct
-    right = LookupResult(query="IDVA", status=LookupStatus.FOUND, matches=(_entry("IDVA", "Adviser, Independent Domestic Violence"),))
+    right = LookupResult(
+        query="IDVA",
+        status=LookupStatus.FOUND,
+        matches=(_entry("IDVA", "Adviser, Independent Domestic Violence"),),
+    )
     assert judge(row, right).verdict == "correct"
-    offered = LookupResult(query="IDVA", status=LookupStatus.SUGGESTIONS, suggestions=(_entry("DVA", "Domestic Violence and Abuse"),))
+    offered = LookupResult(
+        query="IDVA",
+        status=LookupStatus.SUGGESTIONS,
+        suggestions=(_entry("DVA", "Domestic Violence and Abuse"),),
+    )
     assert judge(row, offered).verdict == "declined"
     nothing = LabelledQuery("banana", (), "nothing", "word")
     assert judge(nothing, wrong).verdict == "false"

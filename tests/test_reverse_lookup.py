@@ -63,8 +63,16 @@ def test_a_neighbouring_long_name_is_offered_never_answered(query: str, offered:
 def test_two_close_entries_are_a_did_you_mean() -> None:
     index = GlossaryIndex(
         [
-            GlossaryEntry(id="a", kind=EntryKind.ACRONYM, key="LSCB", text="Local Safeguarding Children Board", source="t"),
-            GlossaryEntry(id="b", kind=EntryKind.ACRONYM, key="LSAB", text="Local Safeguarding Adults Board", source="t"),
+            GlossaryEntry(
+                id="a",
+                kind=EntryKind.ACRONYM,
+                key="LSCB",
+                text="Local Safeguarding Children Board",
+                source="t",
+            ),
+            GlossaryEntry(
+                id="b", kind=EntryKind.ACRONYM, key="LSAB", text="Local Safeguarding Adults Board", source="t"
+            ),
         ]
     )
     result = index.lookup("Local Safeguarding Young People Board")  # two words away from both
@@ -83,6 +91,11 @@ def test_a_typo_inside_a_word_is_a_correction_and_says_so() -> None:
 
 
 def test_words_are_compared_after_the_same_normalisation() -> None:
-    assert name_words("multi agency risk assessment conferences") == ["multiagency", "risk", "assessment", "conference"]
+    assert name_words("multi agency risk assessment conferences") == [
+        "multiagency",
+        "risk",
+        "assessment",
+        "conference",
+    ]
     assert name_words("anti social behavior") == name_words("antisocial behaviour")
     assert name_words("organized crime") == name_words("organised crime")

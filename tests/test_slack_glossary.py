@@ -274,6 +274,30 @@ def test_misses_become_gaps_for_coordinators(slack: SlackHarness, people: dict[s
     assert "jane" not in all_text(gaps).lower()
 
 
+def test_gaps_leave_out_mistyped_subcommands_and_answered_queries(
+    slack: SlackHarness, people: dict[str, str]
+) -> None:
+    assert "glossary gaps" in all_text(slack.ask("glosary gaps", user=people["coordinator"]))  # did you mean
+    slack.ask("serch exploitation")
+    slack.ask("multi agency")  # several entries listed: answered
+    slack.ask("prolific and priority offender")  # answered by its words
+    slack.ask("XQZW")
+    slack.services.glossary.usage.flush()
+    gaps = all_text(slack.ask("glossary gaps", user=people["coordinator"]))
+    assert "*xqzw*: 1 time" in gaps
+    for answered in ("glosary", "serch", "multi agency", "prolific"):
+        assert answered not in gaps
+
+
+def test_a_long_name_found_by_its_words_says_what_differs(slack: SlackHarness) -> None:
+    reply = slack.ask("Multi-Agency Risk Assessment Conference")
+    assert reply["text"].startswith("MARAC: Multi Agency Risk Assessment Committee")
+    assert "the glossary calls it “Committee”, not “Conference”" in all_text(reply)
+    assert_valid_message(reply)
+    near = slack.ask("Community Mental Health Team")
+    assert near["text"].startswith("I couldn't find"), "offered, never answered"
+
+
 def test_add_without_meaning_opens_the_form_and_submission_saves(
     slack: SlackHarness, people: dict[str, str]
 ) -> None:

@@ -100,7 +100,6 @@ class ImportReport:
     applied: bool = False
 
 
-
 class UsageRecorder:
     """Counts hits and misses off the request path and writes them in batches."""
 
@@ -409,9 +408,9 @@ class GlossaryService:
         require_coordinator(actor, "see glossary gaps")
         with self._db.read() as session:
             misses = repo.top_misses(session, limit * 4)
-        return [Gap(m.query, m.count, m.last_seen) for m in misses if m.count > 0 and not self._answers(m.query)][
-            :limit
-        ]
+        return [
+            Gap(m.query, m.count, m.last_seen) for m in misses if m.count > 0 and not self._answers(m.query)
+        ][:limit]
 
     def _answers(self, query: str) -> bool:
         return self.index.lookup(query).status in (LookupStatus.FOUND, LookupStatus.AMBIGUOUS)
@@ -447,7 +446,9 @@ class GlossaryService:
                     if row is None:  # planned a moment ago in this transaction
                         continue
                     action = "import-replace" if entry.id in report.replaced else "import"
-                    self._change(session, actor, row, action, entry=self._merged(entry, row), status=repo.ACTIVE)
+                    self._change(
+                        session, actor, row, action, entry=self._merged(entry, row), status=repo.ACTIVE
+                    )
             repo.forget_misses(session, [fold(e.key) for e in entries if e.id in report.added])
             report.applied = True
         self._refresh(force=True)
@@ -466,7 +467,10 @@ class GlossaryService:
                 if merged == current and row.status == repo.ACTIVE:
                     report.unchanged.append(entry.id)
                     continue
-                plan_wording = row.created_by == SEED_ACTOR and (current.key, current.text) != (merged.key, merged.text)
+                plan_wording = row.created_by == SEED_ACTOR and (current.key, current.text) != (
+                    merged.key,
+                    merged.text,
+                )
                 if plan_wording and not replace:
                     reason = "it would replace the plan's own wording (use --replace to do so)"
                 else:
