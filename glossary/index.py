@@ -271,7 +271,7 @@ class GlossaryIndex:
         # the most words in any probe form of a name: longer runs of a query cannot be one
         self._max_name_words = 1
         # long names by their words, for reverse look-ups ("prolific and priority offender")
-        self._reverse = ReverseIndex()
+        self._reverse = ReverseIndex(self._names)
         self._build()
 
     # ------------------------------------------------------------------ build

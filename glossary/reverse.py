@@ -17,7 +17,9 @@ Pure data: no Slack, no database. The index decides which match wins.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import sys
+from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
@@ -66,7 +68,7 @@ QUALIFIERS = frozenset(
 #: how far a match is from its name: the same words; one tolerated difference; only worth offering
 SAME, CLOSE, OFFER = 0, 1, 2
 #: candidates checked word by word for one query, however common its words
-MAX_CANDIDATES = 2_000
+MAX_CANDIDATES = 500
 
 
 def _variant(word: str) -> str:
@@ -156,6 +158,8 @@ def align(name_id: int, query: list[str], name: list[str]) -> WordMatch | None:
             free[spot] = False
             typo = True
     missing = [i for i, f in enumerate(free) if f]
+    if still and typo:
+        return None  # a changed word and a typo: two differences
     if not still and not missing:
         return WordMatch(name_id, SAME, typo)
     if len(still) == 1 and len(missing) == 1 and len(name) >= MISSING_WORD_MIN:
@@ -169,33 +173,65 @@ def align(name_id: int, query: list[str], name: list[str]) -> WordMatch | None:
 
 
 class ReverseIndex:
-    """Names of two or more words, by word, for reverse look-ups."""
+    """Names of two or more words, by word, for reverse look-ups.
 
-    def __init__(self) -> None:
-        self._words: dict[int, tuple[str, ...]] = {}
-        self._by_word: dict[str, list[int]] = {}
+    Memory counts at 50,000 entries, so a name's words are not kept as a tuple: the index's own name
+    string is split again when needed, and only names whose counted words differ from it ("multi
+    agency" joined, "and" dropped) keep their words, as one string. Name ids are 4-byte integers.
+    """
+
+    def __init__(self, names: Sequence[str]) -> None:
+        #: the index's names (singular folded), by name id; shared, not copied
+        self._names = names
+        self._forms: list[str | None] = []
+        self._sizes = bytearray()
+        self._by_word: dict[str, array[int]] = {}
+        self._longest = 0
 
     def add(self, name_id: int, folded_name: str) -> None:
+        """Called for each new name in id order."""
         words = name_words(folded_name)
+        form = " ".join(words)
+        self._forms.append(None if form == folded_name else sys.intern(form))
+        self._sizes.append(min(len(words), 255) if len(words) >= 2 else 0)
         if len(words) < 2:
             return
-        self._words[name_id] = tuple(words)
+        self._longest = max(self._longest, len(words))
         for word in dict.fromkeys(words):
-            self._by_word.setdefault(word, []).append(name_id)
+            ids = self._by_word.get(word)
+            if ids is None:
+                ids = self._by_word[sys.intern(word)] = array("I")
+            ids.append(name_id)
 
     def match(self, folded_query: str) -> list[WordMatch]:
         """Names the query's words meet with at most one difference."""
         query = name_words(folded_query)
-        if len(query) < 2:
+        # every query word takes at least one word of the name, bar one: a longer query is no name
+        if not 2 <= len(query) <= self._longest + 1:
             return []
-        known = sorted((self._by_word[w] for w in set(query) if w in self._by_word), key=len)
+        distinct = set(query)
+        known = sorted((self._by_word[w] for w in distinct if w in self._by_word), key=len)
         if not known:
             return []
-        # A name differing by at most one word holds at least one of any two of the query's words.
-        candidates = sorted({i for ids in known[:2] for i in ids})[:MAX_CANDIDATES]
+        # Which names can match. A word changed comes alone (no typo beside it), so when the query has a
+        # word no name has (a typo, an acronym or the changed word itself) every other word is the
+        # name's own. Otherwise the name holds all the query's words but one: two of its three rarest;
+        # or, of two words, both (a name of one changed word and another is two differences away).
+        if len(known) < len(distinct) or len(known) == 2:
+            candidates = set(known[0]).intersection(*known[1:])
+        else:
+            a, b, c = (set(ids) for ids in known[:3])
+            candidates = (a & b) | (a & c) | (b & c)
+        # initials stand for several words of a name (CRC), so only they make a name longer than the query
+        spare = sum(len(w) - 1 for w in query if w not in self._by_word and 2 <= len(w) <= 6) + 1
+        size, sizes = len(query), self._sizes
+        viable = [i for i in candidates if size - 1 <= sizes[i] <= size + spare]
+        if len(viable) > MAX_CANDIDATES:  # a bound on the cost: names of the query's length first
+            viable.sort(key=lambda i: (abs(sizes[i] - size), i))
+            del viable[MAX_CANDIDATES:]
         found = []
-        for name_id in candidates:
-            match = align(name_id, query, list(self._words[name_id]))
+        for name_id in sorted(viable):
+            match = align(name_id, query, (self._forms[name_id] or self._names[name_id]).split())
             if match is not None:
                 found.append(match)
         return found
