@@ -109,6 +109,21 @@ def test_misses_are_gaps_until_filled(services: Services) -> None:
     assert glossary.gaps(COORDINATOR) == []
 
 
+def test_a_did_you_mean_pick_is_no_gap_and_counts_never_go_below_nothing(services: Services) -> None:
+    from store import glossary_repo
+
+    glossary = services.glossary
+    glossary.lookup("MRAC")
+    glossary.usage.flush()
+    for _ in range(3):
+        glossary.picked("MRAC")
+    glossary.picked("victim Jane Smith")  # personal data: never looked at, never stored
+    glossary.usage.flush()
+    assert glossary.gaps(COORDINATOR) == []
+    with services.db.read() as session:
+        assert [(m.query, m.count) for m in glossary_repo.top_misses(session)] == [("mrac", 0)]
+
+
 def test_gaps_are_only_real_misses(services: Services) -> None:
     glossary = services.glossary
     for query in ("probation nps", "multi agency", "xqzw"):

@@ -119,6 +119,11 @@ class UsageRecorder:
         self._queue.put(("miss", normalised_query[:200]))
         self._start()
 
+    def answered(self, normalised_query: str) -> None:
+        """A miss that a "did you mean" pick answered after all: one fewer for the gaps list."""
+        self._queue.put(("answered", normalised_query[:200]))
+        self._start()
+
     def _start(self) -> None:
         if self._thread is None:
             with self._lock:
@@ -132,19 +137,20 @@ class UsageRecorder:
             self.flush()
 
     def flush(self) -> None:
-        hits: Counter[str] = Counter()
-        misses: Counter[str] = Counter()
+        counts: dict[str, Counter[str]] = {"hit": Counter(), "miss": Counter(), "answered": Counter()}
         while True:
             try:
                 kind, value = self._queue.get_nowait()
             except queue.Empty:
                 break
-            (hits if kind == "hit" else misses)[value] += 1
-        if not hits and not misses:
+            counts[kind][value] += 1
+        hits, misses, answered = counts["hit"], counts["miss"], counts["answered"]
+        if not hits and not misses and not answered:
             return
         try:
             with self._db.transaction() as session:
                 repo.add_usage(session, dict(hits), dict(misses), self._db.utcnow())
+                repo.answered_misses(session, dict(answered))
         except Exception:  # usage counts are worth less than staying up; the text is never logged
             log.warning(
                 "could not record %d glossary usage counts", sum(hits.values()) + sum(misses.values())
@@ -209,6 +215,13 @@ class GlossaryService:
         ``count=False`` leaves counting to the caller (``count``), which may find it was no look-up."""
         ensure_no_personal_data(query)
         return self._with_see_also(self.lookup(query, prefer, count=count))
+
+    def picked(self, query: str) -> None:
+        """A "did you mean" pick for ``query``: the glossary answered it, so it is no gap."""
+        if query.strip() and not contains_personal_data(query):
+            normalised = self.index.lookup(query).normalised
+            if normalised:
+                self.usage.answered(normalised)
 
     def show(self, entry_ids: list[str], query: str = "") -> GlossaryAnswer:
         """Re-show chosen entries (a "did you mean" pick, a shared answer) without counting a look-up."""

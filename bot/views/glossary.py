@@ -180,7 +180,12 @@ def _ambiguous(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Rep
 def _suggestions(suggestions: Sequence[GlossaryEntry], query: str) -> Reply:
     lines = "\n".join(f"• {_line(s, full=False)}" for s in suggestions)
     buttons = [
-        ButtonElement(text=clip(plain(s.key), 75), action_id=f"{SHOW}_{n}", value=s.id)
+        # the query rides along, so that a pick can tell the gaps list the question was answered
+        ButtonElement(
+            text=clip(plain(s.key), 75),
+            action_id=f"{SHOW}_{n}",
+            value=json.dumps({"id": s.id, "q": clip(query, 200)}, ensure_ascii=False),
+        )
         for n, s in enumerate(suggestions)
     ]
     blocks: list[Block] = [
