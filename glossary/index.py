@@ -77,6 +77,10 @@ _SEARCH_STOPWORDS = frozenset(
 )
 
 
+#: words around a name that never make it another name ("the MARAC process", "hate crime please")
+_FILLER = frozenset(["please", "pls", "process", "meeting", "referral", "meaning"])
+
+
 class Field(IntEnum):
     """Which part of an entry a name came from; lower ranks first."""
 
@@ -416,9 +420,9 @@ class GlossaryIndex:
         if correction is not None:
             return self._result(query, text, LookupStatus.FOUND, correction, prefer, corrected=True)
 
-        owners = self._probe_sub_phrases(text)
+        owners, runs = self._sub_phrase_runs(text)
         if owners:
-            if self._more_than_a_name(text, owners):
+            if self._more_than_a_name(text, owners, runs):
                 offered = owners + offered
             else:
                 return self._result(query, text, LookupStatus.FOUND, owners, prefer)
@@ -477,7 +481,11 @@ class GlossaryIndex:
         return []
 
     def _probe_sub_phrases(self, folded: str) -> list[int]:
-        """Longest runs of words that are a name: "MARAC referral" → MARAC.
+        """Longest runs of words that are a name: "MARAC referral" → MARAC."""
+        return self._sub_phrase_runs(folded)[0]
+
+    def _sub_phrase_runs(self, folded: str) -> tuple[list[int], list[tuple[int, int]]]:
+        """The owners of the longest runs of words that are a name, and where those runs are.
 
         Only runs as long as the longest name are tried, and each word is singularised once, so the
         cost is words × that length rather than the cube of the words.
@@ -487,25 +495,39 @@ class GlossaryIndex:
         longest = min(len(words) - 1, self._max_name_words, MAX_PHRASE_WORDS)
         for size in range(longest, 0, -1):
             found: list[int] = []
+            runs: list[tuple[int, int]] = []
             seen: set[int] = set()
             for start in range(len(words) - size + 1):
                 if size == 1 and (words[start] in _SEARCH_STOPWORDS or len(words[start]) < 2):
                     continue
-                for owner in self._probe_run(words, sing, start, start + size):
+                owners = self._probe_run(words, sing, start, start + size)
+                if owners:
+                    runs.append((start, start + size))
+                for owner in owners:
                     if owner not in seen:
                         seen.add(owner)
                         found.append(owner)
             if found:
-                return found
-        return []
+                return found, runs
+        return [], []
 
-    def _more_than_a_name(self, text: str, owners: list[int]) -> bool:
-        """Whether a name of several words was found inside a query that adds words of its own:
-        "Community Mental Health Team" holds "Mental Health Team", and "Anti Social Behaviour
-        Order" holds "Anti Social Behaviour", but each is another body. A one-word key inside a
-        question ("MARAC referral") is still the answer."""
-        longest = max(len(name_words(fold(self._original_name(o)))) for o in owners)
-        return longest >= 2 and len(name_words(text)) > longest
+    def _more_than_a_name(self, text: str, owners: list[int], runs: list[tuple[int, int]]) -> bool:
+        """Whether a long name was found inside a longer one: a word of the query right before or after
+        it may make another body ("Community" + "Mental Health Team", "Anti Social Behaviour" +
+        "Order"), as a letter makes another acronym. An acronym's key inside a question ("MARAC
+        referral", "G-MAP referral") and a name followed by "in Wycombe" are still the answer."""
+        if any(
+            _field(o) is Field.KEY and self._entries[_position(o)].kind is EntryKind.ACRONYM for o in owners
+        ):
+            return False
+        if max(len(name_words(fold(self._original_name(o)))) for o in owners) < 2:
+            return False
+        words = text.split()
+
+        def joins(i: int) -> bool:
+            return 0 <= i < len(words) and words[i] not in _SEARCH_STOPWORDS and words[i] not in _FILLER
+
+        return any(joins(start - 1) or joins(end) for start, end in runs)
 
     def _probe_run(self, words: list[str], sing: list[str], start: int, end: int) -> Sequence[int]:
         """``_probe`` of words[start:end], from words already singularised: the same three forms."""

@@ -60,6 +60,21 @@ def test_a_neighbouring_long_name_is_offered_never_answered(query: str, offered:
     assert offered in [e.key for e in result.suggestions]
 
 
+@pytest.mark.parametrize(
+    ("query", "key"),
+    [
+        ("tell me about domestic homicide reviews in wycombe", "Domestic Homicide Review"),
+        ("domestic homicide review process", "Domestic Homicide Review"),
+        ("G-MAP referral", "GMAP"),  # an acronym's key inside a question is still the answer
+        ("MARAC referral", "MARAC"),
+    ],
+)
+def test_a_name_inside_a_question_is_still_the_answer(query: str, key: str) -> None:
+    result = INDEX.lookup(query)
+    assert result.status is LookupStatus.FOUND, result
+    assert result.matches[0].key == key
+
+
 def test_two_close_entries_are_a_did_you_mean() -> None:
     index = GlossaryIndex(
         [
