@@ -460,18 +460,18 @@ class GlossaryIndex:
         match = winners[0]
         owners = list(_ids(self._name_owners[match.name_id]))
         result = self._result(query, text, LookupStatus.FOUND, owners, prefer, corrected=match.typo)
-        differs = differences(match, self._original_name(owners[0]), query)
+        differs = differences(match, self._original_name(owners[0], self._names[match.name_id]), query)
         return (result.model_copy(update={"differs": differs}) if differs else result), []
 
-    def _original_name(self, owner: int) -> str:
-        """The name an owner stands for, as written in its entry."""
+    def _original_name(self, owner: int, name: str = "") -> str:
+        """The name an owner stands for, as written in its entry (for an alias, the one that is ``name``)."""
         entry = self._entries[_position(owner)]
         field = _field(owner)
         if field is Field.KEY:
             return entry.key
         if field is Field.EXPANSION:
             return entry.text
-        return " ".join(entry.aliases)
+        return next((a for a in entry.aliases if singular(fold(a)) == name), entry.aliases[0])
 
     def _probe(self, folded: str) -> list[int]:
         for form in forms(folded):
