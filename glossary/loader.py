@@ -64,8 +64,13 @@ def _with_defaults(item: object) -> object:
     defaults = {
         "id": _default_id(item["key"], context if isinstance(context, str) else None),
         "source": IMPORTED,
+        # set, not left out: a YAML or JSON entry says all there is to it (see parse_csv)
+        "aliases": (),
+        "see_also": (),
+        "context": None,
+        "note": None,
     }
-    return {**defaults, **{k: v for k, v in item.items() if v is not None or k not in defaults}}
+    return {**defaults, **{k: v for k, v in item.items() if v is not None}}
 
 
 def parse_csv(text: str, origin: str = "CSV") -> list[GlossaryEntry]:
@@ -88,15 +93,20 @@ def _csv_entries(reader: csv.DictReader[str], origin: str) -> list[GlossaryEntry
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
         if not any(row.values()):
             continue
-        item: dict[str, object] = {
-            k: row.get(k) or None for k in ("kind", "key", "text", "source", "context", "note")
-        }
+        item: dict[str, object] = {k: row.get(k) or None for k in ("key", "text")}
         item["kind"] = (row.get("kind") or "").lower()
         item["id"] = row.get("id") or _default_id(row.get("key") or "", row.get("context"))
         item["source"] = row.get("source") or IMPORTED
-        item["aliases"] = _split(row.get("aliases"))
-        item["see_also"] = _split(row.get("see_also"))
-        entries.append(_entry({k: v for k, v in item.items() if v is not None}, f"{origin} line {n}"))
+        item = {k: v for k, v in item.items() if v is not None}
+        # Optional columns are set only when the file has them, even empty: an import leaves the
+        # stored aliases or note of an entry alone when its file has no such column.
+        for name in ("context", "note"):
+            if name in header:
+                item[name] = row.get(name) or None
+        for name in ("aliases", "see_also"):
+            if name in header:
+                item[name] = _split(row.get(name))
+        entries.append(_entry(item, f"{origin} line {n}"))
     return entries
 
 

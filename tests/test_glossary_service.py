@@ -192,6 +192,15 @@ def test_import_preview_writes_nothing_and_shows_before_and_after(services: Serv
     assert changed.new["nps"].source == "x", "a file without a source keeps the stored one"
 
 
+def test_a_csv_without_optional_columns_leaves_them_as_they_are(services: Services) -> None:
+    plain = parse_csv("kind,key,text\nacronym,ASB,Anti Social Behaviour\nacronym,HBV,Honour Based Violence\n")
+    report = services.glossary.import_entries(COORDINATOR, plain, apply=False)
+    assert report.unchanged == ["asb", "hbv"], "see_also, aliases and sources stay"
+    cleared = parse_csv("kind,key,text,aliases\nacronym,HBV,Honour Based Violence,\n")
+    report = services.glossary.import_entries(COORDINATOR, cleared, apply=False)
+    assert report.changed == ["hbv"] and report.new["hbv"].aliases == ()
+
+
 def test_import_never_silently_replaces_the_plans_wording(services: Services) -> None:
     conference = parse_csv(
         "kind,key,text\nacronym,MARAC,Multi Agency Risk Assessment Conference\nacronym,NPS,National Probation Service\n"

@@ -513,8 +513,18 @@ class GlossaryService:
 
     @staticmethod
     def _merged(entry: GlossaryEntry, row: GlossaryEntryRow) -> GlossaryEntry:
-        """A file that names no source keeps the stored one: re-importing a plain CSV does not re-attribute."""
-        return entry.model_copy(update={"source": row.source}) if entry.source == IMPORTED else entry
+        """What the file does not say is kept: a file that names no source keeps the stored one (a plain
+        CSV does not re-attribute the plan's entries), and a CSV without an aliases, note, context or
+        see_also column leaves those as they are."""
+        stored = repo.to_entry(row)
+        keep: dict[str, object] = {
+            name: getattr(stored, name)
+            for name in ("aliases", "context", "note", "see_also")
+            if name not in entry.model_fields_set
+        }
+        if entry.source == IMPORTED:
+            keep["source"] = stored.source
+        return entry.model_copy(update=keep) if keep else entry
 
     # ------------------------------------------------------------------ helpers
 
