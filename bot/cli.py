@@ -178,6 +178,8 @@ def _entry_line(entry: GlossaryEntry) -> str:
 def _lookup_text(result: LookupResult) -> str:
     if result.status is LookupStatus.FOUND:
         lines = [_entry_line(e) for e in result.matches]
+        if result.differs:
+            lines.insert(0, f"(closest name in the glossary: {'; '.join(result.differs)})")
         if result.corrected_from:
             lines.insert(0, f"(showing {result.matches[0].key} for {result.corrected_from!r})")
         return "\n".join(lines)
@@ -196,9 +198,9 @@ def _lookup_text(result: LookupResult) -> str:
 @click.argument("queries", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
 def glossary_lookup(queries: tuple[str, ...], as_json: bool) -> None:
-    """Look up QUERY (or `-`: one query a line from standard input)."""
+    """Look up each QUERY on its own (quote a name of several words; `-`: one query a line from standard input)."""
     from_stdin = queries == ("-",)
-    items = [line.strip() for line in sys.stdin if line.strip()] if from_stdin else [" ".join(queries)]
+    items = [line.strip() for line in sys.stdin if line.strip()] if from_stdin else list(queries)
     glossary = _services(_settings()).glossary
     for query in items:
         result = glossary.tiered_lookup(query)  # the partnership's glossary first, then its packs
@@ -209,6 +211,7 @@ def glossary_lookup(queries: tuple[str, ...], as_json: bool) -> None:
                 "matches": [_entry_json(e) for e in result.matches],
                 "suggestions": [_entry_json(e) for e in result.suggestions],
                 "corrected_from": result.corrected_from,
+                "differs": list(result.differs),
             }
             click.echo(json.dumps(record, ensure_ascii=False))
         else:
@@ -239,18 +242,53 @@ def glossary_packs(switch: str | None, name: str | None) -> None:
 
 @glossary.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-def glossary_import(file: Path) -> None:
-    """Merge a CSV (header kind,key,text) or YAML file: adds and updates, never deletes."""
+@click.option("--apply", "apply", is_flag=True, help="Write the changes (without it, only show them).")
+@click.option("--replace", is_flag=True, help="Allow replacing the plan's own wording of an entry.")
+def glossary_import(file: Path, apply: bool, replace: bool) -> None:
+    """Merge a CSV (header kind,key,text), YAML or JSON file: shows what it would add, change, leave
+    and refuse; writes only with --apply, all or nothing; never deletes."""
     entries = parse_file(file)
-    report = _services(_settings()).glossary.import_entries(Actor.operator(), entries)
-    click.echo(
-        f"Added {len(report.added)}, changed {len(report.changed)}, left {len(report.unchanged)} unchanged"
-        + (f", refused {len(report.refused)} that looked like personal data" if report.refused else "")
-        + "."
+    report = _services(_settings()).glossary.import_entries(
+        Actor.operator(), entries, apply=apply, replace=replace
     )
-    for label, ids in (("added", report.added), ("changed", report.changed), ("refused", report.refused)):
-        if ids:
-            click.echo(f"  {label}: {', '.join(ids)}")
+    added, changed, unchanged = len(report.added), len(report.changed), len(report.unchanged)
+    if report.applied:
+        click.echo(f"Added {added}, changed {changed}, left {unchanged} unchanged.")
+    else:
+        click.echo(
+            f"Would add {added}, change {changed}, leave {unchanged} unchanged, refuse {len(report.refused)}."
+        )
+    for entry_id in report.added:
+        entry = report.new[entry_id]
+        click.echo(f"  added: {entry.key}: {_clip(entry.text)}")
+    for entry_id in report.changed:
+        before, after = report.before[entry_id], report.new[entry_id]
+        replaced = " (replaces the plan's wording)" if entry_id in report.replaced else ""
+        click.echo(f"  changed: {before.key}{replaced}")
+        for name in ("key", "text", "aliases", "context", "note", "source", "see_also"):
+            old, new = getattr(before, name), getattr(after, name)
+            if old != new:
+                click.echo(f"    {name}: {_clip(str(_shown(old)))} → {_clip(str(_shown(new)))}")
+    for entry_id in report.refused:
+        click.echo(f"  refused: {entry_id}: {report.reasons[entry_id]}")
+    if report.refused and apply:
+        _fail(
+            f"nothing written: {len(report.refused)} refused (see above); fix or leave them out and run again"
+        )
+    if not apply and report.refused:
+        click.echo("Nothing written. Fix or leave out what is refused, then run again with --apply.")
+    elif not apply:
+        click.echo("Nothing written: run again with --apply to write these changes.")
+
+
+def _shown(value: object) -> object:
+    if isinstance(value, tuple):
+        return "; ".join(value) or "(none)"
+    return "(none)" if value is None else value
+
+
+def _clip(text: str, limit: int = 100) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @glossary.command("export")

@@ -33,6 +33,7 @@ from glossary.normalise import (
     singular_word,
     strip_question,
 )
+from glossary.reverse import OFFER, SAME, ReverseIndex, WordMatch, align, differences, name_words
 
 MAX_SUGGESTIONS = 5
 MAX_AMBIGUOUS = 10
@@ -74,6 +75,10 @@ _SEARCH_STOPWORDS = frozenset(
         "be",
     ]
 )
+
+
+#: words around a name that never make it another name ("the MARAC process", "hate crime please")
+_FILLER = frozenset(["please", "pls", "process", "meeting", "referral", "meaning"])
 
 
 class Field(IntEnum):
@@ -269,6 +274,8 @@ class GlossaryIndex:
         self._key_phrase: list[str] = []
         # the most words in any probe form of a name: longer runs of a query cannot be one
         self._max_name_words = 1
+        # long names by their words, for reverse look-ups ("prolific and priority offender")
+        self._reverse = ReverseIndex(self._names)
         self._build()
 
     # ------------------------------------------------------------------ build
@@ -335,6 +342,7 @@ class GlossaryIndex:
             self._names_by_length[len(name)].append(name)
             for word in dict.fromkeys(name.split()):
                 _add_id(self._name_words, word, name_id)
+            self._reverse.add(name_id, name)
             if len(name) <= DELETION_INDEX_MAX:
                 for deleted in _deletions(name):
                     _add_id(self._deletes, deleted, name_id)
@@ -399,6 +407,12 @@ class GlossaryIndex:
         if owners:
             return self._result(query, text, LookupStatus.FOUND, owners, prefer)
 
+        # A long name by its words, in any order and spelling, or with one word changed or left out.
+        # Near misses by words are only offered, and only when nothing below answers.
+        reverse, offered = self._reverse_lookup(query, text, prefer)
+        if reverse is not None:
+            return reverse
+
         # A misspelt name as a whole comes before any shorter name inside it: "Domestic Abuse Servces"
         # is the service, not the word "Domestic" that happens to be a key.
         scored = self._typo_candidates(singular(text))
@@ -406,17 +420,20 @@ class GlossaryIndex:
         if correction is not None:
             return self._result(query, text, LookupStatus.FOUND, correction, prefer, corrected=True)
 
-        owners = self._probe_sub_phrases(text)
+        owners, runs = self._sub_phrase_runs(text)
         if owners:
-            return self._result(query, text, LookupStatus.FOUND, owners, prefer)
+            if self._more_than_a_name(text, owners, runs):
+                offered = owners + offered
+            else:
+                return self._result(query, text, LookupStatus.FOUND, owners, prefer)
 
         owners = self._partial_names(text)
         if owners:
             status = LookupStatus.FOUND if self._concept_count(owners) == 1 else LookupStatus.AMBIGUOUS
             return self._result(query, text, status, owners, prefer)
 
-        if scored:
-            found: list[int] = []
+        if scored or offered:
+            found = list(offered)
             for _, name_id in scored:
                 found.extend(_ids(self._name_owners[name_id]))
             suggestions = self._concept_heads(found, prefer)[:MAX_SUGGESTIONS]
@@ -424,6 +441,37 @@ class GlossaryIndex:
                 query=query, status=LookupStatus.SUGGESTIONS, suggestions=tuple(suggestions), normalised=text
             )
         return LookupResult(query=query, status=LookupStatus.NOT_FOUND, normalised=text)
+
+    def _reverse_lookup(
+        self, query: str, text: str, prefer: EntryKind | None
+    ) -> tuple[LookupResult | None, list[int]]:
+        """An answer when one concept's name clearly wins on words; else the owners worth offering."""
+        matches = self._reverse.match(text)
+        if not matches:
+            return None, []
+        best: dict[int, WordMatch] = {}
+        for match in sorted(matches, key=lambda m: (m.differences, m.typo, self._first_owner(m.name_id))):
+            for owner in _ids(self._name_owners[match.name_id]):
+                best.setdefault(self._concept[_position(owner)], match)
+        fewest = min(m.differences for m in best.values())
+        winners = [m for m in best.values() if m.differences == fewest]
+        if len(winners) > 1 or fewest == OFFER:
+            return None, [o for m in winners for o in _ids(self._name_owners[m.name_id])]
+        match = winners[0]
+        owners = list(_ids(self._name_owners[match.name_id]))
+        result = self._result(query, text, LookupStatus.FOUND, owners, prefer, corrected=match.typo)
+        differs = differences(match, self._original_name(owners[0], self._names[match.name_id]), query)
+        return (result.model_copy(update={"differs": differs}) if differs else result), []
+
+    def _original_name(self, owner: int, name: str = "") -> str:
+        """The name an owner stands for, as written in its entry (for an alias, the one that is ``name``)."""
+        entry = self._entries[_position(owner)]
+        field = _field(owner)
+        if field is Field.KEY:
+            return entry.key
+        if field is Field.EXPANSION:
+            return entry.text
+        return next((a for a in entry.aliases if singular(fold(a)) == name), entry.aliases[0])
 
     def _probe(self, folded: str) -> list[int]:
         for form in forms(folded):
@@ -433,7 +481,11 @@ class GlossaryIndex:
         return []
 
     def _probe_sub_phrases(self, folded: str) -> list[int]:
-        """Longest runs of words that are a name: "MARAC referral" → MARAC.
+        """Longest runs of words that are a name: "MARAC referral" → MARAC."""
+        return self._sub_phrase_runs(folded)[0]
+
+    def _sub_phrase_runs(self, folded: str) -> tuple[list[int], list[tuple[int, int]]]:
+        """The owners of the longest runs of words that are a name, and where those runs are.
 
         Only runs as long as the longest name are tried, and each word is singularised once, so the
         cost is words × that length rather than the cube of the words.
@@ -443,17 +495,39 @@ class GlossaryIndex:
         longest = min(len(words) - 1, self._max_name_words, MAX_PHRASE_WORDS)
         for size in range(longest, 0, -1):
             found: list[int] = []
+            runs: list[tuple[int, int]] = []
             seen: set[int] = set()
             for start in range(len(words) - size + 1):
                 if size == 1 and (words[start] in _SEARCH_STOPWORDS or len(words[start]) < 2):
                     continue
-                for owner in self._probe_run(words, sing, start, start + size):
+                owners = self._probe_run(words, sing, start, start + size)
+                if owners:
+                    runs.append((start, start + size))
+                for owner in owners:
                     if owner not in seen:
                         seen.add(owner)
                         found.append(owner)
             if found:
-                return found
-        return []
+                return found, runs
+        return [], []
+
+    def _more_than_a_name(self, text: str, owners: list[int], runs: list[tuple[int, int]]) -> bool:
+        """Whether a long name was found inside a longer one: a word of the query right before or after
+        it may make another body ("Community" + "Mental Health Team", "Anti Social Behaviour" +
+        "Order"), as a letter makes another acronym. An acronym's key inside a question ("MARAC
+        referral", "G-MAP referral") and a name followed by "in Wycombe" are still the answer."""
+        if any(
+            _field(o) is Field.KEY and self._entries[_position(o)].kind is EntryKind.ACRONYM for o in owners
+        ):
+            return False
+        if max(len(name_words(fold(self._original_name(o)))) for o in owners) < 2:
+            return False
+        words = text.split()
+
+        def joins(i: int) -> bool:
+            return 0 <= i < len(words) and words[i] not in _SEARCH_STOPWORDS and words[i] not in _FILLER
+
+        return any(joins(start - 1) or joins(end) for start, end in runs)
 
     def _probe_run(self, words: list[str], sing: list[str], start: int, end: int) -> Sequence[int]:
         """``_probe`` of words[start:end], from words already singularised: the same three forms."""
@@ -541,6 +615,12 @@ class GlossaryIndex:
             for o in _ids(self._name_owners[n])
         }
         name = self._names[best_name]
+        if " " in query:
+            # In a name of several words, only typos inside words: "Community Safety Unit" is a
+            # few letters from "Community Safety Fund", but a changed word is another body.
+            match = align(best_name, name_words(query), name_words(name))
+            if match is None or match.differences != SAME:
+                return None
         if len(concepts) == 1 and is_confident_correction(
             query, name, best_distance, in_capitals=in_capitals
         ):

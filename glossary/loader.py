@@ -18,6 +18,10 @@ from glossary.model import EntryKind, GlossaryEntry
 #: the seed files, in the order their entries are loaded (and so ranked on ties)
 SEED_FILES = ("acronyms.yaml", "terms.yaml", "plan_body.yaml")
 
+#: an imported file larger than this is refused before it is read
+MAX_IMPORT_BYTES = 5_000_000
+#: the source an imported entry gets when its file names none
+IMPORTED = "Imported"
 CSV_COLUMNS = ("kind", "key", "text", "id", "source", "aliases", "context", "note", "see_also")
 _LIST_SEPARATOR = ";"
 
@@ -44,14 +48,40 @@ def parse_yaml(text: str, origin: str = "YAML") -> list[GlossaryEntry]:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise GlossaryFileError(f"{origin}: not valid YAML ({exc.__class__.__name__})") from None
+    except RecursionError:
+        raise GlossaryFileError(f"{origin}: nested too deeply to be a glossary") from None
     items = document.get("entries") if isinstance(document, dict) else document
     if not isinstance(items, list):
         raise GlossaryFileError(f"{origin}: expected a list under 'entries'")
-    return [_entry(item, f"{origin} entry {n}") for n, item in enumerate(items, start=1)]
+    return [_entry(_with_defaults(item), f"{origin} entry {n}") for n, item in enumerate(items, start=1)]
+
+
+def _with_defaults(item: object) -> object:
+    """An id from the key (and context) and a source, when the file gives none: as CSV does."""
+    if not isinstance(item, dict) or not isinstance(item.get("key"), str):
+        return item
+    context = item.get("context")
+    defaults = {
+        "id": _default_id(item["key"], context if isinstance(context, str) else None),
+        "source": IMPORTED,
+        # set, not left out: a YAML or JSON entry says all there is to it (see parse_csv)
+        "aliases": (),
+        "see_also": (),
+        "context": None,
+        "note": None,
+    }
+    return {**defaults, **{k: v for k, v in item.items() if v is not None}}
 
 
 def parse_csv(text: str, origin: str = "CSV") -> list[GlossaryEntry]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    try:
+        return _csv_entries(reader, origin)
+    except csv.Error as exc:
+        raise GlossaryFileError(f"{origin}: not readable as CSV ({exc})") from None
+
+
+def _csv_entries(reader: csv.DictReader[str], origin: str) -> list[GlossaryEntry]:
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in ("kind", "key", "text") if c not in header]
     if missing:
@@ -63,31 +93,62 @@ def parse_csv(text: str, origin: str = "CSV") -> list[GlossaryEntry]:
         row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
         if not any(row.values()):
             continue
-        item: dict[str, object] = {
-            k: row.get(k) or None for k in ("kind", "key", "text", "source", "context", "note")
-        }
+        item: dict[str, object] = {k: row.get(k) or None for k in ("key", "text")}
         item["kind"] = (row.get("kind") or "").lower()
         item["id"] = row.get("id") or _default_id(row.get("key") or "", row.get("context"))
-        item["source"] = row.get("source") or "Imported"
-        item["aliases"] = _split(row.get("aliases"))
-        item["see_also"] = _split(row.get("see_also"))
-        entries.append(_entry({k: v for k, v in item.items() if v is not None}, f"{origin} line {n}"))
+        item["source"] = row.get("source") or IMPORTED
+        item = {k: v for k, v in item.items() if v is not None}
+        # Optional columns are set only when the file has them, even empty: an import leaves the
+        # stored aliases or note of an entry alone when its file has no such column.
+        for name in ("context", "note"):
+            if name in header:
+                item[name] = row.get(name) or None
+        for name in ("aliases", "see_also"):
+            if name in header:
+                item[name] = _split(row.get(name))
+        entries.append(_entry(item, f"{origin} line {n}"))
     return entries
 
 
 def parse_file(path: Path) -> list[GlossaryEntry]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise GlossaryFileError(f"{path}: cannot read ({exc.strerror})") from None
+    """A glossary file's entries; any problem is one GlossaryFileError naming it, never a traceback."""
+    text = read_text(path)
     if path.suffix.lower() == ".csv":
         return parse_csv(text, origin=path.name)
     if path.suffix.lower() == ".json":
         try:
-            return parse_yaml(json.dumps(json.loads(text)), origin=path.name)
-        except json.JSONDecodeError:
-            raise GlossaryFileError(f"{path.name}: not valid JSON") from None
+            document = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise GlossaryFileError(f"{path.name}: not valid JSON (line {exc.lineno})") from None
+        except RecursionError:
+            raise GlossaryFileError(f"{path.name}: nested too deeply to be a glossary") from None
+        items = document.get("entries") if isinstance(document, dict) else document
+        if not isinstance(items, list):
+            raise GlossaryFileError(f"{path.name}: expected a list under 'entries'")
+        return [
+            _entry(_with_defaults(item), f"{path.name} entry {n}") for n, item in enumerate(items, start=1)
+        ]
     return parse_yaml(text, origin=path.name)
+
+
+def read_text(path: Path) -> str:
+    """A file's text, which must be UTF-8: other encodings are named rather than misread."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_IMPORT_BYTES + 1)
+    except OSError as exc:
+        raise GlossaryFileError(f"{path.name}: cannot read ({exc.strerror})") from None
+    if len(data) > MAX_IMPORT_BYTES:
+        raise GlossaryFileError(f"{path.name}: larger than {MAX_IMPORT_BYTES // 1_000_000} MB; split it")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        raise GlossaryFileError(f"{path.name}: is UTF-16 (or another two-byte encoding); save it as UTF-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise GlossaryFileError(
+            f"{path.name}: not UTF-8 at line {line} (Latin-1 or Windows-1252?); save it as UTF-8"
+        ) from None
 
 
 def _default_id(key: str, context: str | None) -> str:

@@ -76,6 +76,9 @@ class LookupResult(BaseModel):
     corrected_from: str | None = None
     #: the normalised form that was looked up (useful for counting misses)
     normalised: str = ""
+    #: when a long name was found with a word changed or left out: how the entry's wording differs,
+    #: one short phrase each ('the plan says "Committee" where you wrote "Conference"')
+    differs: tuple[str, ...] = ()
 
     @property
     def found(self) -> bool:

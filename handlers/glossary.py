@@ -149,11 +149,16 @@ def share(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
 
 
 def show(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    """Slack sends: a click on one of the "did you mean" keys (block_actions); its value, the entry's id."""
+    """Slack sends: a click on one of the "did you mean" keys (block_actions); its value, the entry's id
+    and the query (older messages: the id alone)."""
     services = services_of(context)
     ack()
-    entry_id = body["actions"][0]["value"]
-    respond(**views.answer_reply(services.glossary.show([entry_id])).message(), replace_original=True)
+    value = body["actions"][0]["value"]
+    picked = json.loads(value) if value.startswith("{") else {"id": value}
+    answer = services.glossary.show([str(picked.get("id", ""))])
+    if answer.result.matches and picked.get("q"):
+        services.glossary.picked(str(picked["q"]))  # answered after all: not a gap
+    respond(**views.answer_reply(answer).message(), replace_original=True)
 
 
 def search_button(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:

@@ -183,10 +183,13 @@ def dispatch(ctx: CommandContext, text: str) -> Outcome:
     if sub is not None:
         return sub.run(ctx, rest)
     # No subcommand: the whole text is a look-up ("/csp MARAC", "/csp what is a PCSO").
-    answer = ctx.services.glossary.answer(text)
+    # Counted only once it is known to be a look-up: a mistyped subcommand is no glossary gap.
+    answer = ctx.services.glossary.answer(text, count=False)
     if answer.result.found:
+        ctx.services.glossary.count(answer.result)
         return g.render_answer(answer)
     close = closest_verb(verb)
     if close is not None:
         return help_reply(help_lines(), did_you_mean=f"{close} {rest}".strip())
+    ctx.services.glossary.count(answer.result)
     return g.render_answer(answer)

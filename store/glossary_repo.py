@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -179,6 +179,16 @@ def add_usage(session: Session, hits: dict[str, int], misses: dict[str, int], at
                 index_elements=[GlossaryMiss.query],
                 set_={"count": GlossaryMiss.count + count, "last_seen": at},
             )
+        )
+
+
+def answered_misses(session: Session, answered: dict[str, int]) -> None:
+    """Misses that a "did you mean" pick answered: each pick takes one off its count, never below 0."""
+    for query, count in answered.items():
+        session.execute(
+            update(GlossaryMiss)
+            .where(GlossaryMiss.query == query)
+            .values(count=case((GlossaryMiss.count > count, GlossaryMiss.count - count), else_=0))
         )
 
 

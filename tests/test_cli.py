@@ -73,11 +73,93 @@ def test_glossary_export_and_import(capsys, cli_env, tmp_path: Path) -> None:
     extra = tmp_path / "extra.csv"
     extra.write_text("kind,key,text\nacronym,NPS,National Probation Service\n")
     code, out, _ = run_cli(capsys, "glossary", "import", str(extra))
+    assert code == 0 and out.startswith("Would add 1, change 0, leave 0 unchanged, refuse 0.")
+    assert "  added: NPS: National Probation Service" in out and "run again with --apply" in out
+    code, out, _ = run_cli(capsys, "glossary", "import", str(extra), "--apply")
     assert code == 0 and out.startswith("Added 1, changed 0, left 0 unchanged.")
-    code, out, _ = run_cli(capsys, "glossary", "import", str(exported))
+    code, out, _ = run_cli(capsys, "glossary", "import", str(exported), "--apply")
     assert out.startswith("Added 0, changed 0, left 60 unchanged.")
     code, out, _ = run_cli(capsys, "glossary", "export", "--format", "json")
     assert any(e["key"] == "NPS" for e in json.loads(out)["entries"])
+
+
+def test_import_shows_changes_and_needs_replace_for_the_plans_wording(
+    capsys, cli_env, tmp_path: Path
+) -> None:
+    file = tmp_path / "new.yaml"
+    file.write_text(
+        "entries:\n  - {kind: acronym, key: MARAC, text: Multi-Agency Risk Assessment Conference}\n"
+        "  - {kind: acronym, key: NPS, text: National Probation Service}\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run_cli(capsys, "glossary", "import", str(file))
+    assert code == 0
+    assert "  refused: marac: it would replace the plan's own wording (use --replace to do so)" in out
+    code, out, err = run_cli(capsys, "glossary", "import", str(file), "--apply")
+    assert code == 2 and "nothing written: 1 refused" in err
+    assert (
+        "not_found" in run_cli(capsys, "glossary", "lookup", "--json", "NPS")[1]
+        or "suggestions" in run_cli(capsys, "glossary", "lookup", "--json", "NPS")[1]
+    )
+    code, out, _ = run_cli(capsys, "glossary", "import", str(file), "--replace")
+    assert "  changed: MARAC (replaces the plan's wording)" in out
+    assert "    text: Multi Agency Risk Assessment Committee → Multi-Agency Risk Assessment Conference" in out
+    code, out, _ = run_cli(capsys, "glossary", "import", str(file), "--replace", "--apply")
+    assert code == 0 and out.startswith("Added 1, changed 1, left 0 unchanged.")
+    record = json.loads(run_cli(capsys, "glossary", "lookup", "--json", "MARAC")[1])
+    assert record["matches"][0]["text"] == "Multi-Agency Risk Assessment Conference"
+
+
+def _bad_files(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    files = {
+        "latin1": (
+            "latin.csv",
+            "kind,key,text\nterm,Café,Un café\n".encode("latin-1"),
+            "not UTF-8 at line 2",
+        ),
+        "utf16": ("wide.csv", "kind,key,text\nterm,Cafe,x\n".encode("utf-16"), "is UTF-16"),
+        "big field": (
+            "big.csv",
+            ("kind,key,text\nterm,Big," + "x" * 200_000 + "\n").encode(),
+            "field larger than field limit",
+        ),
+        "128 KB text": (
+            "big.yaml",
+            ("entries:\n  - {kind: term, key: Big, text: " + "x" * 131_072 + "}\n").encode(),
+            "at most 3000 characters",
+        ),
+        "deep json": ("deep.json", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        "deep yaml": ("deep.yaml", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    }
+    out = {}
+    for label, (name, data, message) in files.items():
+        (tmp_path / name).write_bytes(data)
+        out[label] = (tmp_path / name, message)
+    return out
+
+
+def test_unreadable_import_files_are_one_line_and_write_nothing(capsys, cli_env, tmp_path: Path) -> None:
+    before = run_cli(capsys, "glossary", "export", "--format", "csv")[1]
+    for label, (path, message) in _bad_files(tmp_path).items():
+        code, out, err = run_cli(capsys, "glossary", "import", str(path), "--apply")
+        assert code == 2, label
+        assert err.count("\n") == 1 and message in err and path.name in err, (label, err)
+        assert "Traceback" not in err + out
+    assert run_cli(capsys, "glossary", "export", "--format", "csv")[1] == before
+
+
+def test_lookup_of_several_arguments_answers_each(capsys, cli_env) -> None:
+    code, out, _ = run_cli(
+        capsys, "glossary", "lookup", "--json", "MARAC", "PPE", "prolific and priority offender"
+    )
+    assert code == 0
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["query"] for r in records] == ["MARAC", "PPE", "prolific and priority offender"]
+    assert [r["status"] for r in records] == ["found", "suggestions", "found"]
+    assert records[2]["matches"][0]["key"] == "PPO" and records[2]["differs"] == []
+    _, out, _ = run_cli(capsys, "glossary", "lookup", "MAPPA", "Multi-Agency Risk Assessment Conference")
+    assert out.startswith("MAPPA: Multi Agency Public Protection Assessment\n")
+    assert "(closest name in the glossary: the glossary calls it “Committee”, not “Conference”)" in out
 
 
 def test_import_of_a_broken_file_is_one_clear_line(capsys, cli_env, tmp_path: Path) -> None:

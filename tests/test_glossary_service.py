@@ -109,6 +109,34 @@ def test_misses_are_gaps_until_filled(services: Services) -> None:
     assert glossary.gaps(COORDINATOR) == []
 
 
+def test_a_did_you_mean_pick_is_no_gap_and_counts_never_go_below_nothing(services: Services) -> None:
+    from store import glossary_repo
+
+    glossary = services.glossary
+    glossary.lookup("MRAC")
+    glossary.usage.flush()
+    for _ in range(3):
+        glossary.picked("MRAC")
+    glossary.picked("victim Jane Smith")  # personal data: never looked at, never stored
+    glossary.usage.flush()
+    assert glossary.gaps(COORDINATOR) == []
+    with services.db.read() as session:
+        assert [(m.query, m.count) for m in glossary_repo.top_misses(session)] == [("mrac", 0)]
+
+
+def test_gaps_are_only_real_misses(services: Services) -> None:
+    glossary = services.glossary
+    for query in ("probation nps", "multi agency", "xqzw"):
+        glossary.lookup(query)
+    glossary.usage.flush()
+    # "multi agency" listed several entries: answered, not a miss
+    assert [g.query for g in glossary.gaps(COORDINATOR)] == ["probation nps", "xqzw"]
+    # an entry that now answers a stored miss (here by its expansion) ends that gap
+    glossary.add(COORDINATOR, "NPS", "National Probation Service", aliases=("probation nps",))
+    assert [g.query for g in glossary.gaps(COORDINATOR)] == ["xqzw"]
+    assert glossary.home_summary(COORDINATOR).gaps == 1
+
+
 def test_another_worker_sees_a_change_on_its_very_next_look_up(
     services: Services, settings: Settings
 ) -> None:
@@ -136,18 +164,77 @@ def test_export_import_round_trip_in_every_format(services: Services) -> None:
 
 
 def test_csv_import_merges_and_never_wipes(services: Services) -> None:
-    csv_text = (
-        "kind,key,text\n"
-        "acronym,NPS,National Probation Service\n"
-        "acronym,MARAC,Multi Agency Risk Assessment Conference\n"
-        "term,Case,victim Jane Smith\n"
-    )
+    csv_text = "kind,key,text\nacronym,NPS,National Probation Service\nacronym,IDVA,Independent Domestic Violence Adviser\n"
     report = services.glossary.import_entries(COORDINATOR, parse_csv(csv_text))
-    assert report.added == ["nps"]
-    assert report.changed == ["marac"]
-    assert report.refused == ["case"]
-    assert services.glossary.lookup("MARAC").matches[0].text == "Multi Agency Risk Assessment Conference"
+    assert report.applied and report.added == ["nps", "idva"] and report.refused == []
+    assert services.glossary.lookup("NPS").matches[0].text == "National Probation Service"
     assert services.glossary.lookup("MAPPA").status is LookupStatus.FOUND, "entries not in the file are left"
+
+
+def test_import_preview_writes_nothing_and_shows_before_and_after(services: Services) -> None:
+    entries = parse_csv("kind,key,text,source\nacronym,NPS,National Probation Service,x\n")
+    version = services.glossary.index
+    report = services.glossary.import_entries(COORDINATOR, entries, apply=False)
+    assert not report.applied
+    assert report.added == ["nps"] and report.changed == report.unchanged == []
+    assert report.new["nps"].text == "National Probation Service"
+    assert services.glossary.lookup("NPS").status is not LookupStatus.FOUND
+    assert services.glossary.index is version, "nothing written, nothing rebuilt"
+    edit = parse_csv("kind,key,text,id\nacronym,NPS,The National Probation Service,nps\n")
+    services.glossary.import_entries(COORDINATOR, entries)
+    assert services.glossary.import_entries(COORDINATOR, entries, apply=False).unchanged == ["nps"]
+    changed = services.glossary.import_entries(COORDINATOR, edit, apply=False)
+    assert changed.changed == ["nps"]
+    assert (changed.before["nps"].text, changed.new["nps"].text) == (
+        "National Probation Service",
+        "The National Probation Service",
+    )
+    assert changed.new["nps"].source == "x", "a file without a source keeps the stored one"
+
+
+def test_a_csv_without_optional_columns_leaves_them_as_they_are(services: Services) -> None:
+    plain = parse_csv("kind,key,text\nacronym,ASB,Anti Social Behaviour\nacronym,HBV,Honour Based Violence\n")
+    report = services.glossary.import_entries(COORDINATOR, plain, apply=False)
+    assert report.unchanged == ["asb", "hbv"], "see_also, aliases and sources stay"
+    cleared = parse_csv("kind,key,text,aliases\nacronym,HBV,Honour Based Violence,\n")
+    report = services.glossary.import_entries(COORDINATOR, cleared, apply=False)
+    assert report.changed == ["hbv"] and report.new["hbv"].aliases == ()
+
+
+def test_import_never_silently_replaces_the_plans_wording(services: Services) -> None:
+    conference = parse_csv(
+        "kind,key,text\nacronym,MARAC,Multi Agency Risk Assessment Conference\nacronym,NPS,National Probation Service\n"
+    )
+    report = services.glossary.import_entries(COORDINATOR, conference)
+    assert report.refused == ["marac"] and "--replace" in report.reasons["marac"]
+    assert not report.applied, "all or nothing: NPS is not written either"
+    assert services.glossary.lookup("NPS").status is not LookupStatus.FOUND
+    assert services.glossary.lookup("MARAC").matches[0].text == "Multi Agency Risk Assessment Committee"
+    replaced = services.glossary.import_entries(COORDINATOR, conference, replace=True)
+    assert replaced.applied and replaced.replaced == ["marac"] and replaced.added == ["nps"]
+    assert services.glossary.lookup("MARAC").matches[0].text == "Multi Agency Risk Assessment Conference"
+    _, changes = services.glossary.history("MARAC")
+    assert changes[0].action == "import-replace"
+    assert changes[0].before["text"] == "Multi Agency Risk Assessment Committee"
+
+
+def test_import_refuses_personal_data_and_repeats_and_writes_nothing(services: Services) -> None:
+    entries = parse_csv(
+        "kind,key,text\nacronym,NPS,National Probation Service\nterm,Case,victim Jane Smith\nacronym,NPS,Again\n"
+    )
+    report = services.glossary.import_entries(COORDINATOR, entries)
+    assert report.refused == ["case", "nps"]
+    assert "personal data" in report.reasons["case"] and "Jane" not in report.reasons["case"]
+    assert "twice" in report.reasons["nps"]
+    assert not report.applied
+    assert services.glossary.lookup("NPS").status is not LookupStatus.FOUND
+
+
+def test_yaml_import_needs_no_id_or_source() -> None:
+    entries = parse_yaml(
+        "entries:\n  - kind: acronym\n    key: IDVA\n    text: Independent Domestic Violence Adviser\n"
+    )
+    assert (entries[0].id, entries[0].source) == ("idva", "Imported")
 
 
 def test_csv_without_the_required_header_is_refused() -> None:

@@ -79,7 +79,10 @@ def test_short_unknown_acronym_is_never_answered_as_another(slack: SlackHarness)
     assert "Priority and Prolific Offender" in all_text(reply)  # offered as a suggestion...
     assert reply["text"].startswith("I couldn't find PPE. Did you mean")  # ...never as the answer
     buttons = [e for b in reply["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert any(e["action_id"] == f"{views.SHOW}_0" and e["value"] == "ppo" for e in buttons)
+    assert any(
+        e["action_id"] == f"{views.SHOW}_0" and json.loads(e["value"]) == {"id": "ppo", "q": "PPE"}
+        for e in buttons
+    )
 
 
 def test_nothing_close_says_so_and_offers_search(slack: SlackHarness) -> None:
@@ -187,10 +190,22 @@ def test_share_in_channel_posts_for_everyone(slack: SlackHarness) -> None:
 
 
 def test_did_you_mean_button_shows_the_entry(slack: SlackHarness) -> None:
-    slack.action(f"{views.SHOW}_0", "ppo")
+    slack.action(f"{views.SHOW}_0", "ppo")  # a button from before the query rode along
     (post,) = slack.hook_posts("action")
     assert post["replace_original"] is True
     assert post["text"].startswith("PPO: Priority and Prolific Offender")
+
+
+def test_a_did_you_mean_pick_takes_the_query_off_the_gaps(
+    slack: SlackHarness, people: dict[str, str]
+) -> None:
+    for _ in range(2):
+        slack.ask("MRAC")  # offered MARAC
+        slack.ask("xqzw")
+    slack.action(f"{views.SHOW}_0", json.dumps({"id": "marac", "q": "MRAC"}))
+    slack.services.glossary.usage.flush()
+    gaps = all_text(slack.ask("glossary gaps", user=people["coordinator"]))
+    assert "*mrac*: 1 time" in gaps and "*xqzw*: 2 times" in gaps
 
 
 def test_search_button(slack: SlackHarness) -> None:
@@ -272,6 +287,30 @@ def test_misses_become_gaps_for_coordinators(slack: SlackHarness, people: dict[s
     gaps = slack.ask("glossary gaps", user=people["coordinator"])
     assert "*xqzw*: 2 times" in all_text(gaps)
     assert "jane" not in all_text(gaps).lower()
+
+
+def test_gaps_leave_out_mistyped_subcommands_and_answered_queries(
+    slack: SlackHarness, people: dict[str, str]
+) -> None:
+    assert "glossary gaps" in all_text(slack.ask("glosary gaps", user=people["coordinator"]))  # did you mean
+    slack.ask("serch exploitation")
+    slack.ask("multi agency")  # several entries listed: answered
+    slack.ask("prolific and priority offender")  # answered by its words
+    slack.ask("XQZW")
+    slack.services.glossary.usage.flush()
+    gaps = all_text(slack.ask("glossary gaps", user=people["coordinator"]))
+    assert "*xqzw*: 1 time" in gaps
+    for answered in ("glosary", "serch", "multi agency", "prolific"):
+        assert answered not in gaps
+
+
+def test_a_long_name_found_by_its_words_says_what_differs(slack: SlackHarness) -> None:
+    reply = slack.ask("Multi-Agency Risk Assessment Conference")
+    assert reply["text"].startswith("MARAC: Multi Agency Risk Assessment Committee")
+    assert "the glossary calls it “Committee”, not “Conference”" in all_text(reply)
+    assert_valid_message(reply)
+    near = slack.ask("Community Mental Health Team")
+    assert near["text"].startswith("I couldn't find"), "offered, never answered"
 
 
 def test_add_without_meaning_opens_the_form_and_submission_saves(

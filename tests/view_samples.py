@@ -232,6 +232,10 @@ def _answers() -> Iterator[GlossaryAnswer]:
         see_also=((ENTRY.id, (RELATED,)),),
     )
     yield answer(LookupStatus.FOUND, matches=(SUGGESTED,))
+    # a long name found by its words: the word quoted back is the user's own
+    yield answer(
+        LookupStatus.FOUND, matches=(ENTRY,), differs=(f"the glossary calls it “x”, not “{HOSTILE}”",)
+    )
     yield answer(LookupStatus.AMBIGUOUS, matches=(ENTRY, RELATED))
     yield answer(LookupStatus.SUGGESTIONS, suggestions=(ENTRY, RELATED))
     yield answer(LookupStatus.NOT_FOUND)

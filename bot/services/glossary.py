@@ -20,7 +20,7 @@ from datetime import datetime
 
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.permissions import Actor, require_coordinator
-from bot.privacy import contains_personal_data, ensure_no_personal_data
+from bot.privacy import contains_personal_data, ensure_no_personal_data, find_personal_data
 from glossary.index import (
     MAX_EXPLAIN_CHARS,
     MAX_EXPLAIN_WORDS,
@@ -29,7 +29,7 @@ from glossary.index import (
     first_words,
 )
 from glossary.index import _acronym_like_tokens as acronym_like_tokens  # the same words explain reads
-from glossary.loader import slug
+from glossary.loader import IMPORTED, slug
 from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
 from glossary.normalise import fold
 from glossary.packs import Pack, PackEntry, shipped_packs, split_ref, tiered_lookup
@@ -37,6 +37,7 @@ from store import audit
 from store import glossary_repo as repo
 from store.db import Database
 from store.models import GlossaryEntryRow
+from store.seed import SEED_ACTOR
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +116,21 @@ MIN_UNKNOWN_LETTERS = 3
 
 @dataclass
 class ImportReport:
+    """What an import adds, changes, leaves and refuses (ids), with the detail a preview shows."""
+
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
+    #: the entries as they would be (added) or are now (the "before" of changed)
+    new: dict[str, GlossaryEntry] = field(default_factory=dict)
+    before: dict[str, GlossaryEntry] = field(default_factory=dict)
+    #: why each refused entry was refused
+    reasons: dict[str, str] = field(default_factory=dict)
+    #: changed entries whose plan wording is replaced (only with ``replace``)
+    replaced: list[str] = field(default_factory=list)
+    #: whether it was written: never when anything is refused (all or nothing)
+    applied: bool = False
 
 
 class UsageRecorder:
@@ -140,6 +152,11 @@ class UsageRecorder:
         self._queue.put(("miss", normalised_query[:200]))
         self._start()
 
+    def answered(self, normalised_query: str) -> None:
+        """A miss that a "did you mean" pick answered after all: one fewer for the gaps list."""
+        self._queue.put(("answered", normalised_query[:200]))
+        self._start()
+
     def _start(self) -> None:
         if self._thread is None:
             with self._lock:
@@ -153,19 +170,20 @@ class UsageRecorder:
             self.flush()
 
     def flush(self) -> None:
-        hits: Counter[str] = Counter()
-        misses: Counter[str] = Counter()
+        counts: dict[str, Counter[str]] = {"hit": Counter(), "miss": Counter(), "answered": Counter()}
         while True:
             try:
                 kind, value = self._queue.get_nowait()
             except queue.Empty:
                 break
-            (hits if kind == "hit" else misses)[value] += 1
-        if not hits and not misses:
+            counts[kind][value] += 1
+        hits, misses, answered = counts["hit"], counts["miss"], counts["answered"]
+        if not hits and not misses and not answered:
             return
         try:
             with self._db.transaction() as session:
                 repo.add_usage(session, dict(hits), dict(misses), self._db.utcnow())
+                repo.answered_misses(session, dict(answered))
         except Exception:  # usage counts are worth less than staying up; the text is never logged
             log.warning(
                 "could not record %d glossary usage counts", sum(hits.values()) + sum(misses.values())
@@ -213,14 +231,22 @@ class GlossaryService:
                     gc.freeze()
             return self._index
 
-    def lookup(self, query: str, prefer: EntryKind | None = None) -> LookupResult:
+    def lookup(self, query: str, prefer: EntryKind | None = None, *, count: bool = True) -> LookupResult:
         result = self.tiered_lookup(query, prefer)
-        if result.status is LookupStatus.FOUND:
-            # only the partnership's own entries count towards "most asked"
-            self.usage.hit([e.id for e in result.matches[:1] if not isinstance(e, PackEntry)])
-        elif result.normalised and not contains_personal_data(query):
-            self.usage.miss(result.normalised)
+        if count:
+            self.count(result)
         return result
+
+    def count(self, result: LookupResult) -> None:
+        """Count a look-up: a hit, or a miss for the gaps list. Only a query left without an answer is a
+        miss: several entries listed (ambiguous) answered it, and so did a pack; personal data is never
+        stored. Only the partnership's own entries count towards "most asked"."""
+        if result.status is LookupStatus.FOUND:
+            self.usage.hit([e.id for e in result.matches[:1] if not isinstance(e, PackEntry)])
+        elif result.status is LookupStatus.AMBIGUOUS:
+            return
+        elif result.normalised and not contains_personal_data(result.query):
+            self.usage.miss(result.normalised)
 
     def tiered_lookup(self, query: str, prefer: EntryKind | None = None) -> LookupResult:
         """The partnership's glossary first; its packs only where it has nothing (``glossary.packs``)."""
@@ -232,10 +258,18 @@ class GlossaryService:
         self.index  # noqa: B018 - refreshes the pack settings along with the index when they change
         return [p for p in shipped_packs() if self._packs_enabled.get(p.name, True)]
 
-    def answer(self, query: str, prefer: EntryKind | None = None) -> GlossaryAnswer:
-        """A look-up for a person. A query holding personal data is refused rather than echoed back."""
+    def answer(self, query: str, prefer: EntryKind | None = None, *, count: bool = True) -> GlossaryAnswer:
+        """A look-up for a person. A query holding personal data is refused rather than echoed back.
+        ``count=False`` leaves counting to the caller (``count``), which may find it was no look-up."""
         ensure_no_personal_data(query)
-        return self._with_see_also(self.lookup(query, prefer))
+        return self._with_see_also(self.lookup(query, prefer, count=count))
+
+    def picked(self, query: str) -> None:
+        """A "did you mean" pick for ``query``: the glossary answered it, so it is no gap."""
+        if query.strip() and not contains_personal_data(query):
+            normalised = self.index.lookup(query).normalised
+            if normalised:
+                self.usage.answered(normalised)
 
     def show(self, entry_ids: list[str], query: str = "") -> GlossaryAnswer:
         """Re-show chosen entries (a "did you mean" pick, a shared answer) without counting a look-up."""
@@ -311,7 +345,7 @@ class GlossaryService:
             return HomeSummary(entries=len(self.index), most_asked=most_asked)
         with self._db.read() as session:
             pending = len(repo.pending_rows(session))
-            gaps = sum(1 for m in repo.top_misses(session, 100) if m.count > 0)
+            gaps = sum(1 for m in repo.top_misses(session, 100) if m.count > 0 and not self._answers(m.query))
         return HomeSummary(entries=len(self.index), most_asked=most_asked, pending=pending, gaps=gaps)
 
     def history(self, ref: str) -> tuple[str, list[Change]]:
@@ -465,11 +499,17 @@ class GlossaryService:
         return entry
 
     def gaps(self, actor: Actor, limit: int = 15) -> list[Gap]:
+        """Real misses only: a query that the glossary answers now (an entry added or changed since,
+        or one answered after correction) is no longer a gap."""
         require_coordinator(actor, "see glossary gaps")
         with self._db.read() as session:
-            return [
-                Gap(m.query, m.count, m.last_seen) for m in repo.top_misses(session, limit) if m.count > 0
-            ]
+            misses = repo.top_misses(session, limit * 4)
+        return [
+            Gap(m.query, m.count, m.last_seen) for m in misses if m.count > 0 and not self._answers(m.query)
+        ][:limit]
+
+    def _answers(self, query: str) -> bool:
+        return self.tiered_lookup(query).status in (LookupStatus.FOUND, LookupStatus.AMBIGUOUS)
 
     # ------------------------------------------------------------------ packs (coordinators switch)
 
@@ -562,31 +602,101 @@ class GlossaryService:
 
     # ------------------------------------------------------------------ import
 
-    def import_entries(self, actor: Actor, entries: list[GlossaryEntry]) -> ImportReport:
-        """Merge: add new entries, update changed ones, leave the rest. Never deletes."""
+    def import_entries(
+        self, actor: Actor, entries: list[GlossaryEntry], *, apply: bool = True, replace: bool = False
+    ) -> ImportReport:
+        """Merge: add new entries, update changed ones, leave the rest; never deletes.
+
+        Without ``apply`` it only says what it would do. It writes all or nothing: when any entry is
+        refused (personal data, twice in the file, or a change to the plan's own wording without
+        ``replace``) nothing is written. A replaced plan wording is recorded as such in the history.
+        """
         require_coordinator(actor, "import glossary entries")
-        report = ImportReport()
+        if not apply:
+            with self._db.read() as session:
+                return self._plan_import(session, entries, replace=replace)
         with self._db.transaction() as session:
+            report = self._plan_import(session, entries, replace=replace)
+            if report.refused:
+                return report
             position = repo.next_position(session)
             for entry in entries:
-                if contains_personal_data(entry.key) or contains_personal_data(entry.text):
-                    report.refused.append(entry.id)
-                    continue
-                row = repo.row_by_slug(session, entry.id, for_update=True)
-                if row is None:
+                if entry.id in report.added:
                     row = repo.new_row(entry, actor=actor.user_id, status=repo.ACTIVE, position=position)
                     position += 1
                     session.add(row)
                     self._log(session, actor, "import", row, before=None)
-                    report.added.append(entry.id)
-                    continue
-                if repo.to_entry(row) == entry and row.status == repo.ACTIVE:
-                    report.unchanged.append(entry.id)
-                    continue
-                self._change(session, actor, row, "import", entry=entry, status=repo.ACTIVE)
-                report.changed.append(entry.id)
+                elif entry.id in report.changed:
+                    row = repo.row_by_slug(session, entry.id, for_update=True)
+                    if row is None:  # planned a moment ago in this transaction
+                        continue
+                    action = "import-replace" if entry.id in report.replaced else "import"
+                    self._change(
+                        session, actor, row, action, entry=self._merged(entry, row), status=repo.ACTIVE
+                    )
+            repo.forget_misses(session, [fold(e.key) for e in entries if e.id in report.added])
+            report.applied = True
         self._refresh(force=True)
         return report
+
+    def _plan_import(self, session, entries: list[GlossaryEntry], *, replace: bool) -> ImportReport:  # type: ignore[no-untyped-def]
+        report = ImportReport()
+        seen: set[str] = set()
+        for entry in entries:
+            reason = self._refusal(entry, seen)
+            seen.add(entry.id)
+            row = None if reason else repo.row_by_slug(session, entry.id)
+            if reason is None and row is not None:
+                current = repo.to_entry(row)
+                merged = self._merged(entry, row)
+                if merged == current and row.status == repo.ACTIVE:
+                    report.unchanged.append(entry.id)
+                    continue
+                plan_wording = row.created_by == SEED_ACTOR and (current.key, current.text) != (
+                    merged.key,
+                    merged.text,
+                )
+                if plan_wording and not replace:
+                    reason = "it would replace the plan's own wording (use --replace to do so)"
+                else:
+                    report.changed.append(entry.id)
+                    report.before[entry.id] = current
+                    report.new[entry.id] = merged
+                    if plan_wording:
+                        report.replaced.append(entry.id)
+                    continue
+            if reason is not None:
+                report.refused.append(entry.id)
+                report.reasons[entry.id] = reason
+                continue
+            report.added.append(entry.id)
+            report.new[entry.id] = entry
+        return report
+
+    @staticmethod
+    def _refusal(entry: GlossaryEntry, seen: set[str]) -> str | None:
+        if entry.id in seen:
+            return "the file has it twice"
+        for value in (entry.key, entry.text, entry.context or "", entry.note or "", *entry.aliases):
+            findings = find_personal_data(value)
+            if findings:
+                return f"it looks like personal data ({', '.join(f.description for f in findings)})"
+        return None
+
+    @staticmethod
+    def _merged(entry: GlossaryEntry, row: GlossaryEntryRow) -> GlossaryEntry:
+        """What the file does not say is kept: a file that names no source keeps the stored one (a plain
+        CSV does not re-attribute the plan's entries), and a CSV without an aliases, note, context or
+        see_also column leaves those as they are."""
+        stored = repo.to_entry(row)
+        keep: dict[str, object] = {
+            name: getattr(stored, name)
+            for name in ("aliases", "context", "note", "see_also")
+            if name not in entry.model_fields_set
+        }
+        if entry.source == IMPORTED:
+            keep["source"] = stored.source
+        return entry.model_copy(update=keep) if keep else entry
 
     # ------------------------------------------------------------------ helpers
 

@@ -171,6 +171,9 @@ def _found(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Reply:
                 f"Showing *{escape(matches[0].key)}* for “{escape(clip(answer.result.corrected_from, 100))}”."
             )
         )
+    if answer.result.differs:
+        # found by its words, with one changed or left out: say how the entry's name differs
+        blocks.append(context(f"Closest name in the glossary: {escape('; '.join(answer.result.differs))}."))
     same_key = [m for m in matches if m.key.casefold() == matches[0].key.casefold()]
     if len(same_key) > 1:
         blocks.append(section(f"*{escape(matches[0].key)}* has {len(same_key)} meanings:"))
@@ -245,7 +248,12 @@ def _ambiguous(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Rep
 def _suggestions(suggestions: Sequence[GlossaryEntry], query: str) -> Reply:
     lines = "\n".join(f"• {_line(s, full=False)}" for s in suggestions)
     buttons = [
-        ButtonElement(text=clip(plain(s.key), 75), action_id=f"{SHOW}_{n}", value=_ref_of(s))
+        # the query rides along, so that a pick can tell the gaps list the question was answered
+        ButtonElement(
+            text=clip(plain(s.key), 75),
+            action_id=f"{SHOW}_{n}",
+            value=json.dumps({"id": _ref_of(s), "q": clip(query, 200)}, ensure_ascii=False),
+        )
         for n, s in enumerate(suggestions)
     ]
     blocks: list[Block] = [
