@@ -17,7 +17,7 @@ from bot.views import alerts as alert_views
 from bot.views import glossary as glossary_views
 from bot.views import plan as plan_views
 from bot.views import risks as risk_views
-from handlers import dedupe, glossary, home, partnership, plan, risks
+from handlers import conversation, dedupe, glossary, home, partnership, plan, risks
 from handlers.command import COMMAND, csp_command
 from handlers.safety import guarded
 
@@ -51,6 +51,11 @@ def register(app: App, partnerships: Partnerships) -> None:
     app.view(risk_views.RISK_FORM)(guarded(risks.submit_risk))
     # App Home
     app.event("app_home_opened")(guarded(home.app_home_opened))
+    # questions in plain words: @csp-bot in a channel, and direct messages to the app
+    app.event("app_mention")(guarded(conversation.app_mention))
+    app.event("message")(
+        guarded(conversation.direct_message)
+    )  # every subtype, so none gets a 404 and a retry
 
     if partnerships.multi_workspace:
         # uninstalls and revoked tokens delete the installation rows; the partnership's data stays

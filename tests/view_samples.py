@@ -353,6 +353,14 @@ def samples() -> Samples:
         "glossary.answer_reply": [lambda a=a: glossary.answer_reply(a) for a in _answers()]
         + [lambda: glossary.answer_reply(next(_answers()), shared_by="U0TVP")],
         "glossary.not_found_reply": [lambda: glossary.not_found_reply(HOSTILE)],
+        "glossary.in_conversation": [
+            lambda a=a: glossary.in_conversation(glossary.answer_reply(a)) for a in _answers()
+        ]
+        + [lambda: glossary.in_conversation(glossary.search_reply(HOSTILE, [ENTRY, RELATED]))],
+        "glossary.chat_help_reply": [
+            lambda: glossary.chat_help_reply(in_channel=True),
+            lambda: glossary.chat_help_reply(in_channel=False),
+        ],
         "glossary.search_reply": [
             lambda: glossary.search_reply(HOSTILE, [ENTRY]),
             lambda: glossary.search_reply(HOSTILE, [ENTRY, RELATED]),
