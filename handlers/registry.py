@@ -15,6 +15,7 @@ from slack_bolt import App
 from bot.partnerships import Partnerships
 from bot.views import alerts as alert_views
 from bot.views import glossary as glossary_views
+from bot.views import home as home_views
 from bot.views import plan as plan_views
 from bot.views import risks as risk_views
 from handlers import conversation, dedupe, glossary, home, partnership, plan, risks
@@ -51,6 +52,8 @@ def register(app: App, partnerships: Partnerships) -> None:
     app.view(risk_views.RISK_FORM)(guarded(risks.submit_risk))
     # App Home
     app.event("app_home_opened")(guarded(home.app_home_opened))
+    app.action(home_views.SEARCH)(guarded(home.home_search))
+    app.action(re.compile(rf"^{home_views.PICK}_\d+$"))(guarded(home.home_pick))
     # questions in plain words: @csp-bot in a channel, and direct messages to the app
     app.event("app_mention")(guarded(conversation.app_mention))
     app.event("message")(
