@@ -259,7 +259,11 @@ def _alerts(alerts: list[Alert], total: int) -> str:
             f"• {SEVERITY_EMOJI.get(alert.severity, ':white_circle:')} {escape(alert.severity)} · {headline(alert)}{where}"
         )
     hint = "members acknowledge them in the alert channel"
-    return f"{title}\n" + _capped(lines, total, hint) + ("" if total > len(alerts) else f"\n{hint.capitalize()}.")
+    return (
+        f"{title}\n"
+        + _capped(lines, total, hint)
+        + ("" if total > len(alerts) else f"\n{hint.capitalize()}.")
+    )
 
 
 def _capped(lines: list[str], total: int, where: str) -> str:
