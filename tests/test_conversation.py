@@ -6,6 +6,7 @@ Every request is a signed Events API body through the real app; the last test go
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from typing import Any
@@ -87,6 +88,9 @@ def test_any_message_parses_to_something_typed_in_it(typed: str) -> None:
 # ---------------------------------------------------------------------- through the app
 
 
+_EVENT_IDS = itertools.count(1)
+
+
 def _event(event: dict[str, Any], event_id: str | None = None) -> str:
     return json.dumps(
         {
@@ -95,8 +99,8 @@ def _event(event: dict[str, Any], event_id: str | None = None) -> str:
             "api_app_id": "A0CSPBOT",
             "event": event,
             "type": "event_callback",
-            "event_id": event_id or f"Ev{time.time_ns()}",
-            "event_time": int(time.time()),
+            "event_id": event_id or f"Ev0{next(_EVENT_IDS)}",
+            "event_time": 1764000000,  # Slack's, as sent; the app reads no time from it
             "authorizations": [{"team_id": "T0CSP", "user_id": BOT, "is_bot": True}],
         }
     )

@@ -235,7 +235,7 @@ def _reviews(due: list[Risk], today: date, until: date) -> str:
         when = (
             f":hourglass: overdue since {risk.next_review:%-d %B %Y}"
             if days < 0
-            else "today"
+            else "due today"
             if days == 0
             else f"{risk.next_review:%-d %B %Y} (in {plural(days, 'day')})"
         )
