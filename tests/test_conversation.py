@@ -166,6 +166,15 @@ def test_a_direct_message_is_answered_in_the_dm(
     assert_valid_message(posted)
 
 
+def test_a_dm_written_in_a_thread_is_answered_in_that_thread(
+    slack: SlackHarness, standin: SlackStandIn
+) -> None:
+    _send(slack, direct("and MASH?", ts="1764000000.000700", thread_ts="1764000000.000600"))
+    (posted,) = _posted(standin)
+    assert (posted["channel"], posted["thread_ts"]) == (DM, "1764000000.000600")
+    assert "Multi Agency Safeguarding Hub" in posted["text"]
+
+
 def test_an_unknown_acronym_is_offered_never_answered(slack: SlackHarness, standin: SlackStandIn) -> None:
     """IDVA is not DVA with a letter more: the same "never invents" as the slash command."""
     _send(slack, direct("IDVA?"))

@@ -54,7 +54,8 @@ def home_view(data: HomeData, answer: Reply | None = None) -> View:
         _search_box(),
         *_home_answer(answer),
         section(
-            "*More ways to ask*: `/csp MARAC` anywhere (only you see the answer), "
+            "*More ways to ask*: `/csp acronym MARAC`, `/csp define hate crime` or just `/csp MARAC` anywhere "
+            "(only you see the answer), "
             "`@csp-bot what does MARAC stand for?` in a channel (answered in its thread), or a direct message "
             "to csp-bot. On any message: ⋮ → *Explain acronyms*.\n"
             '*Report progress*: `/csp log P1 what was achieved`, `/csp action P2.3 amber "why"`, '
