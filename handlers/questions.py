@@ -87,8 +87,9 @@ _EMPTY_WORDS = frozenset((
     "an", "the"
 ))  # fmt: skip
 _EDGE_PUNCTUATION = " \t\n?!.,;:¿¡\"'“”‘’()[]"
-_PLEASE = re.compile(r"^(?:please|pls|plz|can\s+you\s+tell\s+me|could\s+you\s+tell\s+me|do\s+you\s+know)\s+|"
-                     r"\s+(?:please|pls|plz)$", re.IGNORECASE)  # fmt: skip
+#: politeness around a question, dropped word by word (a regex here was quadratic in "please please …")
+_POLITE = frozenset(("please", "pls", "plz"))
+_LEADS = (("can", "you", "tell", "me"), ("could", "you", "tell", "me"), ("do", "you", "know"))
 
 
 def clean_message(text: str) -> str:
@@ -100,11 +101,21 @@ def clean_message(text: str) -> str:
 
 
 def _strip_edges(text: str) -> str:
-    previous = None
-    while previous != text:
-        previous = text
-        text = _PLEASE.sub("", text.strip(_EDGE_PUNCTUATION)).strip()
-    return text
+    """Without the punctuation and politeness at either end; linear in the length of the text."""
+    words = text.split()
+    bare = [w.strip(_EDGE_PUNCTUATION).casefold() for w in words]
+    start, end = 0, len(words)
+    moved = True
+    while moved:
+        moved = False
+        while start < end and (bare[start] in _POLITE or not bare[start]):
+            start, moved = start + 1, True
+        for lead in _LEADS:
+            if tuple(bare[start : start + len(lead)]) == lead and start + len(lead) <= end:
+                start, moved = start + len(lead), True
+        while end > start and (bare[end - 1] in _POLITE or not bare[end - 1]):
+            end, moved = end - 1, True
+    return " ".join(words[start:end]).strip(_EDGE_PUNCTUATION)
 
 
 def _words(text: str) -> list[str]:

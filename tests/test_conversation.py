@@ -55,6 +55,8 @@ DM = "D0ASKER"
         ("who are the YOS?", Question(Ask.LOOKUP, "YOS")),
         ("can you tell me what is a MARAC please", Question(Ask.LOOKUP, "MARAC")),
         ("tell me about county lines", Question(Ask.LOOKUP, "county lines")),
+        ("please, please: what is MARAC? please!", Question(Ask.LOOKUP, "MARAC")),
+        ("do you know what's an ASBI pls", Question(Ask.LOOKUP, "ASBI")),
         ("search exploitation", Question(Ask.SEARCH, "exploitation")),
         ("find domestic abuse", Question(Ask.SEARCH, "domestic abuse")),
         ("explain MARAC", Question(Ask.LOOKUP, "MARAC")),
