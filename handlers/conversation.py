@@ -51,32 +51,25 @@ def _respond(
 ) -> None:
     ctx = CommandContext(services=services, user_id=event["user"], channel_id=event["channel"], client=client)
     question = parse_question(event.get("text") or "")
-    private: Reply | None = None
-    reply: Reply | None = None
+    # a help line or a refusal is for the asker alone; an answer goes where the question was asked
+    for_asker = True
     try:
         if question.ask is Ask.CHAT:
-            private = views.chat_help_reply(in_channel=public)
+            reply = views.chat_help_reply(in_channel=public)
         else:
-            reply = views.in_conversation(answer_question(ctx, question))
+            reply, for_asker = views.in_conversation(answer_question(ctx, question)), False
     except PersonalDataError as error:
-        private = personal_data_reply(error)
+        reply = personal_data_reply(error)
     except UserFacingError as error:
-        private = error_reply(error)
-    if reply is not None:
-        message = _message(reply)
+        reply = error_reply(error)
+    if public and for_asker:
         services.background.submit(
-            "answering a question", _post, client, event["channel"], thread_ts, message
+            "answering a question privately", _post_privately, client, event, thread_ts, _message(reply)
         )
-    elif private is not None:
-        message = _message(private)
-        if public:  # a help line or a refusal is for the asker, not for the channel
-            services.background.submit(
-                "answering a question privately", _post_privately, client, event, thread_ts, message
-            )
-        else:
-            services.background.submit(
-                "answering a question", _post, client, event["channel"], thread_ts, message
-            )
+    else:
+        services.background.submit(
+            "answering a question", _post, client, event["channel"], thread_ts, _message(reply)
+        )
 
 
 def _message(reply: Reply) -> dict[str, Any]:
