@@ -82,7 +82,7 @@ class Services:
             achievements=achievements,
             actions=actions,
             reports=ReportService(plan, achievements, actions, risks, db),
-            home=HomeService(glossary, plan, actions, achievements, alerts),
+            home=HomeService(glossary, plan, actions, achievements, alerts, risks),
             background=Background(),
             risks=risks,
             alerts=alerts,

@@ -158,7 +158,8 @@ def show(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext)
     answer = services.glossary.show([str(picked.get("id", ""))])
     if answer.result.matches and picked.get("q"):
         services.glossary.picked(str(picked["q"]))  # answered after all: not a gap
-    respond(**views.answer_reply(answer).message(), replace_original=True)
+    reply = _in_place(body, views.answer_reply(answer))
+    respond(**reply.message(), replace_original=True)
 
 
 def search_button(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
@@ -166,8 +167,16 @@ def search_button(ack: Ack, body: dict[str, Any], respond: Respond, context: Bol
     services = services_of(context)
     ack()
     query = body["actions"][0]["value"]
-    reply = views.search_reply(query, services.glossary.search(query))
+    reply = _in_place(body, views.search_reply(query, services.glossary.search(query)))
     respond(**reply.message(), replace_original=True)
+
+
+def _in_place(body: dict[str, Any], reply: Reply) -> Reply:
+    """Under the bot's own answer in a thread or a DM (not an ephemeral reply), the new answer replaces
+    it there for everyone, so it has no *Share in channel* button."""
+    if (body.get("container") or {}).get("is_ephemeral") is False:
+        return views.in_conversation(reply)
+    return reply
 
 
 def suggest_open(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:

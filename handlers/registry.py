@@ -16,9 +16,10 @@ from bot.partnerships import Partnerships
 from bot.views import alerts as alert_views
 from bot.views import audit as audit_views
 from bot.views import glossary as glossary_views
+from bot.views import home as home_views
 from bot.views import plan as plan_views
 from bot.views import risks as risk_views
-from handlers import audit, dedupe, glossary, home, partnership, plan, risks
+from handlers import audit, conversation, dedupe, glossary, home, partnership, plan, risks
 from handlers.command import COMMAND, csp_command
 from handlers.safety import guarded
 
@@ -57,6 +58,13 @@ def register(app: App, partnerships: Partnerships) -> None:
     app.action(audit_views.OLDER)(guarded(audit.older))
     # App Home
     app.event("app_home_opened")(guarded(home.app_home_opened))
+    app.action(home_views.SEARCH)(guarded(home.home_search))
+    app.action(re.compile(rf"^{home_views.PICK}_\d+$"))(guarded(home.home_pick))
+    # questions in plain words: @csp-bot in a channel, and direct messages to the app
+    app.event("app_mention")(guarded(conversation.app_mention))
+    app.event("message")(
+        guarded(conversation.direct_message)
+    )  # every subtype, so none gets a 404 and a retry
 
     if partnerships.multi_workspace:
         # uninstalls and revoked tokens delete the installation rows; the partnership's data stays

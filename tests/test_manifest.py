@@ -53,6 +53,11 @@ def test_manifest_declares_what_the_app_listens_for() -> None:
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert {"commands", "chat:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
     assert manifest["features"]["shortcuts"][0]["type"] == "message"
+    # questions in plain words: @csp-bot in a channel, and DMs written in the Messages tab
+    assert {"app_mention", "message.im"} <= set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"app_mentions:read", "im:history", "chat:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    assert manifest["features"]["app_home"]["messages_tab_read_only_enabled"] is False
 
 
 def test_usage_hint_comes_from_the_subcommand_table() -> None:

@@ -21,11 +21,11 @@ from bot.services.alerts import Alert, Raised
 from bot.services.audit_log import AuditEntry, AuditPage, AuditQuery
 from bot.services.glossary import SUGGESTED_BY, Change, Gap, GlossaryAnswer, HomeSummary, PackStatus
 from bot.services.history import FieldChange
-from bot.services.home import HomeData, PriorityProgress
+from bot.services.home import HomeData, PriorityProgress, RiskPanel
 from bot.services.members import MemberInfo
 from bot.services.plan import Organisation, Priority
 from bot.services.risk_rating import RatingRule
-from bot.services.risks import Risk
+from bot.services.risks import Risk, RiskOverview, RiskTrend, Trend
 from bot.views import alerts, audit, common, glossary, help, home, members, plan, risks
 from bot.views.common import Reply
 from glossary.index import ExplainedToken
@@ -248,6 +248,22 @@ def _answers() -> Iterator[GlossaryAnswer]:
     yield answer(LookupStatus.SUGGESTIONS, suggestions=(ENTRY, NATIONAL))
 
 
+def _risk_panel(org: str | None, count: int = 2) -> RiskPanel:
+    trends = [
+        RiskTrend(_risk(ref=f"R{n}", owner_org=org if n % 2 else HOSTILE, description=HOSTILE), trend, "Low")
+        for n, trend in zip(range(1, count + 1), [*Trend] * count, strict=False)
+    ]
+    overview = RiskOverview(
+        today=date(2026, 11, 24),
+        since=date(2026, 8, 24),
+        review_until=date(2026, 12, 24),
+        org=org,
+        risks=trends,
+        reviews_due=[_risk(ref="R9", next_review=date(2026, 11, 24)), RISK, *(t.risk for t in trends)],
+    )
+    return RiskPanel(overview, list(_alerts())[:count], count * 3)
+
+
 def _home(actor: Actor, **changes: Any) -> HomeData:
     progress = [PriorityProgress(PRIORITY, {Status.GREEN: 2, Status.RED: 1, Status.NOT_STARTED: 1}, 1)]
     summary = HomeSummary(entries=1, most_asked=[(ENTRY, 3)], pending=1, gaps=1)
@@ -258,6 +274,7 @@ def _home(actor: Actor, **changes: Any) -> HomeData:
         "progress": progress,
         "recent": [ACHIEVEMENT, PLAN_ACHIEVEMENT],
         "alert_problem": HOSTILE,
+        "risks": _risk_panel(actor.org),
     }
     return HomeData(**{**fields, **changes})
 
@@ -279,6 +296,7 @@ def samples() -> Samples:
     return {
         "alerts.alert_reply": [lambda a=a: alerts.alert_reply(a) for a in _alerts()],
         "alerts.digest_reply": [lambda: alerts.digest_reply(DIGEST)],
+        "alerts.headline": [lambda a=a: alerts.headline(a) for a in _alerts()],
         "alerts.delivery_problem_reply": [
             lambda: alerts.delivery_problem_reply(HOSTILE, "C0ALERTS"),
             lambda: alerts.delivery_problem_reply(HOSTILE, None),
@@ -379,6 +397,14 @@ def samples() -> Samples:
         "glossary.answer_reply": [lambda a=a: glossary.answer_reply(a) for a in _answers()]
         + [lambda: glossary.answer_reply(next(_answers()), shared_by="U0TVP")],
         "glossary.not_found_reply": [lambda: glossary.not_found_reply(HOSTILE)],
+        "glossary.in_conversation": [
+            lambda a=a: glossary.in_conversation(glossary.answer_reply(a)) for a in _answers()
+        ]
+        + [lambda: glossary.in_conversation(glossary.search_reply(HOSTILE, [ENTRY, RELATED]))],
+        "glossary.chat_help_reply": [
+            lambda: glossary.chat_help_reply(in_channel=True),
+            lambda: glossary.chat_help_reply(in_channel=False),
+        ],
         "glossary.search_reply": [
             lambda: glossary.search_reply(HOSTILE, [ENTRY]),
             lambda: glossary.search_reply(HOSTILE, [ENTRY, RELATED]),
@@ -428,6 +454,16 @@ def samples() -> Samples:
         ],
         "home.home_view": [
             lambda: home.home_view(_home(COORDINATOR)),
+            *(
+                lambda a=a: home.home_view(
+                    _home(COORDINATOR, risks=_risk_panel("WDC", 60)), glossary.answer_reply(a)
+                )
+                for a in _answers()
+            ),
+            lambda: home.home_view(
+                _home(OUTSIDER, risks=_risk_panel(None, 1)), glossary.search_reply(HOSTILE, [ENTRY])
+            ),
+            lambda: home.home_view(_home(OUTSIDER, risks=_risk_panel(None, 0))),
             lambda: home.home_view(
                 _home(Actor("U0TVP", Role.MEMBER, "TVP"), org_actions=[], alert_problem=None)
             ),

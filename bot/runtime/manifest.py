@@ -10,11 +10,22 @@ from handlers import COMMAND
 from handlers.glossary import EXPLAIN_SHORTCUT
 from handlers.router import usage_hint
 
-# chat:write: confirmations and alerts; im:write, files:write: reports as a DM;
-# channels:history, groups:history: finding an alert already posted before posting it again
-BOT_SCOPES = ["commands", "chat:write", "im:write", "files:write", "channels:history", "groups:history"]
-# tokens_revoked, app_uninstalled: an OAuth install's rows are removed when a workspace leaves
-BOT_EVENTS = ["app_home_opened", "app_uninstalled", "tokens_revoked"]
+# chat:write: confirmations, alerts and answers to questions; im:write, files:write: reports as a DM;
+# channels:history, groups:history: finding an alert already posted before posting it again;
+# app_mentions:read, im:history: questions asked with @csp-bot in a channel, and in a DM to the app
+BOT_SCOPES = [
+    "commands",
+    "chat:write",
+    "im:write",
+    "files:write",
+    "channels:history",
+    "groups:history",
+    "app_mentions:read",
+    "im:history",
+]
+# tokens_revoked, app_uninstalled: an OAuth install's rows are removed when a workspace leaves;
+# app_mention, message.im: questions in plain words (only a DM's messages, never a channel's)
+BOT_EVENTS = ["app_home_opened", "app_uninstalled", "tokens_revoked", "app_mention", "message.im"]
 
 
 def build_manifest() -> dict[str, Any]:
@@ -29,13 +40,15 @@ def build_manifest() -> dict[str, Any]:
                 "/csp acronym MARAC, /csp define hate crime, /csp search exploitation. "
                 "Answers come from the partnership plan's own glossary, are private until you share them, "
                 "tolerate typos and never invent a meaning. Coordinators keep the glossary up to date "
-                "from Slack, with a full history of every change."
+                "from Slack, with a full history of every change. Ask in plain words too: "
+                "@csp-bot what does MARAC stand for? in a channel, or a direct message to the app."
             ),
         },
         "features": {
             "app_home": {
                 "home_tab_enabled": True,
-                "messages_tab_enabled": False,
+                # the Messages tab is where a DM to the app is written
+                "messages_tab_enabled": True,
                 "messages_tab_read_only_enabled": False,
             },
             "bot_user": {"display_name": "csp-bot", "always_online": True},

@@ -221,6 +221,19 @@ class AlertService:
                 raise NotFound("That alert no longer exists.")
             return alert_from_row(row)
 
+    def unacknowledged(self, limit: int = 10) -> tuple[list[Alert], int]:
+        """Alerts nobody has acknowledged yet, newest first (at most ``limit``), and how many there are.
+        A digest asks for no acknowledgement; an alert raised again as a reminder counts once, as the reminder."""
+        waiting = (
+            AlertRow.acknowledged_by.is_(None),
+            AlertRow.kind != "digest",
+            AlertRow.reraised_as.is_(None),
+        )
+        with self._db.read() as session:
+            total = session.scalar(select(func.count()).select_from(AlertRow).where(*waiting)) or 0
+            rows = session.scalars(select(AlertRow).where(*waiting).order_by(AlertRow.id.desc()).limit(limit))
+            return [alert_from_row(r) for r in rows], total
+
     def pending_count(self) -> int:
         with self._db.read() as session:
             return len(list(session.scalars(select(AlertRow.id).where(AlertRow.status == "pending"))))

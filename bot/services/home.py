@@ -8,9 +8,13 @@ from dataclasses import dataclass
 from bot.permissions import Actor
 from bot.services.achievements import Achievement, AchievementService
 from bot.services.actions import Action, ActionFilter, ActionService, Status
-from bot.services.alerts import AlertService
+from bot.services.alerts import Alert, AlertService
 from bot.services.glossary import GlossaryService, HomeSummary
 from bot.services.plan import PlanService, Priority
+from bot.services.risks import RiskOverview, RiskService
+
+#: alerts read for the Home; the total says how many more there are
+HOME_ALERTS = 5
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,15 @@ class PriorityProgress:
     priority: Priority
     counts: dict[Status, int]
     overdue: int
+
+
+@dataclass(frozen=True)
+class RiskPanel:
+    """The register on the Home, for everyone: risks with their trend, reviews due, alerts nobody acknowledged."""
+
+    overview: RiskOverview
+    unacknowledged: list[Alert]
+    unacknowledged_total: int
 
 
 @dataclass(frozen=True)
@@ -29,6 +42,7 @@ class HomeData:
     recent: list[Achievement]
     #: for coordinators: why risk alerts are not going out, when they are not
     alert_problem: str | None = None
+    risks: RiskPanel | None = None
 
 
 class HomeService:
@@ -39,8 +53,10 @@ class HomeService:
         actions: ActionService,
         achievements: AchievementService,
         alerts: AlertService,
+        risks: RiskService,
     ) -> None:
         self._alerts = alerts
+        self._risks = risks
         self._glossary = glossary
         self._plan = plan
         self._actions = actions
@@ -57,6 +73,7 @@ class HomeService:
                 )
             )
         org_actions = [a for a in actions if actor.org and a.lead == actor.org]
+        unacknowledged, waiting = self._alerts.unacknowledged(HOME_ALERTS)
         return HomeData(
             actor=actor,
             glossary=self._glossary.home_summary(actor),
@@ -64,4 +81,5 @@ class HomeService:
             progress=progress,
             recent=self._achievements.list(limit=5),
             alert_problem=self._alerts.problem() if actor.is_coordinator else None,
+            risks=RiskPanel(self._risks.overview(actor.org), unacknowledged, waiting),
         )

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.clock import Today
+from bot.clock import LONDON, Today
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.permissions import Actor, require_member
 from bot.privacy import ensure_no_personal_data
@@ -68,6 +69,50 @@ class RiskUpdate:
         return self.change is not None
 
 
+class Trend(StrEnum):
+    """Which way a risk has moved over the trend window, by its likelihood × impact score."""
+
+    UP = "up"
+    DOWN = "down"
+    SAME = "same"
+    NEW = "new"  # added during the window: nothing to compare with
+
+
+@dataclass(frozen=True)
+class RiskTrend:
+    risk: Risk
+    trend: Trend
+    #: the rating when the window began (None for a risk added since)
+    rating_before: str | None
+
+
+@dataclass(frozen=True)
+class RiskOverview:
+    """The register at a glance for one person (the App Home): what it shows and from when."""
+
+    today: date
+    #: trends compare each risk with itself on this day
+    since: date
+    #: reviews due on or before this day are listed (and any overdue)
+    review_until: date
+    #: the viewer's organisation, whose risks come first
+    org: str | None
+    #: open risks: the viewer's organisation's first, then highest score first
+    risks: list[RiskTrend]
+    #: open risks whose review is overdue or due by ``review_until``: the viewer's organisation's first, soonest first
+    reviews_due: list[Risk]
+
+
+#: trends are measured over a quarter, the register's review cycle
+TREND_MONTHS = 3
+REVIEW_WINDOW_DAYS = 30
+
+
+def _number(ref: str) -> int:
+    """R2 before R10."""
+    return int(ref[1:]) if ref[1:].isdigit() else 0
+
+
 def is_risk_ref(text: str) -> bool:
     return bool(_REF.match(text.strip()))
 
@@ -116,6 +161,49 @@ class RiskService:
             query = query.where(RiskRow.status == "open")
         with self._db.read() as session:
             return [self._info(r) for r in session.scalars(query)]
+
+    def overview(
+        self, org: str | None, *, review_days: int = REVIEW_WINDOW_DAYS, trend_months: int = TREND_MONTHS
+    ) -> RiskOverview:
+        """Open risks with their trend, and the reviews falling due: one read, dates from the clock."""
+        today = self._today()
+        since = add_months(today, -trend_months)
+        start = datetime.combine(since, time(0), tzinfo=LONDON).astimezone(UTC)
+        with self._db.read() as session:
+            rows = list(session.scalars(select(RiskRow).where(RiskRow.status == "open")))
+            changes = session.scalars(
+                select(RiskChange)
+                .where(RiskChange.at >= start, RiskChange.field.in_(("likelihood", "impact", "added")))
+                .order_by(RiskChange.id)
+            )
+            # the value each field had when the window began is the "before" of its first change since
+            earliest: dict[tuple[str, str], str | None] = {}
+            for change in changes:
+                earliest.setdefault((change.risk_ref, change.field), change.before)
+            trends = [self._trend(row, earliest) for row in rows]
+
+        def mine_first(risk: Risk) -> bool:
+            return org is None or risk.owner_org != org
+
+        trends.sort(
+            key=lambda t: (mine_first(t.risk), -rank(t.risk.rating), -t.risk.score, _number(t.risk.ref))
+        )
+        until = today + timedelta(days=review_days)
+        due = sorted(
+            (t.risk for t in trends if t.risk.next_review <= until),
+            key=lambda r: (mine_first(r), r.next_review, _number(r.ref)),
+        )
+        return RiskOverview(today, since, until, org, trends, due)
+
+    def _trend(self, row: RiskRow, earliest: dict[tuple[str, str], str | None]) -> RiskTrend:
+        risk = self._info(row)
+        if (row.ref, "added") in earliest:
+            return RiskTrend(risk, Trend.NEW, None)
+        likelihood = earliest.get((row.ref, "likelihood")) or row.likelihood
+        impact = earliest.get((row.ref, "impact")) or row.impact
+        before = self.rule.score(likelihood, impact)
+        trend = Trend.UP if risk.score > before else Trend.DOWN if risk.score < before else Trend.SAME
+        return RiskTrend(risk, trend, self.rule.rate(likelihood, impact))
 
     def get(self, ref: str) -> Risk:
         with self._db.read() as session:

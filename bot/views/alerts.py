@@ -67,6 +67,11 @@ def _headline(alert: Alert) -> str:
     return ("Reminder, not yet acknowledged: " + headline) if alert.kind == "reminder" else headline
 
 
+def headline(alert: Alert) -> str:
+    """What an alert is about in one line of plain words ("Risk R2: rating up, Low ↑ High")."""
+    return _headline(alert)
+
+
 def alert_reply(alert: Alert) -> Reply:
     """The channel message for an alert (acknowledged or not)."""
     if alert.kind == "digest":

@@ -567,3 +567,32 @@ def entry_form(
         private_metadata=metadata,
         blocks=blocks,
     )
+
+
+# ---------------------------------------------------------------------- asked in a thread or a DM
+
+
+def in_conversation(reply: Reply) -> Reply:
+    """A look-up's reply as the bot's own message in a thread or a DM: already where the asker chose to
+    ask, so without *Share in channel* (its "did you mean" and search buttons still work in place)."""
+    blocks: list[Block] = []
+    for block in reply.blocks:
+        if isinstance(block, ActionsBlock):
+            kept = [e for e in block.elements if getattr(e, "action_id", None) != SHARE]
+            if not kept:
+                continue
+            if len(kept) != len(block.elements):
+                block = ActionsBlock(elements=kept)
+        blocks.append(block)
+    return Reply(text=reply.text, blocks=tuple(blocks), in_channel=True)
+
+
+def chat_help_reply(*, in_channel: bool) -> Reply:
+    """The short line for a message that asks the glossary nothing ("hi", "thanks")."""
+    ask = "@csp-bot what does MARAC stand for?" if in_channel else "what does MARAC stand for?"
+    return notice(
+        f"Ask me about the partnership's jargon: `{ask}`, `what is a CPN`, `define hate crime` "
+        "or `search exploitation`.",
+        "`/csp help` lists everything else. Never post names, addresses or case details in Slack.",
+        icon=":wave:",
+    )
