@@ -367,7 +367,7 @@ PLANTED: list[tuple[PersonalDataKind, str, str]] = [
     (K.POSTCODE, "postcode hp112bh", "hp112bh"),
     (K.POSTCODE, "seen at SW1A 1AA", "SW1A 1AA"),
     (K.POSTCODE, "moved to M1 1AE last week", "M1 1AE"),
-    (K.POSTCODE, "address 12 Desborough Road, High Wycombe HP11 2BH", "HP11 2BH"),
+    (K.POSTCODE, "address in High Wycombe HP11 2BH", "HP11 2BH"),
     (K.DATE_OF_BIRTH, "DOB 12/03/2009", "12/03/2009"),
     (K.DATE_OF_BIRTH, "D.O.B. 12-03-09", "12-03-09"),
     (K.DATE_OF_BIRTH, "date of birth: 12 March 2009", "12 March 2009"),
@@ -411,6 +411,22 @@ PLANTED: list[tuple[PersonalDataKind, str, str]] = [
     (K.NAMED_PERSON, "Mr J. Patel", "Patel"),
     (K.NAMED_PERSON, "Dr Okafor", "Okafor"),
     (K.NAMED_PERSON, "Ms O'Brien", "O'Brien"),
+    (K.NAMED_PERSON, "the victim, Jane Smith, moved", "Jane Smith"),
+    (K.NAMED_PERSON, "VICTIM JANE SMITH", "JANE SMITH"),
+    (K.NAMED_PERSON, "Jane Doe attended the panel", "Jane Doe"),
+    (K.NAMED_PERSON, "Missing girl Chloe, 14, found in Slough", "Chloe"),
+    (K.ADDRESS, "Flat 3, 45 Totteridge Road – closure order granted", "45 Totteridge Road"),
+    (K.ADDRESS, "drugs warrant at Flat 2 Kingsmead House", "Kingsmead House"),
+    (K.NI_NUMBER, "NI number QQ 12 34 56 C passed to DWP", "QQ 12 34 56 C"),
+    (K.VEHICLE, "Vehicle reg AB12 CDE seen at the cuckooed flat", "AB12 CDE"),
+    (K.VEHICLE, "reg ab12 cde", "ab12 cde"),
+    (K.CASE_REFERENCE, "CAD 1234 attended", "1234"),
+    (K.CASE_REFERENCE, "Custody no. 43CU123456 released", "43CU123456"),
+    (K.EMAIL, "email jane dot smith at gmail dot com", "smith"),
+    (K.FAMILY, "Visited the Smith family", "Smith"),
+    (K.FAMILY, "the Khan household reported graffiti", "Khan"),
+    (K.DESCRIBED_PERSON, "Victim (female, 34) referred to MARAC", "34"),
+    (K.DESCRIBED_PERSON, "Woman aged 34 assaulted", "34"),
 ]
 
 
@@ -447,7 +463,7 @@ COMBINED_DATA = ["Jane Smith", "03/04/2009", "Desborough", "HP11 2BH", "07700 90
 
 
 def test_combined_plant_gives_one_finding_per_kind_in_a_stable_order() -> None:
-    assert kinds(COMBINED) == [K.PHONE, K.POSTCODE, K.DATE_OF_BIRTH, K.NHS_NUMBER, K.NAMED_PERSON]
+    assert kinds(COMBINED) == [K.PHONE, K.POSTCODE, K.ADDRESS, K.DATE_OF_BIRTH, K.NHS_NUMBER, K.NAMED_PERSON]
     with pytest.raises(PersonalDataError) as raised:
         ensure_no_personal_data(COMBINED)
     message = str(raised.value)
@@ -554,7 +570,9 @@ def test_error_survives_pickling() -> None:
 
 
 def test_findings_are_frozen_and_descriptions_are_plain_words() -> None:
-    findings = find_personal_data(COMBINED + " jane@example.org case ref 12345/19")
+    findings = find_personal_data(
+        COMBINED + " jane@example.org case ref 12345/19 NI AB123456C reg AB12 CDE the Smith family (F, 19)"
+    )
     assert {finding.kind for finding in findings} == set(PersonalDataKind)
     for finding in findings:
         assert isinstance(finding, PersonalDataFinding)
