@@ -39,6 +39,7 @@ __all__ = [
     "ensure_no_personal_data",
     "find_personal_data",
     "mask_personal_data",
+    "screened",
 ]
 
 
@@ -1170,7 +1171,7 @@ def _family_spans(text: _Text) -> Iterator[_Span]:
 
 _HOUSE_NUMBER_STREET: Final = re.compile(
     r"[0-9](?<![A-Za-z0-9/.£$#\-][0-9])[0-9]{0,3}[A-Za-z]?,?[ \t]+"
-    r"(?:(?:[A-Z][A-Za-z'’\-]+|[a-z][a-z'’\-]+)[ \t]+){0,3}?"
+    r"(?:(?:[A-Z][A-Za-z'’\-]+|[a-z][a-z'’\-]+)[ \t]+){0,3}"
     rf"(?:[A-Z][A-Za-z'’\-]+|[a-z][a-z'’\-]+)[ \t]+(?i:{_STREET_TYPES})\.?(?![A-Za-z0-9])"
 )
 _NAMED_FLAT: Final = re.compile(
@@ -1426,6 +1427,17 @@ def mask_personal_data(text: str) -> str:
             return subject.raw
         subject = _Text(_masked(subject, found))
     return "" if _find(subject) else subject.raw
+
+
+WITHHELD: Final[str] = "[withheld: it looked like personal data]"
+
+
+def screened(text: str | None) -> str | None:
+    """Text fit to quote in a message others see: unchanged when it passes the guard, masked when it does
+    not (rows written before a rule existed, or by the plan import), withheld when masking is not enough."""
+    if not text or not find_personal_data(text):
+        return text
+    return mask_personal_data(text) or WITHHELD
 
 
 def contains_personal_data(text: str) -> bool:
