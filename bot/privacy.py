@@ -1126,8 +1126,16 @@ _NOT_FAMILY_NAMES: Final = _words(
 )
 
 
+_THE_PLURAL_SURNAME: Final = re.compile(r"[Tt]he[ \t]+(?P<name>[A-Z][a-z]+)s(?:'|’|(?![A-Za-z]))")
+
+
 def _family_spans(text: _Text) -> Iterator[_Span]:
     raw, folded = text.raw, text.folded
+    # "the Wilsons' son", "the Smiths": a family by its surname in the plural
+    for match in _THE_PLURAL_SURNAME.finditer(raw):
+        name = match.group("name").casefold()
+        if name in _SURNAMES and name not in _NOT_NAMES and _is_token_boundary(raw, match.start()):
+            yield match.start(), match.end()
     if not any(stem in folded for stem in _FAMILY_STEMS):
         return
     for keyword in ("family", "families", "household", "households", "clan"):
@@ -1182,8 +1190,21 @@ _NAMED_FLAT: Final = re.compile(
 _FLAT_PREFIX: Final = re.compile(r"(?i:flat|apartment|apt)[ \t]*[0-9]{1,4}[a-z]?,?[ \t]*\Z")
 
 
+# "from 2 The Pastures": a house number and a street named with "The", after a word of place.
+_HOUSE_NUMBER_THE: Final = re.compile(
+    r"[0-9](?<![A-Za-z0-9/.£$#\-][0-9])[0-9]{0,3}[A-Za-z]?,?[ \t]+The[ \t]+(?P<street>[A-Z][a-z]+)"
+)
+_PLACE_PREPOSITIONS: Final = frozenset(
+    {"at", "from", "to", "of", "in", "on", "visited", "address", "outside"}
+)
+
+
 def _address_spans(text: _Text) -> Iterator[_Span]:
     raw = text.raw
+    for match in _HOUSE_NUMBER_THE.finditer(raw):
+        street = match.group("street").casefold()
+        if street not in _NOT_NAMES and _word_before(raw, match.start()) in _PLACE_PREPOSITIONS:
+            yield match.start(), match.end()
     for match in _HOUSE_NUMBER_STREET.finditer(raw):
         words = match.group().split()
         number = words[0].rstrip(",")
@@ -1235,10 +1256,17 @@ _PERSON_STEMS: Final = (
 )  # fmt: skip
 
 
+# "a 15-year-old", "15 yr old boy": one person's age. "14-year-olds" (a plural) is a statistic.
+_YEAR_OLD: Final = re.compile(r"[0-9](?<![0-9]{2})[0-9]?[ \t\-]?(?:years?|yrs?|yo)[ \t\-]old(?![a-z])(?!s)")
+
+
 def _described_person_spans(text: _Text) -> Iterator[_Span]:
     folded = text.folded
     if not text.has_digit:
         return
+    for match in _YEAR_OLD.finditer(folded):
+        if _starts_word(folded, match.start()):
+            yield match.start(), match.end()
     if "(" in folded:
         for match in _SEX_AGE_IN_BRACKETS.finditer(folded):
             yield match.start(), match.end()
