@@ -397,7 +397,16 @@ class GlossaryService:
         with self._db.transaction() as session:
             position = repo.next_position(session)
             for entry in entries:
-                if contains_personal_data(entry.key) or contains_personal_data(entry.text):
+                if any(
+                    contains_personal_data(value)
+                    for value in (
+                        entry.key,
+                        entry.text,
+                        entry.context or "",
+                        entry.note or "",
+                        *entry.aliases,
+                    )
+                ):
                     report.refused.append(entry.id)
                     continue
                 row = repo.row_by_slug(session, entry.id, for_update=True)
