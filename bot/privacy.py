@@ -1054,10 +1054,11 @@ def _bare_name_spans(text: _Text) -> Iterator[_Span]:
             and second_word not in _NOT_NAMES
             and _is_token_boundary(raw, match.start())
         ):
-            yield match.start(), match.end()
+            yield match.start(), match.end("second")
 
 
-_LOWER_PAIR: Final = re.compile(r"(?P<first>[a-z]{2,})[ \t]+(?P<second>[a-z]{2,})(?![a-z0-9])")
+# The second word in a look-ahead, so that each word is tried as a first name ("the jane smith").
+_LOWER_PAIR: Final = re.compile(r"(?P<first>[a-z]{2,})(?=[ \t]+(?P<second>[a-z]{2,})(?![a-z0-9]))")
 
 
 def _age_spans(text: _Text) -> Iterator[_Span]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -675,3 +676,38 @@ def test_generated_aggregate_lines_pass(
         f"({tenths / 10}% change, £{count * 3:,} spent, rate {tenths % 100}%)"
     )
     assert find_personal_data(line) == []
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "Jane ",
+        "victim, ",
+        "12 ",
+        "x at ",
+        "Flat 1 ",
+        "jane ",
+        "Smith family ",
+        "(m, 1",
+        "Chloe, 14, ",
+        "1 A B C Road ",
+    ],
+)
+def test_cost_grows_in_proportion_to_the_length(unit: str) -> None:
+    """Issue 13: linear in the text's length, also on text made of the shapes the rules look for."""
+
+    def fastest(text: str) -> float:
+        runs = []
+        for _ in range(3):
+            start = time.perf_counter()
+            find_personal_data(text)
+            runs.append(time.perf_counter() - start)
+        return min(runs)
+
+    short, long = unit * (4_000 // len(unit)), unit * (32_000 // len(unit))
+    assert fastest(long) < 16 * fastest(short) + 0.005  # 8 times the text; quadratic would be 64 times
+
+
+def test_lower_case_names_are_found_wherever_the_pair_starts() -> None:
+    assert kinds("met the jane smith you mentioned") == [K.NAMED_PERSON]
+    assert kinds("VICTIM JANE SMITH") == [K.NAMED_PERSON]
