@@ -9,7 +9,12 @@ Design rules:
 
 * Precision matters as much as recall. Refusing "Section 35 dispersal notices issued in the HP11 area" or
   "IOM = Integrated Offender Management" is a defect, so every rule is anchored on a shape that aggregate
-  reporting does not produce: a checksum, a full postcode, a cue word such as "DOB" or "case ref".
+  reporting does not produce: a checksum, a full postcode, a cue word such as "DOB" or "case ref", a house
+  number before a street type, a given name from a lexicon followed by a surname (``bot/data/names``).
+  Issue 13's labelled set (``tests/data``, ``bench/privacy_bench.py``) measures both rates.
+* Say where. Each detector yields the spans it matched, so :func:`mask_personal_data` can show the sentence
+  with those parts replaced by their kind ("Visited [a family] at [an address], High Wycombe"); the masked
+  text is checked again before it is offered.
 * Findings never carry the matched text. A description is fixed wording per kind, so an error message or a
   log line built from it cannot leak what it refused.
 * Checks stay linear and fast on long messages. No pattern nests unbounded repetition, and every pattern
@@ -906,11 +911,8 @@ def _lexicon_name_at(text: _Text, position: int) -> _Span | None:
     surname = following is not None and following.group("word") in _SURNAMES
     if word in _STRONG_GIVEN_NAMES:
         return (position, following.end() if surname and following is not None else first.end())
-    if surname and following is not None and (word in _AMBIGUOUS_GIVEN_NAMES or word in _SURNAMES):
-        # "victim May Jones"; "suspect Smith Jones" is rare, "victim Brown Jones" rarer still
-        return (
-            (position, following.end()) if word not in _NOT_NAMES or word in _AMBIGUOUS_GIVEN_NAMES else None
-        )
+    if surname and following is not None and word in _AMBIGUOUS_GIVEN_NAMES:
+        return position, following.end()  # "victim May Jones"
     return None
 
 
@@ -1130,6 +1132,16 @@ _NOT_FAMILY_NAMES: Final = _words(
 _THE_PLURAL_SURNAME: Final = re.compile(r"[Tt]he[ \t]+(?P<name>[A-Z][a-z]+)s(?:'|’|(?![A-Za-z]))")
 
 
+# Surnames that are also everyday words, so that in lower case they are read as words.
+_PLAIN_WORD_SURNAMES: Final = _words(
+    """
+    Young Brown White Black Green Gray Grey Long Little Small Good Rich Poor Wise Hill Wood King Hall Bell Best
+    Strong Sharp Swift Rose Wells Little Lamb Fox Bird Baker Cook Mason Hunter Carter Parker Fisher Turner
+    Walker Miller Dean Price Ward Day May Law Love Hope Foster Holiday Christmas English French
+    """
+)
+
+
 def _family_spans(text: _Text) -> Iterator[_Span]:
     raw, folded = text.raw, text.folded
     # "the Wilsons' son", "the Smiths": a family by its surname in the plural
@@ -1152,18 +1164,18 @@ def _family_spans(text: _Text) -> Iterator[_Span]:
                 continue
             capitalised = raw[word_start].isupper()
             preceded_by_the = folded[max(0, word_start - 4) : word_start] == "the "
-            if not (
-                name in _SURNAMES
-                or (capitalised and preceded_by_the)
-                or (
-                    capitalised
-                    and name not in _NOT_NAMES
-                    and name not in _GIVEN_NAMES
-                    and _word_before(raw, word_start) in {"the", "met", "visited", "with"}
+            if capitalised:  # "the Smith family", "the Okoro household", "visited Okoro family"
+                is_family = (
+                    name in _SURNAMES
+                    or preceded_by_the
+                    or (
+                        name not in _GIVEN_NAMES
+                        and _word_before(raw, word_start) in {"met", "visited", "with"}
+                    )
                 )
-            ):
-                continue
-            if not capitalised and name not in _SURNAMES:
+            else:  # "the smith family"; not "the young family"
+                is_family = name in _SURNAMES and name not in _NOT_NAMES and name not in _PLAIN_WORD_SURNAMES
+            if not is_family:
                 continue
             start = word_start - 4 if preceded_by_the else word_start
             end = position + len(keyword)
