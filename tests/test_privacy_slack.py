@@ -183,3 +183,12 @@ def test_title_case_glossary_names_are_not_names(key: str) -> None:
     """Issue 14: synthetic glossary keys are Title Case word pairs, not people."""
     assert find_personal_data(key) == []
     assert find_personal_data(f"{key}: a term used in the partnership's reports") == []
+
+
+def test_reports_quote_old_rows_only_masked(services: Services, member: str) -> None:
+    services.achievements.log(services.members.actor(member), "12 ABCs issued", priority=1)
+    with services.db.transaction() as session:  # a row from before a rule existed
+        row = session.scalars(select(AchievementRow).where(AchievementRow.logged_by == member)).one()
+        row.text = "12 ABCs issued, one to the Okafor family"
+    texts = [a.text for a in services.reports.achievements().achievements if a.logged_by == member]
+    assert texts == ["12 ABCs issued, one to [a family]"]

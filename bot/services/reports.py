@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.errors import InvalidInput
+from bot.privacy import screened
 from bot.services.achievements import Achievement, AchievementService
 from bot.services.actions import Action, ActionService
 from bot.services.plan import Partnership, PlanService, Priority
@@ -63,13 +64,15 @@ class ReportService:
 
     def achievements(self, year: str | None = None) -> AchievementsData:
         year = checked_year(year) if year else None
-        entries = self._achievements.in_report_order(year)
+        # a report is shared beyond Slack: rows from before a rule existed go out masked
+        entries = [replace(a, text=screened(a.text) or "") for a in self._achievements.in_report_order(year)]
         return AchievementsData(
             self._plan.partnership(), self._plan.priorities(), entries, year, as_at=self._today()
         )
 
     def actions(self) -> ActionsData:
-        return ActionsData(self._plan.partnership(), self._actions.list(), as_at=self._today())
+        actions = [replace(a, reason=screened(a.reason)) for a in self._actions.list()]
+        return ActionsData(self._plan.partnership(), actions, as_at=self._today())
 
     def risks(self) -> RiskRegisterData:
         return RiskRegisterData(
