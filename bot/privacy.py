@@ -986,14 +986,33 @@ def _in_office(raw: str, start: int, end: int) -> bool:
     return after is not None and after.group("word").casefold() in _OFFICE_WORDS
 
 
+# Charities, shops and days named after someone that partnerships work with or mention ("Sue Ryder shop",
+# "Marie Curie nurses", "John Lewis staff"): a person's name, but not someone in a case.
+_NAMED_ORGANISATIONS: Final = frozenset(
+    (
+        "john lewis", "marie curie", "sue ryder", "harvey nichols", "ted baker", "jack petchey",
+        "ronald mcdonald", "anne frank", "stephen lawrence", "jo cox", "suzy lamplugh", "lucy faithfull",
+        "martin luther", "florence nightingale", "william wilberforce", "amy winehouse", "harry potter",
+        "henry moore", "laura ashley", "ben sherman", "tommy hilfiger", "calvin klein", "michael kors",
+    )
+)  # fmt: skip
+
+
 def _named_after(raw: str, start: int, end: int) -> bool:
-    """ "the Jane Austen Lecture Theatre", "Sir William Ramsay School", "Queen Elizabeth II"."""
+    """ "the Jane Austen Lecture Theatre", "Sir William Ramsay School", "Queen Elizabeth II", "Marie Curie"."""
     if _word_before(raw, start) in _HONORIFICS_BEFORE:
         return True
-    following = _NEXT_NAME_WORD.match(raw, end)
-    if following is not None:
+    if " ".join(raw[start:end].casefold().split()) in _NAMED_ORGANISATIONS:
+        return True
+    position = end
+    for _ in range(2):  # "Stephen Lawrence Day", "Martin Luther King Day"
+        following = _NEXT_NAME_WORD.match(raw, position)
+        if following is None:
+            return False
         word = following.group("word")
-        return word.casefold() in _NAMED_AFTER_WORDS or word in {"II", "III", "IV", "VI", "VII", "VIII"}
+        if word.casefold() in _NAMED_AFTER_WORDS or word in {"II", "III", "IV", "VI", "VII", "VIII"}:
+            return True
+        position = following.end()
     return False
 
 

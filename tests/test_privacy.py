@@ -711,3 +711,24 @@ def test_cost_grows_in_proportion_to_the_length(unit: str) -> None:
 def test_lower_case_names_are_found_wherever_the_pair_starts() -> None:
     assert kinds("met the jane smith you mentioned") == [K.NAMED_PERSON]
     assert kinds("VICTIM JANE SMITH") == [K.NAMED_PERSON]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Talk given in the Jane Austen Lecture Theatre",
+        "Stephen Lawrence Day assembly held at 3 schools",
+        "Martin Luther King Day event in the Octagon",
+        "Sue Ryder shop in Marlow reported two thefts",
+        "Marie Curie nurses joined the end of life panel",
+        "John Lewis staff trained on shoplifting",
+        "Sir William Ramsay School and John Hampden Grammar took part",
+        "Queen Elizabeth II Jubilee events policed without incident",
+        "Victoria Street and Albert Street: 6 fly-tips cleared",
+        "Karen Smith, Chief Executive, opened the conference",
+        "Victim Penalty",
+        "Operation Sceptre knife amnesty in Castlefield and Micklefield",
+    ],
+)
+def test_places_buildings_days_and_offices_named_after_people_pass(line: str) -> None:
+    assert find_personal_data(line) == []
