@@ -12,7 +12,9 @@ pass and clean lines that are refused are listed. Targets: caught ≥ 98 %, clea
 Latency: ``find_personal_data`` and ``mask_personal_data`` on 500-character lines built deterministically
 from the labelled lines (``random.Random(seed)``), each call timed with ``time.perf_counter_ns``; then lines
 of 1,000 to 64,000 characters, to show the cost grows in proportion to the length. Target: p99 ≤ 1 ms for
-a 500-character line. Every figure is printed beside its target; nothing is asserted.
+a 500-character line. Wall-clock and CPU-time percentiles are both printed: on a shared machine the wall
+clock also counts the time the process waited for a core. Every figure is printed beside its target;
+nothing is asserted.
 """
 
 from __future__ import annotations
@@ -135,16 +137,19 @@ def report_latency(count: int, seed: int) -> float:
         ("find_personal_data", find_personal_data),
         ("mask_personal_data", mask_personal_data),
     ):
-        timings = []
+        timings, cpu = [], []
         for text in samples:
-            start = time.perf_counter_ns()
+            start, start_cpu = time.perf_counter_ns(), time.thread_time_ns()
             function(text)
+            cpu.append((time.thread_time_ns() - start_cpu) / 1e6)
             timings.append((time.perf_counter_ns() - start) / 1e6)
         p99 = percentile(timings, 0.99)
         worst_p99 = max(worst_p99, p99) if name == "find_personal_data" else worst_p99
+        # the wall clock also counts time spent waiting for a core; CPU time is the check's own cost
         print(
             f"{name:19} 500 chars × {count}: p50 {statistics.median(timings):.3f} ms, "
-            f"p99 {p99:.3f} ms (target ≤ {P99_TARGET_MS} ms), max {max(timings):.3f} ms"
+            f"p99 {p99:.3f} ms (target ≤ {P99_TARGET_MS} ms), max {max(timings):.3f} ms; "
+            f"CPU time p50 {statistics.median(cpu):.3f} ms, p99 {percentile(cpu, 0.99):.3f} ms"
         )
     for length in (1_000, 4_000, 16_000, 64_000):
         text = lines_of(length, rng, pool)
