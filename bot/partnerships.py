@@ -9,9 +9,11 @@ the directory to a partnership, and each partnership other than the default has 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Now, system_now
 from bot.container import Services
 from bot.errors import UserFacingError
+from bot.privacy import find_personal_data
 from bot.settings import Settings
 from glossary.loader import parse_file
 from store import directory
@@ -130,8 +133,23 @@ class Partnerships:
                 "Use lower-case letters, digits and _, starting with a letter (e.g. `chiltern`); not `default`.",
             )
         plan = _plan(str(plan_path))  # refuse a bad file before anything is written
+        _refuse_personal_data(plan_path.name, _strings(plan.model_dump(mode="json")))
         if glossary_path is not None:
-            _glossary(str(glossary_path))
+            entries = _glossary(str(glossary_path))
+            _refuse_personal_data(
+                glossary_path.name,
+                (
+                    (entry.id, value)
+                    for entry in entries or ()
+                    for value in (
+                        entry.key,
+                        entry.text,
+                        entry.context or "",
+                        entry.note or "",
+                        *entry.aliases,
+                    )
+                ),
+            )
         try:
             with self.db.transaction() as session:
                 directory.add_listing(
@@ -172,6 +190,31 @@ class Partnerships:
 def _seed(plan_source: str, glossary_source: str | None, session: Session) -> None:
     if not is_seeded(session):  # the files are read only for a store not yet filled
         seed_all(session, plan=_plan(plan_source), glossary=_glossary(glossary_source))
+
+
+def _strings(value: Any, where: str = "") -> Iterator[tuple[str, str]]:
+    """Every text in a plan document, with where it sits ("priorities.2.actions.0.text")."""
+    if isinstance(value, str):
+        yield where or "the file", value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{where}.{index}" if where else str(index))
+
+
+def _refuse_personal_data(origin: str, values: Iterable[tuple[str, str]]) -> None:
+    """A plan or glossary file is stored and posted like anything typed in Slack: the same guard applies.
+    The refusal says where, never what."""
+    for where, value in values:
+        findings = find_personal_data(value)
+        if findings:
+            kinds = ", ".join(finding.description for finding in findings)
+            raise PartnershipError(
+                f"{origin}: {where} looks like it contains {kinds}.",
+                "Plans and glossaries hold aggregates, never case details: remove it and try again.",
+            )
 
 
 def _plan(source: str):  # type: ignore[no-untyped-def]

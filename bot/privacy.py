@@ -9,7 +9,12 @@ Design rules:
 
 * Precision matters as much as recall. Refusing "Section 35 dispersal notices issued in the HP11 area" or
   "IOM = Integrated Offender Management" is a defect, so every rule is anchored on a shape that aggregate
-  reporting does not produce: a checksum, a full postcode, a cue word such as "DOB" or "case ref".
+  reporting does not produce: a checksum, a full postcode, a cue word such as "DOB" or "case ref", a house
+  number before a street type, a given name from a lexicon followed by a surname (``bot/data/names``).
+  Issue 13's labelled set (``tests/data``, ``bench/privacy_bench.py``) measures both rates.
+* Say where. Each detector yields the spans it matched, so :func:`mask_personal_data` can show the sentence
+  with those parts replaced by their kind ("Visited [a family] at [an address], High Wycombe"); the masked
+  text is checked again before it is offered.
 * Findings never carry the matched text. A description is fixed wording per kind, so an error message or a
   log line built from it cannot leak what it refused.
 * Checks stay linear and fast on long messages. No pattern nests unbounded repetition, and every pattern
@@ -27,6 +32,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from importlib import resources
 from typing import Final
 
 __all__ = [
@@ -37,6 +43,8 @@ __all__ = [
     "contains_personal_data",
     "ensure_no_personal_data",
     "find_personal_data",
+    "mask_personal_data",
+    "screened",
 ]
 
 
@@ -44,10 +52,15 @@ class PersonalDataKind(StrEnum):
     EMAIL = "email"
     PHONE = "phone"
     POSTCODE = "postcode"
+    ADDRESS = "address"
     DATE_OF_BIRTH = "date_of_birth"
     NHS_NUMBER = "nhs_number"
+    NI_NUMBER = "ni_number"
     CASE_REFERENCE = "case_reference"
+    VEHICLE = "vehicle"
     NAMED_PERSON = "named_person"
+    FAMILY = "family"
+    DESCRIBED_PERSON = "described_person"
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,27 @@ _DESCRIPTIONS: Final[dict[PersonalDataKind, str]] = {
     PersonalDataKind.NHS_NUMBER: "an NHS number",
     PersonalDataKind.CASE_REFERENCE: "a police or case reference number",
     PersonalDataKind.NAMED_PERSON: "a person's name",
+    PersonalDataKind.ADDRESS: "a street address",
+    PersonalDataKind.NI_NUMBER: "a National Insurance number",
+    PersonalDataKind.VEHICLE: "a vehicle registration",
+    PersonalDataKind.FAMILY: "a family's name",
+    PersonalDataKind.DESCRIBED_PERSON: "a person described by sex and age",
+}
+
+# What each kind becomes in a masked rendering ("Visited [a family] at [an address], High Wycombe").
+_MASKS: Final[dict[PersonalDataKind, str]] = {
+    PersonalDataKind.EMAIL: "[an email address]",
+    PersonalDataKind.PHONE: "[a phone number]",
+    PersonalDataKind.POSTCODE: "[a postcode]",
+    PersonalDataKind.ADDRESS: "[an address]",
+    PersonalDataKind.DATE_OF_BIRTH: "[a date of birth]",
+    PersonalDataKind.NHS_NUMBER: "[an NHS number]",
+    PersonalDataKind.NI_NUMBER: "[an NI number]",
+    PersonalDataKind.CASE_REFERENCE: "[a reference number]",
+    PersonalDataKind.VEHICLE: "[a vehicle]",
+    PersonalDataKind.NAMED_PERSON: "[a name]",
+    PersonalDataKind.FAMILY: "[a family]",
+    PersonalDataKind.DESCRIBED_PERSON: "[a person]",
 }
 
 _FINDINGS: Final[dict[PersonalDataKind, PersonalDataFinding]] = {
@@ -103,6 +137,9 @@ class _Text:
         self.raw = text
         self.folded = text.encode("ascii", "replace").lower().decode("ascii")
         self.has_digit = _DIGIT.search(text) is not None
+
+
+_Span = tuple[int, int]  # start and end of a piece of personal data in ``_Text.raw``
 
 
 def _tokens(text: str) -> tuple[str, ...]:
@@ -160,18 +197,51 @@ _EMAIL_SPELT_OUT: Final = re.compile(
     r"(?:[ \t]*[\[(][ \t]*dot[ \t]*[\])][ \t]*|\.)[a-z]{2,24}(?![a-z0-9\-])"
 )
 _EMAIL_LOCAL_PART_END: Final = re.compile(r"[a-z0-9_.%+\-][ \t]*\Z")
+# "jane dot smith at gmail dot com", "emma.lewis at outlook dot com": a local part, "at", a domain with at
+# least one "dot" spelt out or a known mail provider.
+_EMAIL_WORDS_DOMAIN: Final = re.compile(
+    r"at[ \t]+(?P<domain>[a-z0-9\-]{2,40})(?P<rest>(?:(?:[ \t]+dot[ \t]+|\.)[a-z]{2,10}){1,3})(?![a-z0-9])"
+)
+_MAIL_PROVIDERS: Final = frozenset(
+    _tokens("gmail googlemail hotmail outlook live yahoo btinternet icloud aol sky virginmedia protonmail")
+)
+_EMAIL_LOCAL_WORD: Final = re.compile(r"(?:[a-z0-9_%+\-]+(?:\.|[ \t]+dot[ \t]+))*[a-z0-9_%+\-]+[ \t]+\Z")
 
 
-def _has_email(text: _Text) -> bool:
-    if "@" in text.raw and _EMAIL.search(text.raw):
-        return True
-    folded = text.folded
+_EMAIL_LOCAL_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.%+-")
+
+
+def _back_over(text: str, position: int, characters: frozenset[str], limit: int = 64) -> int:
+    """Where the run of ``characters`` that ends at ``position`` begins (looking back at most ``limit``)."""
+    start = position
+    while start > 0 and position - start < limit and text[start - 1] in characters:
+        start -= 1
+    return start
+
+
+def _email_spans(text: _Text) -> Iterator[_Span]:
+    raw, folded = text.raw, text.folded
+    if "@" in raw:
+        for match in _EMAIL.finditer(raw):
+            yield _back_over(raw, match.start(), _EMAIL_LOCAL_CHARS), match.end()
     if "at" not in folded:
-        return False
+        return
     for match in _EMAIL_SPELT_OUT.finditer(folded):
         if _EMAIL_LOCAL_PART_END.search(folded, max(0, match.start() - 8), match.start()):
-            return True
-    return False
+            local_end = match.start()
+            while local_end > 0 and folded[local_end - 1] in " \t":
+                local_end -= 1
+            yield _back_over(folded, local_end, _EMAIL_LOCAL_CHARS), match.end()
+    # "jane dot smith at gmail dot com": words for the punctuation, without brackets
+    for position in _word_starts(folded, "at "):
+        domain = _EMAIL_WORDS_DOMAIN.match(folded, position)
+        if domain is None or not (
+            " dot " in domain.group("rest") or domain.group("domain") in _MAIL_PROVIDERS
+        ):
+            continue
+        local = _EMAIL_LOCAL_WORD.search(folded, max(0, position - 64), position)
+        if local is not None and local.group().split()[0] not in _FUNCTION_WORDS:
+            yield local.start(), domain.end()
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -205,7 +275,7 @@ def _is_uk_personal_number(number: str) -> bool:
     return len(digits) in (9, 10)  # 01…: a few areas still have nine-digit numbers
 
 
-def _has_phone(text: _Text) -> bool:
+def _phone_spans(text: _Text) -> Iterator[_Span]:
     raw = text.raw
     position = 0
     while (match := _PHONE.search(raw, position)) is not None:
@@ -213,9 +283,10 @@ def _has_phone(text: _Text) -> bool:
         if (raw[start] == "(" or _is_token_boundary(raw, start, "+")) and _is_uk_personal_number(
             match.group("number")
         ):
-            return True
-        position = start + 1
-    return False
+            yield start, match.end()
+            position = match.end()
+        else:
+            position = start + 1
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -249,18 +320,19 @@ def _postcode_area_before(raw: str, position: int) -> str | None:
     return raw[start:position].upper()
 
 
-def _has_postcode(text: _Text) -> bool:
+def _postcode_spans(text: _Text) -> Iterator[_Span]:
     raw = text.raw
     position = 0
     while (match := _POSTCODE_FROM_DISTRICT.search(raw, position)) is not None:
         position = match.start() + 1
-        if _postcode_area_before(raw, match.start()) not in _POSTCODE_AREAS:
+        area = _postcode_area_before(raw, match.start())
+        if area not in _POSTCODE_AREAS:
             continue
         # "B1 2nd floor", "M4 5th junction": a lower-case ordinal is not an inward code.
         if match.group("inward")[1:] in _ORDINAL_SUFFIXES:
             continue
-        return True
-    return False
+        yield match.start() - len(area), match.end()
+        position = match.end()
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -343,11 +415,11 @@ def _date_spans(folded: str) -> list[_DateSpan]:
     return spans
 
 
-def _has_date_of_birth(text: _Text) -> bool:
+def _date_of_birth_spans(text: _Text) -> Iterator[_Span]:
     folded = text.folded
     cues = sorted({position for stem in _DOB_CUE_STEMS for position in _word_starts(folded, stem)})
     if not cues:
-        return False
+        return
     dates = _date_spans(folded)
     starts = [span.start for span in dates]
     for position in cues:
@@ -365,15 +437,15 @@ def _has_date_of_birth(text: _Text) -> bool:
             if _SENTENCE_END.search(text.raw, cue.end(), span.start + 1):
                 break
             if len(_WORD.findall(folded, cue.end(), span.start)) <= _DOB_MAX_WORDS_BETWEEN:
-                return True
+                yield span.start, span.end
+                break
         if explicit:  # "12/03/2009 (DOB)"
             index = bisect_left(starts, position - _DOB_WINDOW)
             while index < len(dates) and dates[index].start < position:
                 span = dates[index]
                 index += 1
                 if span.full and _DATE_JUST_BEFORE_CUE.fullmatch(folded, span.end, position):
-                    return True
-    return False
+                    yield span.start, span.end
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -392,8 +464,10 @@ def _nhs_check_digit_ok(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-def _has_nhs_number(text: _Text) -> bool:
-    return any(_nhs_check_digit_ok(_NON_DIGITS.sub("", match.group())) for match in _NHS.finditer(text.raw))
+def _nhs_number_spans(text: _Text) -> Iterator[_Span]:
+    for match in _NHS.finditer(text.raw):
+        if _nhs_check_digit_ok(_NON_DIGITS.sub("", match.group())):
+            yield match.start(), match.end()
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -457,25 +531,23 @@ def _uppercase_prefix_length(raw: str, position: int) -> int:
     return position - start if _is_token_boundary(raw, start, "/") else 0
 
 
-def _has_case_reference(text: _Text) -> bool:
+def _case_reference_spans(text: _Text) -> Iterator[_Span]:
     raw, folded = text.raw, text.folded
     for match in _REFERENCE_FROM_DIGIT.finditer(raw):
         middle, year = match.group("crn_middle"), match.group("crn_year")
         if middle is None or not _is_year_or_financial_year(f"{middle}/{year}"):
-            return True
-    if any(
-        2 <= _uppercase_prefix_length(raw, match.start()) <= 4
-        for match in _REFERENCE_AFTER_LETTERS.finditer(raw)
-    ):
-        return True
+            yield match.start(), match.end()
+    for match in _REFERENCE_AFTER_LETTERS.finditer(raw):
+        prefix = _uppercase_prefix_length(raw, match.start())
+        if 2 <= prefix <= 4:
+            yield match.start() - prefix, match.end()
     for stem in _REFERENCE_CUE_STEMS:
         for position in _word_starts(folded, stem):
             match = _REFERENCE_CUE.match(folded, position)
             if match is not None and _looks_like_identifier(
                 match.group("token"), acronym_cue=match.group("acronym") is not None
             ):
-                return True
-    return False
+                yield match.start("token"), match.end("token")
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -628,21 +700,129 @@ _AMBIGUOUS_FIRST_NAMES: Final = _words(
 )
 
 
+# ----------------------------------------------------------------------------------------------------------
+# Name lexicons (bot/data/names, with their sources and licences). A capitalised word cannot tell a name from
+# a service, a place or a heading; a lexicon can, for the names people in England mostly have. A word that
+# is both a given name and an ordinary word ("Grace", "Will", "Lane") counts only with a surname after it.
+
+
+def _load_names(filename: str) -> frozenset[str]:
+    text = resources.files("bot").joinpath("data", "names", filename).read_text(encoding="utf-8")
+    return frozenset(line.strip().casefold() for line in text.splitlines() if line.strip())
+
+
+_GIVEN_NAMES: Final = _load_names("given_names.txt")
+_SURNAMES: Final = _load_names("surnames.txt")
+_COMMON_WORD_GIVEN_NAMES: Final = _words(
+    """
+    Lane Dale Glen Drew Ray Max Guy Pat Rob Sue Dean Earl Gene Art Bob Frank Mark Jack Penny Sandy Rusty Buck
+    Cliff Rock Stone River Forest Reed Rowan Ash Hazel Olive Violet Poppy Daisy Willow Saffron Eden Jordan
+    Chelsea Florence Victoria India Paris Sydney Austin Lincoln Devon Kent Georgia Carolina Virginia Madison
+    Brooklyn Trinity Unity Destiny Harmony Precious Blessing Patience Constance Prudence Major King Prince
+    Duke Royal Rich Miles Norman Carol Heather Jade April Autumn Summer Misty Stormy Sunny Page Baker Hall
+    Harper Mason Tanner Taylor Carter Cooper Porter Parker Fletcher Archer Hunter Ward Wade Chance Cash Price
+    Sterling Marshall Bishop Dean Deacon Pastor Abbey Chapel Church Lowe Young Long Short Bell Best Lee Ben
+    """
+)
+# May Jones, Will Smith: a given name only when a surname follows.
+_AMBIGUOUS_GIVEN_NAMES: Final = (
+    _AMBIGUOUS_FIRST_NAMES | _COMMON_WORD_GIVEN_NAMES | (_GIVEN_NAMES & _NOT_NAMES)
+) & (_GIVEN_NAMES | _AMBIGUOUS_FIRST_NAMES)
+_STRONG_GIVEN_NAMES: Final = _GIVEN_NAMES - _AMBIGUOUS_GIVEN_NAMES
+_MONTHS_AND_SEASONS: Final = _words(
+    """
+    January February March April May June July August September October November December Jan Feb Mar Apr
+    Jun Jul Aug Sep Sept Oct Nov Dec Spring Summer Autumn Winter
+    """
+)
+# What a place, a building or a thing named after a person is called: "the Jane Austen Lecture Theatre",
+# "John Hampden Grammar School", "Stephen Lawrence Day", "the Jo Cox Foundation", "Albert Street".
+_NAMED_AFTER_WORDS: Final = _words(
+    """
+    Room Rooms Theatre Lecture Hall Halls Building Buildings Centre Center House School Academy College
+    University Grammar Library Court Foundation Trust Fund Award Awards Day Prize Memorial Park Gardens Road
+    Street Way Avenue Close Lane Drive Wing Suite Clinic Hospital Hospice Institute Stadium Arena Pavilion
+    Field Fields Law Laws Act Scheme Programme Project Report Review Inquiry Rule Principle Test Syndrome
+    Gallery Museum Bridge Tower Estate Lodge Crescent Place Square Terrace Row Walk Mews Rise Grove Parade
+    Green Common Heath Marsh End Bottom Vale Wood Woods Hill Cross Gate Way Lecture Ward Unit Primary Junior
+    Infant Infants Nursery Medical Surgery Practice Church Chapel Mosque Temple Gurdwara Synagogue Chambers
+    Arms Inn Tavern Bar Club Society Lectures Fellowship Scholarship Medal Cup Trophy Stand Lodge Shield
+    Building Recreation Ground Playing Memorial Statue Bequest Charity Appeal Line Station Airport Centre
+    """
+)
+# "Sir William Ramsay School", "Queen Elizabeth II", "St John Ambulance": not someone in a case.
+_HONORIFICS_BEFORE: Final = _words(
+    """
+    Sir Dame Lord Lady King Queen Prince Princess Duke Duchess Earl Saint St Pope Archbishop Bishop Reverend
+    Rev Canon Father Fr
+    """
+)
+# A public office holder signing or presenting ("Karen Smith, Chief Executive"; "Cllr Jane Smith"): the
+# partnership's own officials, named in their role, are not case data.
+_OFFICE_WORDS: Final = _words(
+    """
+    Chief Chair Chairman Chairwoman Chairperson Head Director Leader Councillor Councillors Cllr Cabinet Mayor
+    Commissioner Manager Officer Inspector Insp Superintendent Supt Sergeant Sgt Constable Deputy Assistant
+    Portfolio MP Minister Secretary Clerk Coordinator Lead Executive Principal Headteacher Governor PCC
+    Commander Chairs Team Member Vice President Trustee CEO
+    """
+)
+_STREET_TYPES: Final = (
+    "road|rd|street|st|avenue|ave|lane|ln|close|way|drive|dr|crescent|cres|gardens|gdns|court|ct|place|pl"
+    "|terrace|hill|grove|walk|mews|rise|view|parade|square|sq|row|green|end|park|vale|gate|wharf|yard"
+    "|meadow|meadows|fields|croft|chase|approach|boulevard|circus|dell|glade|hollow|orchard|path|ridge"
+    "|side|spur|wynd|bank|common|heath"
+)
+_NAMED_BUILDING_TYPES: Final = (
+    "house|court|lodge|tower|towers|mansions|apartments|heights|point|buildings|block|hall|villas|cottages"
+    "|cottage|flats|chambers|place|gardens|walk|rise|view|close"
+)
+_RELATIVE_WORDS: Final = _words(
+    """
+    mum mother dad father son daughter partner boyfriend girlfriend husband wife ex brother sister nan
+    grandmother grandfather grandad grandma auntie aunt uncle cousin stepdad stepmum baby kids children child
+    friend carer family house home flat
+    """
+)
+
+# ----------------------------------------------------------------------------------------------------------
+# Named people. Four cues: a role word ("victim", "suspect", "pupil" …), a contact verb ("met", "visited",
+# "rang" …), a title ("Mrs", "Dr" …) or an age; and one pattern without a cue, a lexicon given name followed
+# by a surname ("Jane Doe attended"). Role cues work in any case and across punctuation ("the victim, Jane
+# Smith"; "VICTIM JANE SMITH"); after a role word a capitalised word that is not in the lexicon counts only
+# when the connector says it is a name ("victim: Zoë", "the victim is Zoë"), so "Victim Penalty" passes.
+
 _ROLE_STEMS: Final = (
     "victim", "suspect", "perp", "offender", "witness", "child", "complainant", "defendant", "survivor",
-    "nominal", "accused",
+    "nominal", "accused", "pupil", "caller", "misper", "young person", "mum", "dad", "mother", "father",
+    "son", "daughter", "girl", "boy", "parent", "resident", "tenant", "neighbour", "youth", "teen",
+    "brother", "sister", "partner", "boyfriend", "girlfriend", "husband", "wife", "student", "client",
+    "person", "man", "woman", "patient", "applicant", "claimant", "driver", "missing", "arrested",
 )  # fmt: skip
 _ROLE_WORD: Final = re.compile(
     r"(?:victims?|suspects?|perp(?:etrator)?s?|offenders?|witness(?:es)?|child(?:ren)?|complainants?"
-    r"|defendants?|survivors?|nominals?|accused)(?![a-z])"
+    r"|defendants?|survivors?|nominals?|accused|pupils?|callers?|mispers?|young[ \t]+persons?|mum|dad"
+    r"|mother|father|sons?|daughters?|girls?|boys?|parents?|residents?|tenants?|neighbours?|youths?"
+    r"|teen(?:ager)?s?|brothers?|sisters?|partners?|ex-partners?|boyfriend|girlfriend|husband|wife"
+    r"|students?|clients?|person|man|woman|patients?|applicants?|claimants?|driver|missing|arrested"
+    r"|met(?:[ \t]+with)?|visited|spoke[ \t]+(?:to|with)|speaking[ \t]+(?:to|with)|rang|phoned|called"
+    r"|contacted|emailed|texted|saw|interviewed|cautioned|charged|referred|supporting|supported|helped"
+    r"|advised|told|warned|arrest[ \t]+of|referral[ \t]+for|referral[ \t]+of)(?![a-z])"
 )
-# What may sit between a role word and the name: "victim Jane", "victim: Jane", "victim - Jane",
-# "victim is Jane", "victim named Jane", "victim's name is Jane". Matched in the folded text, where "?"
-# stands for any non-ASCII character such as an en dash or a curly apostrophe.
+# Contact verbs: "met Sarah", "visited Chloe", "rang Sam Taylor". Found from their first letters.
+_VERB_STEMS: Final = (
+    "met", "visited", "spoke", "speaking", "rang", "phoned", "called", "contacted", "emailed", "texted", "saw",
+    "interviewed", "cautioned", "charged", "referred", "supporting", "supported", "helped", "advised", "told",
+    "warned", "arrest", "referral",
+)  # fmt: skip
+# What may sit between a role word and the name: "victim Jane", "victim: Jane", "victim - Jane", "the
+# victim, Jane", "victim (Jane", "victim is Jane", "victim named Jane", "victim's name is Jane". Matched in the
+# folded text, where "?" stands for any non-ASCII character such as an en dash or a curly apostrophe. The
+# group "explicit" is set when the connector itself says a name follows.
 _ROLE_CONNECTOR: Final = re.compile(
-    r"(?:['?]s[ \t]+name)?"
-    r"(?:[ \t]*:[ \t]*|[ \t]+[-?][ \t]*|[-?][ \t]+|[ \t]+)"
-    r"(?:(?:is|was|named|called|known[ \t]+as|aka|name)[ \t]*[:\-?]?[ \t]+){0,2}"
+    r"(?P<name_word>['?]s[ \t]+name)?"
+    r"(?:(?P<colon>[ \t]*[:\-?][ \t]*)|[ \t]*[,;(][ \t]*|[ \t]+)"
+    r"(?P<said>(?:(?:is|was|named|called|known[ \t]+as|aka|name)[ \t]*[:\-?]?[ \t]+){1,2})?"
 )
 _TITLE: Final = re.compile(r"(?:Mrs?|Ms|Miss|Mx|Dr)\.?[ \t]+")
 
@@ -660,6 +840,19 @@ _NEXT_NAME_WORD: Final = re.compile(rf"[ \t]+(?P<word>{_NAME_WORD_PATTERN}|[A-Z]
 _INITIALS_AND_SURNAME: Final = re.compile(
     rf"(?:[A-Z](?:\.[ \t]*|[ \t]+)){{1,2}}(?P<surname>{_NAME_WORD_PATTERN}|[A-Z]{{2,}}(?![A-Za-z0-9]))"
 )
+_LOWER_INITIAL_AND_SURNAME: Final = re.compile(r"[a-z]\.[ \t]*(?P<surname>[a-z][a-z'\-]+)(?![a-z])")
+# Any word in any case, in the folded text: "jane", "o'brien", "smith-jones".
+_ANY_WORD: Final = re.compile(r"[a-z](?:[a-z]|['?\-](?=[a-z]))*(?![a-z0-9])")
+_NEXT_ANY_WORD: Final = re.compile(r"[ \t]+(?P<word>[a-z](?:[a-z]|['?\-](?=[a-z]))*)(?![a-z0-9])")
+_CAPITALISED_WORD: Final = re.compile(rf"[{_UPPER}](?:[{_LOWER}]+|[{_UPPER}]+)")
+# An age right after a name or a person word: "Chloe, 14", "Liam (14)", "Warren Jenkins aged 41",
+# "Ryan Lee 17 yrs", "Man, 60s,". A range or a count ("aged 14-17", "girls, 12 to 15", "14%") is no age.
+_AGE_AFTER: Final = re.compile(
+    r"(?:[ \t]*,[ \t]*(?:aged?[ \t]+)?|[ \t]*\([ \t]*(?:aged?[ \t]+)?|[ \t]+aged?[ \t]+|[ \t]+(?=[0-9]{1,2}[ \t]*(?:yrs?|years|yo)))"
+    r"(?P<age>[0-9]{1,2}s?)(?:[ \t]*(?:yrs?|years?(?:[ \t]+old)?|yo|y/o))?"
+    r"(?![0-9%/:.,]?[0-9])(?![ \t]*(?:-|to|and|or|\+|%|x)[ \t]*[0-9])(?![ \t]*(?:hours|hrs|mins|days|weeks|months|am|pm|times|of|per|percent))"
+)
+_AGED_NAME: Final = re.compile(r"aged?[ \t]+[0-9]{1,2}[ \t]*,[ \t]*")
 
 
 def _can_be_surname(word: str) -> bool:
@@ -684,47 +877,575 @@ def _name_starts_at(raw: str, position: int) -> bool:
     return initials is not None and _can_be_surname(initials.group("surname"))
 
 
-def _surname_starts_at(raw: str, position: int) -> bool:
+def _name_end(raw: str, position: int) -> int:
+    """The end of the name starting at ``position``: its first word and a following capitalised word."""
+    first = _NAME_WORD.match(raw, position) or _INITIALS_AND_SURNAME.match(raw, position)
+    if first is None:
+        return position
+    following = _NEXT_NAME_WORD.match(raw, first.end())
+    if following is not None and _can_be_surname(following.group("word")):
+        return following.end()
+    return first.end()
+
+
+def _surname_span_at(raw: str, position: int) -> _Span | None:
     """After a title almost any capitalised word is a surname: "Mrs Smith", "Mr J. Smith", "Dr SMITH"."""
     initials = _INITIALS_AND_SURNAME.match(raw, position)
-    if initials is not None:
-        surname = initials.group("surname")
-    else:
-        word = _NAME_WORD.match(raw, position) or _SURNAME_IN_CAPITALS.match(raw, position)
-        if word is None:
-            return False
-        surname = word.group()
-    return surname.casefold() not in _FUNCTION_WORDS
+    match = initials or _NAME_WORD.match(raw, position) or _SURNAME_IN_CAPITALS.match(raw, position)
+    if match is None:
+        return None
+    surname = initials.group("surname") if initials is not None else match.group()
+    return None if surname.casefold() in _FUNCTION_WORDS else (position, match.end())
 
 
-def _has_named_person(text: _Text) -> bool:
+def _lexicon_name_at(text: _Text, position: int) -> _Span | None:
+    """A name in any case at ``position``: a given name from the lexicon (an ambiguous one only with a surname
+    after it), with the surname if there is one. Works on the folded text, so "JANE SMITH" and "jane smith"
+    are found as well as "Jane Smith"."""
+    folded = text.folded
+    first = _ANY_WORD.match(folded, position)
+    if first is None:
+        return None
+    word = first.group()
+    following = _NEXT_ANY_WORD.match(folded, first.end())
+    surname = following is not None and following.group("word") in _SURNAMES
+    if word in _STRONG_GIVEN_NAMES:
+        return (position, following.end() if surname and following is not None else first.end())
+    if surname and following is not None and word in _AMBIGUOUS_GIVEN_NAMES:
+        return position, following.end()  # "victim May Jones"
+    return None
+
+
+def _role_cue_spans(text: _Text) -> Iterator[_Span]:
     raw, folded = text.raw, text.folded
-    for stem in _ROLE_STEMS:
+    for stem in _ROLE_STEMS + _VERB_STEMS:
         for position in _word_starts(folded, stem):
             role = _ROLE_WORD.match(folded, position)
             if role is None:
                 continue
             connector = _ROLE_CONNECTOR.match(folded, role.end())
-            if connector is not None and _name_starts_at(raw, connector.end()):
-                return True
+            if connector is None:
+                continue
+            start = connector.end()
+            found = _lexicon_name_at(text, start)
+            if found is not None:
+                yield found
+                continue
+            lower_initial = _LOWER_INITIAL_AND_SURNAME.match(folded, start)
+            if lower_initial is not None and lower_initial.group("surname") in _SURNAMES:
+                yield start, lower_initial.end()
+                continue
+            explicit = any(connector.group(group) for group in ("name_word", "colon", "said"))
+            is_role = not _VERB_STEMS_SET.intersection(role.group().split()[:1])
+            if is_role and explicit and _name_starts_at(raw, start):
+                yield start, _name_end(raw, start)
+                continue
+            initials = _INITIALS_AND_SURNAME.match(raw, start)
+            if is_role and initials is not None and _can_be_surname(initials.group("surname")):
+                yield start, initials.end()
+                continue
+            # "victim Zbigniew Kowalski": a capitalised pair whose second word is a known surname
+            first = _NAME_WORD.match(raw, start)
+            if is_role and first is not None and first.group().casefold() not in _NOT_NAMES:
+                following = _NEXT_NAME_WORD.match(raw, first.end())
+                if following is not None and following.group("word").casefold() in _SURNAMES:
+                    yield start, following.end()
+
+
+_VERB_STEMS_SET: Final = frozenset(_VERB_STEMS)
+
+
+def _title_spans(text: _Text) -> Iterator[_Span]:
+    raw = text.raw
     for title in _TITLE.finditer(raw):
-        if _is_token_boundary(raw, title.start()) and _surname_starts_at(raw, title.end()):
+        if _is_token_boundary(raw, title.start()):
+            found = _surname_span_at(raw, title.end())
+            if found is not None:
+                yield title.start(), found[1]
+
+
+def _word_before(raw: str, position: int) -> str:
+    """The word that ends just before ``position`` (after spaces), casefolded; "" if none."""
+    end = position
+    while end > 0 and raw[end - 1] in " \t":
+        end -= 1
+    start = end
+    while start > 0 and (raw[start - 1].isalpha() or raw[start - 1] in ".'’"):
+        start -= 1
+    return raw[start:end].strip(".").casefold()
+
+
+_AFTER_NAME_OFFICE: Final = re.compile(r"[ \t]*(?:,|\n|\r\n|[ \t]-|–|\()[ \t\n]*(?P<word>[A-Za-z]+)")
+
+
+def _in_office(raw: str, start: int, end: int) -> bool:
+    """ "Karen Smith, Chief Executive", "Cllr Jane Smith", "Elaine Jones\nChair of the partnership"."""
+    if _word_before(raw, start) in _OFFICE_WORDS:
+        return True
+    after = _AFTER_NAME_OFFICE.match(raw, end)
+    return after is not None and after.group("word").casefold() in _OFFICE_WORDS
+
+
+# Charities, shops and days named after someone that partnerships work with or mention ("Sue Ryder shop",
+# "Marie Curie nurses", "John Lewis staff"): a person's name, but not someone in a case.
+_NAMED_ORGANISATIONS: Final = frozenset(
+    (
+        "john lewis", "marie curie", "sue ryder", "harvey nichols", "ted baker", "jack petchey",
+        "ronald mcdonald", "anne frank", "stephen lawrence", "jo cox", "suzy lamplugh", "lucy faithfull",
+        "martin luther", "florence nightingale", "william wilberforce", "amy winehouse", "harry potter",
+        "henry moore", "laura ashley", "ben sherman", "tommy hilfiger", "calvin klein", "michael kors",
+    )
+)  # fmt: skip
+
+
+def _named_after(raw: str, start: int, end: int) -> bool:
+    """ "the Jane Austen Lecture Theatre", "Sir William Ramsay School", "Queen Elizabeth II", "Marie Curie"."""
+    if _word_before(raw, start) in _HONORIFICS_BEFORE:
+        return True
+    if " ".join(raw[start:end].casefold().split()) in _NAMED_ORGANISATIONS:
+        return True
+    position = end
+    for _ in range(2):  # "Stephen Lawrence Day", "Martin Luther King Day"
+        following = _NEXT_NAME_WORD.match(raw, position)
+        if following is None:
+            return False
+        word = following.group("word")
+        if word.casefold() in _NAMED_AFTER_WORDS or word in {"II", "III", "IV", "VI", "VII", "VIII"}:
             return True
+        position = following.end()
     return False
+
+
+def _follows_capitalised_given_name(raw: str, position: int) -> bool:
+    end = position
+    while end > 0 and raw[end - 1] in " \t":
+        end -= 1
+    if end == position:
+        return False
+    start = end
+    while start > 0 and raw[start - 1].isalpha():
+        start -= 1
+    return start < end and raw[start].isupper() and raw[start:end].casefold() in _GIVEN_NAMES
+
+
+def _bare_name_spans(text: _Text) -> Iterator[_Span]:
+    """A given name and a surname with no cue: "Jane Doe attended", "Met Sarah Jones", "JANE SMITH"."""
+    raw = text.raw
+    for match in _CAPITALISED_WORD.finditer(raw):
+        start = match.start()
+        if not _is_token_boundary(raw, start):
+            continue
+        first = _NAME_WORD.match(raw, start) or _SURNAME_IN_CAPITALS.match(raw, start)
+        if first is None:
+            continue
+        word = first.group().casefold()
+        if word not in _GIVEN_NAMES and word not in _AMBIGUOUS_FIRST_NAMES:
+            continue
+        if _follows_capitalised_given_name(raw, start):
+            continue  # "Stephen Lawrence Day": the pair was judged from "Stephen"
+        following = _NEXT_NAME_WORD.match(raw, first.end())
+        if following is None:
+            continue
+        second = following.group("word")
+        second_folded = second.casefold()
+        capitals = first.group().isupper() or second.isupper()
+        if second_folded in _NAMED_AFTER_WORDS and (
+            second_folded not in _SURNAMES or word not in _STRONG_GIVEN_NAMES
+        ):
+            continue
+        if second_folded in {"street", "road", "lane", "avenue", "close", "way", "drive", "park", "house"}:
+            continue
+        if word in _STRONG_GIVEN_NAMES and not capitals:
+            is_name = second_folded in _SURNAMES or second_folded not in _NOT_NAMES
+        else:
+            is_name = second_folded in _SURNAMES and (word in _GIVEN_NAMES or not capitals)
+        if (
+            not is_name
+            or _named_after(raw, start, following.end())
+            or _in_office(raw, start, following.end())
+        ):
+            continue
+        yield start, following.end()
+    # all lower case: "jane smith 34 victim". Both words must be in the lexicons, the first unambiguous.
+    for match in _LOWER_PAIR.finditer(raw):
+        first_word, second_word = match.group("first"), match.group("second")
+        if (
+            first_word in _STRONG_GIVEN_NAMES
+            and second_word in _SURNAMES
+            and second_word not in _NOT_NAMES
+            and _is_token_boundary(raw, match.start())
+        ):
+            yield match.start(), match.end("second")
+
+
+# The second word in a look-ahead, so that each word is tried as a first name ("the jane smith").
+_LOWER_PAIR: Final = re.compile(r"(?P<first>[a-z]{2,})(?=[ \t]+(?P<second>[a-z]{2,})(?![a-z0-9]))")
+
+
+def _age_spans(text: _Text) -> Iterator[_Span]:
+    """A given name with an age: "Chloe, 14", "Liam (14)", "Jane Smith, 34", "aged 15, Callum"."""
+    raw, folded = text.raw, text.folded
+    if not text.has_digit:
+        return
+    for match in _CAPITALISED_WORD.finditer(raw):
+        start = match.start()
+        word = match.group().casefold()
+        if word not in _GIVEN_NAMES or word in _MONTHS_AND_SEASONS or not _is_token_boundary(raw, start):
+            continue
+        end = match.end()
+        following = _NEXT_NAME_WORD.match(raw, end)
+        if following is not None and _can_be_surname(following.group("word")):
+            end = following.end()
+        age = _AGE_AFTER.match(folded, end)
+        if age is not None:
+            yield start, age.end()
+    for match in _AGED_NAME.finditer(folded):
+        if _starts_word(folded, match.start()):
+            name = _NAME_WORD.match(raw, match.end())
+            if name is not None and name.group().casefold() in _GIVEN_NAMES:
+                yield match.start(), name.end()
+
+
+def _named_person_spans(text: _Text) -> Iterator[_Span]:
+    yield from _role_cue_spans(text)
+    yield from _title_spans(text)
+    yield from _bare_name_spans(text)
+    yield from _age_spans(text)
+    yield from _possessive_spans(text)
+
+
+def _possessive_spans(text: _Text) -> Iterator[_Span]:
+    """ "Amy's mum", "Kelly's partner": a given name and a relative."""
+    raw = text.raw
+    if "'" not in raw and "’" not in raw:
+        return
+    for match in _POSSESSIVE_SIMPLE.finditer(raw):
+        name = match.group("name").casefold()
+        if (
+            name in _STRONG_GIVEN_NAMES
+            and match.group("relative") in _RELATIVE_WORDS
+            and _is_token_boundary(raw, match.start())
+        ):
+            yield match.start(), match.end("name")
+
+
+_POSSESSIVE_SIMPLE: Final = re.compile(rf"(?P<name>[{_UPPER}][{_LOWER}]+)['’]s[ \t]+(?P<relative>[a-z]+)")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Families: "the Smith family", "the Khan household", "Met the Williams family". The word before "family"
+# is a known surname, or any capitalised word after "the" that is not the partnership's vocabulary ("the
+# Troubled Families programme" passes).
+
+_FAMILY_STEMS: Final = ("family", "famil", "household", "clan")
+_NOT_FAMILY_NAMES: Final = _words(
+    """
+    Troubled Royal Foster Host Adoptive Whole Extended Nuclear Blended Birth Same Early First Wider Immediate
+    Affected Vulnerable Every Each Their Your Our His Her Its One Two Three Four Five Six Seven Eight Nine Ten
+    Several Many Some Other Local Single Large Young Poor Working Traveller Gypsy Roma Refugee Asylum Military
+    Armed Service Supported Stronger Safer Healthy Happy Families Strong
+    """
+)
+
+
+_THE_PLURAL_SURNAME: Final = re.compile(r"[Tt]he[ \t]+(?P<name>[A-Z][a-z]+)s(?:'|’|(?![A-Za-z]))")
+
+
+# Surnames that are also everyday words, so that in lower case they are read as words.
+_PLAIN_WORD_SURNAMES: Final = _words(
+    """
+    Young Brown White Black Green Gray Grey Long Little Small Good Rich Poor Wise Hill Wood King Hall Bell Best
+    Strong Sharp Swift Rose Wells Little Lamb Fox Bird Baker Cook Mason Hunter Carter Parker Fisher Turner
+    Walker Miller Dean Price Ward Day May Law Love Hope Foster Holiday Christmas English French
+    """
+)
+
+
+def _family_spans(text: _Text) -> Iterator[_Span]:
+    raw, folded = text.raw, text.folded
+    # "the Wilsons' son", "the Smiths": a family by its surname in the plural
+    for match in _THE_PLURAL_SURNAME.finditer(raw):
+        name = match.group("name").casefold()
+        if name in _SURNAMES and name not in _NOT_NAMES and _is_token_boundary(raw, match.start()):
+            yield match.start(), match.end()
+    if not any(stem in folded for stem in _FAMILY_STEMS):
+        return
+    for keyword in ("family", "families", "household", "households", "clan"):
+        for position in _word_starts(folded, keyword):
+            before = position - 1
+            if before < 1 or folded[before] not in " \t":
+                continue
+            word_start = before
+            while word_start > 0 and (folded[word_start - 1].isalpha() or folded[word_start - 1] in "'?-"):
+                word_start -= 1
+            name = folded[word_start:before]
+            if not name or name in _NOT_FAMILY_NAMES or (name in _NOT_NAMES and name not in _SURNAMES):
+                continue
+            capitalised = raw[word_start].isupper()
+            preceded_by_the = folded[max(0, word_start - 4) : word_start] == "the "
+            if capitalised:  # "the Smith family", "the Okoro household", "visited Okoro family"
+                is_family = (
+                    name in _SURNAMES
+                    or preceded_by_the
+                    or (
+                        name not in _GIVEN_NAMES
+                        and _word_before(raw, word_start) in {"met", "visited", "with"}
+                    )
+                )
+            else:  # "the smith family"; not "the young family"
+                is_family = name in _SURNAMES and name not in _NOT_NAMES and name not in _PLAIN_WORD_SURNAMES
+            if not is_family:
+                continue
+            start = word_start - 4 if preceded_by_the else word_start
+            end = position + len(keyword)
+            if folded.startswith(keyword, position) and folded[end : end + 1].isalpha():
+                continue
+            yield start, end
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Addresses without a postcode: a house number and a street ("22 Desborough Road", "Flat 3, 45 Totteridge
+# Road", "33a Carrington Road") or a flat in a named block ("Flat 2 Kingsmead House"). A street named on its
+# own ("Castle Street") is shared by hundreds of homes and passes, and so does a count before a plural
+# ("12 primary schools", "20 Safer Streets").
+
+_HOUSE_NUMBER_STREET: Final = re.compile(
+    r"[0-9](?<![A-Za-z0-9/.£$#\-][0-9])[0-9]{0,3}[A-Za-z]?,?[ \t]+"
+    r"(?:(?:[A-Z][A-Za-z'’\-]+|[a-z][a-z'’\-]+)[ \t]+){0,3}"
+    rf"(?:[A-Z][A-Za-z'’\-]+|[a-z][a-z'’\-]+)[ \t]+(?i:{_STREET_TYPES})\.?(?![A-Za-z0-9])"
+)
+_NAMED_FLAT: Final = re.compile(
+    r"(?i:flat|apartment|apt|unit|room)[ \t]*[0-9]{1,4}[a-z]?,?[ \t]+"
+    r"(?:[A-Z][A-Za-z'’\-]+[ \t]+){1,3}"
+    rf"(?i:{_NAMED_BUILDING_TYPES})(?![A-Za-z0-9])"
+)
+_FLAT_PREFIX: Final = re.compile(r"(?i:flat|apartment|apt)[ \t]*[0-9]{1,4}[a-z]?,?[ \t]*\Z")
+
+
+# "from 2 The Pastures": a house number and a street named with "The", after a word of place.
+_HOUSE_NUMBER_THE: Final = re.compile(
+    r"[0-9](?<![A-Za-z0-9/.£$#\-][0-9])[0-9]{0,3}[A-Za-z]?,?[ \t]+The[ \t]+(?P<street>[A-Z][a-z]+)"
+)
+_PLACE_PREPOSITIONS: Final = frozenset(
+    {"at", "from", "to", "of", "in", "on", "visited", "address", "outside"}
+)
+
+
+def _address_spans(text: _Text) -> Iterator[_Span]:
+    raw = text.raw
+    for match in _HOUSE_NUMBER_THE.finditer(raw):
+        street = match.group("street").casefold()
+        if street not in _NOT_NAMES and _word_before(raw, match.start()) in _PLACE_PREPOSITIONS:
+            yield match.start(), match.end()
+    for match in _HOUSE_NUMBER_STREET.finditer(raw):
+        words = match.group().split()
+        number = words[0].rstrip(",")
+        if _YEAR.fullmatch(number) or int("".join(c for c in number if c.isdigit())) == 0:
+            continue
+        street_words = words[1:-1]
+        # lower-case words only count when the whole address is lower case ("22 desborough road")
+        if any(word[0].islower() for word in street_words) and not all(
+            word[0].islower() for word in street_words
+        ):
+            continue
+        if all(word.casefold().strip("'’") in _NOT_NAMES | _FUNCTION_WORDS for word in street_words):
+            continue
+        if (
+            street_words
+            and street_words[0][0].islower()
+            and _word_before(raw, match.start())
+            not in {"at", "to", "from", "of", "on", "in", "visited", "address", "lives", "living"}
+        ):
+            continue
+        start = match.start()
+        prefix = _FLAT_PREFIX.search(raw, max(0, start - 16), start)
+        yield (prefix.start() if prefix is not None else start), match.end()
+    for match in _NAMED_FLAT.finditer(raw):
+        if _is_token_boundary(raw, match.start()):
+            yield match.start(), match.end()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# A person described by sex and age: "Victim (female, 34)", "(F, 19)", "Male, 45,", "Woman aged 34",
+# "Girl, 12, at …", "Man (aged 55)". Plurals and ranges are statistics and pass ("girls aged 12 to 15",
+# "men aged over 50", "young people aged 14-17").
+
+_SEX_AGE_IN_BRACKETS: Final = re.compile(
+    r"\([ \t]*(?:aged?[ \t]+)?(?:(?:male|female|m|f|boy|girl|man|woman)[ \t]*[,/ ][ \t]*(?:aged?[ \t]+)?[0-9]{1,2}s?"
+    r"|[0-9]{1,2}s?[ \t]*(?:yrs?|years?|yo)?[ \t]*[,/ ][ \t]*(?:male|female|m|f|boy|girl))"
+    r"[ \t]*(?:yrs?|years?(?:[ \t]+old)?|yo)?[ \t]*\)"
+)
+_PERSON_WORD: Final = re.compile(
+    r"(?:male|female|man|woman|boy|girl|lady|gentleman|child|baby|toddler|teenager|teen|youth|juvenile"
+    r"|mother|father|mum|dad|son|daughter|victim|suspect|offender|pensioner|adult|resident|tenant"
+    r"|neighbour|partner|student|pupil|person|misper|perpetrator|witness|complainant)(?![a-z])"
+)
+_PERSON_STEMS: Final = (
+    "male", "female", "man", "woman", "boy", "girl", "lady", "gentleman", "child", "baby", "toddler", "teen",
+    "youth", "juvenile", "mother", "father", "mum", "dad", "son", "daughter", "victim", "suspect", "offender",
+    "pensioner", "adult", "resident", "tenant", "neighbour", "partner", "student", "pupil", "person",
+    "misper", "perpetrator", "witness", "complainant",
+)  # fmt: skip
+
+
+# "a 15-year-old", "15 yr old boy": one person's age. "14-year-olds" (a plural) is a statistic.
+_YEAR_OLD: Final = re.compile(r"[0-9](?<![0-9]{2})[0-9]?[ \t\-]?(?:years?|yrs?|yo)[ \t\-]old(?![a-z])(?!s)")
+
+
+def _described_person_spans(text: _Text) -> Iterator[_Span]:
+    folded = text.folded
+    if not text.has_digit:
+        return
+    for match in _YEAR_OLD.finditer(folded):
+        if _starts_word(folded, match.start()):
+            yield match.start(), match.end()
+    if "(" in folded:
+        for match in _SEX_AGE_IN_BRACKETS.finditer(folded):
+            yield match.start(), match.end()
+    for stem in _PERSON_STEMS:
+        for position in _word_starts(folded, stem):
+            word = _PERSON_WORD.match(folded, position)
+            if word is None:
+                continue
+            age = _AGE_AFTER.match(folded, word.end())
+            if age is not None:
+                yield position, age.end()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# UK vehicle registrations: the current format "AB12 CDE" anywhere in capitals, in any case after a cue
+# ("reg", "vehicle", "car" …); the older prefix and suffix formats ("A123 BCD", "ABC 123D") after a cue.
+
+_VRM_CURRENT: Final = (
+    r"[A-HJ-PR-Y][A-HJ-PR-Y](?:0[2-9]|1[0-9]|2[0-9]|5[1-9]|6[0-9]|7[0-9])[ \t]?[A-HJ-PR-Z]{3}"
+)
+_VRM: Final = re.compile(rf"(?<![A-Za-z0-9]){_VRM_CURRENT}(?![A-Za-z0-9])")
+_VRM_ANY_CASE: Final = re.compile(
+    rf"(?<![A-Za-z0-9])(?i:{_VRM_CURRENT}|[A-HJ-PR-Y][0-9]{{1,3}}[ \t]?[A-HJ-PR-Z]{{3}}"
+    r"|[A-HJ-PR-Z]{3}[ \t]?[0-9]{1,3}[A-HJ-NP-Y])(?![A-Za-z0-9])"
+)
+_VRM_CUE: Final = re.compile(
+    r"(?:reg(?:istration)?(?:[ \t]*(?:no|number|mark))?|vrm|vehicle|veh|car|van|plates?|motorbike|moped"
+    r"|index)(?![a-z])\.?[ \t]*[:#\-]?[ \t]*"
+)
+_VRM_CUE_STEMS: Final = ("reg", "vrm", "vehicle", "veh", "car", "van", "plate", "motorbike", "moped", "index")
+_NOT_THIRD_GROUP: Final = frozenset(
+    {
+        "AND",
+        "THE",
+        "FOR",
+        "WAS",
+        "ARE",
+        "NOT",
+        "BUT",
+        "HAD",
+        "HAS",
+        "OUR",
+        "ALL",
+        "NEW",
+        "TWO",
+        "SIX",
+        "TEN",
+        "ONE",
+    }
+)
+
+
+def _vehicle_spans(text: _Text) -> Iterator[_Span]:
+    raw, folded = text.raw, text.folded
+    for match in _VRM.finditer(raw):
+        if match.group()[-3:] not in _NOT_THIRD_GROUP:
+            yield match.start(), match.end()
+    for stem in _VRM_CUE_STEMS:
+        for position in _word_starts(folded, stem):
+            cue = _VRM_CUE.match(folded, position)
+            if cue is not None:
+                plate = _VRM_ANY_CASE.match(raw, cue.end())
+                if plate is not None:
+                    yield plate.start(), plate.end()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# National Insurance numbers: two letters, six digits and a final A-D, spaced or not ("QQ 12 34 56 C").
+
+_NI_NUMBER: Final = re.compile(
+    r"(?<![A-Za-z0-9])(?i:[a-z]{2}[ \t]?[0-9]{2}[ \t]?[0-9]{2}[ \t]?[0-9]{2}[ \t]?[a-d])(?![A-Za-z0-9])"
+)
+
+
+def _ni_number_spans(text: _Text) -> Iterator[_Span]:
+    for match in _NI_NUMBER.finditer(text.raw):
+        yield match.start(), match.end()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Incident (CAD) and custody numbers: "CAD 1234", "cad number 1023", "CAD #2231", "Custody no. 43CU123456",
+# "custody record 43-CU-98765". "CAD system" and "custody suite" have no number and pass; so do years.
+
+_INCIDENT_NUMBER: Final = re.compile(
+    r"(?P<cue>cad|custody|storm|incident|log|occurrence|job)"
+    r"(?:[ \t]*(?P<marker>number|num|no|reference|ref|record|id|log|#)(?![a-z]))?\.?[ \t]*[:#\-]?[ \t]*"
+    r"(?P<token>[a-z0-9][a-z0-9/\-]{2,24})(?![a-z0-9/%])"
+)
+_INCIDENT_STEMS: Final = ("cad", "custody", "storm", "incident", "log", "occurrence", "job")
+
+
+def _incident_number_spans(text: _Text) -> Iterator[_Span]:
+    folded = text.folded
+    for stem in _INCIDENT_STEMS:
+        for position in _word_starts(folded, stem):
+            match = _INCIDENT_NUMBER.match(folded, position)
+            if match is None:
+                continue
+            token = match.group("token")
+            digits = sum(character.isdigit() for character in token)
+            if digits == 0 or _is_year_or_financial_year(token) or "%" in token:
+                continue
+            if match.group("cue") not in {"cad", "custody"} and match.group("marker") is None:
+                continue
+            if digits < 3 and match.group("marker") is None:
+                continue
+            yield match.start("token"), match.end("token")
 
 
 # ----------------------------------------------------------------------------------------------------------
 
-_DETECTORS: Final[tuple[tuple[PersonalDataKind, Callable[[_Text], bool], bool], ...]] = (
+_Detector = Callable[[_Text], Iterator[_Span]]
+_DETECTORS: Final[tuple[tuple[PersonalDataKind, _Detector, bool], ...]] = (
     # kind, detector, whether it needs a digit somewhere in the text
-    (PersonalDataKind.EMAIL, _has_email, False),
-    (PersonalDataKind.PHONE, _has_phone, True),
-    (PersonalDataKind.POSTCODE, _has_postcode, True),
-    (PersonalDataKind.DATE_OF_BIRTH, _has_date_of_birth, True),
-    (PersonalDataKind.NHS_NUMBER, _has_nhs_number, True),
-    (PersonalDataKind.CASE_REFERENCE, _has_case_reference, True),
-    (PersonalDataKind.NAMED_PERSON, _has_named_person, False),
+    (PersonalDataKind.EMAIL, _email_spans, False),
+    (PersonalDataKind.PHONE, _phone_spans, True),
+    (PersonalDataKind.POSTCODE, _postcode_spans, True),
+    (PersonalDataKind.ADDRESS, _address_spans, True),
+    (PersonalDataKind.DATE_OF_BIRTH, _date_of_birth_spans, True),
+    (PersonalDataKind.NHS_NUMBER, _nhs_number_spans, True),
+    (PersonalDataKind.NI_NUMBER, _ni_number_spans, True),
+    (PersonalDataKind.CASE_REFERENCE, _case_reference_spans, True),
+    (PersonalDataKind.CASE_REFERENCE, _incident_number_spans, True),
+    (PersonalDataKind.VEHICLE, _vehicle_spans, True),
+    (PersonalDataKind.NAMED_PERSON, _named_person_spans, False),
+    (PersonalDataKind.FAMILY, _family_spans, False),
+    (PersonalDataKind.DESCRIBED_PERSON, _described_person_spans, True),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    kind: PersonalDataKind
+    start: int
+    end: int
+
+
+def _find(subject: _Text) -> list[_Found]:
+    found = [
+        _Found(kind, start, end)
+        for kind, detector, needs_digit in _DETECTORS
+        if subject.has_digit or not needs_digit
+        for start, end in detector(subject)
+        if end > start
+    ]
+    found.sort(key=lambda item: (item.start, -item.end))
+    return found
 
 
 def find_personal_data(text: str) -> list[PersonalDataFinding]:
@@ -733,12 +1454,50 @@ def find_personal_data(text: str) -> list[PersonalDataFinding]:
         raise TypeError(f"expected str, not {type(text).__name__}")
     if not text:
         return []
+    kinds = {item.kind for item in _find(_Text(text))}
+    return [_FINDINGS[kind] for kind in PersonalDataKind if kind in kinds]
+
+
+def _masked(subject: _Text, found: list[_Found]) -> str:
+    raw = subject.raw
+    parts: list[str] = []
+    position = 0
+    for item in found:  # sorted by start, longest first
+        if item.end <= position:
+            continue
+        start = max(item.start, position)
+        parts.append(raw[position:start])
+        parts.append(_MASKS[item.kind])
+        position = item.end
+    parts.append(raw[position:])
+    return "".join(parts)
+
+
+def mask_personal_data(text: str) -> str:
+    """``text`` with each piece of personal data replaced by what it is: "Visited [a family] at [an address],
+    High Wycombe". Only parts the guard saw are masked, so the result is checked again (and masked again
+    where masking uncovered another shape); what is returned passes :func:`find_personal_data`, or is ""
+    when no masking makes it pass."""
+    if not isinstance(text, str):
+        raise TypeError(f"expected str, not {type(text).__name__}")
     subject = _Text(text)
-    return [
-        _FINDINGS[kind]
-        for kind, detector, needs_digit in _DETECTORS
-        if (subject.has_digit or not needs_digit) and detector(subject)
-    ]
+    for _ in range(3):
+        found = _find(subject)
+        if not found:
+            return subject.raw
+        subject = _Text(_masked(subject, found))
+    return "" if _find(subject) else subject.raw
+
+
+WITHHELD: Final[str] = "[withheld: it looked like personal data]"
+
+
+def screened(text: str | None) -> str | None:
+    """Text fit to quote in a message others see: unchanged when it passes the guard, masked when it does
+    not (rows written before a rule existed, or by the plan import), withheld when masking is not enough."""
+    if not text or not find_personal_data(text):
+        return text
+    return mask_personal_data(text) or WITHHELD
 
 
 def contains_personal_data(text: str) -> bool:
@@ -746,21 +1505,25 @@ def contains_personal_data(text: str) -> bool:
 
 
 class PersonalDataError(ValueError):
-    """Raised for text that looks like it contains personal data. Its message names kinds, never the text."""
+    """Raised for text that looks like it contains personal data. Its message names kinds, never the text.
+    ``masked`` is the text with the personal parts replaced by their kind (it passes the guard), or "" when
+    there is none to offer."""
 
     findings: list[PersonalDataFinding]
+    masked: str
 
-    def __init__(self, findings: Iterable[PersonalDataFinding]) -> None:
+    def __init__(self, findings: Iterable[PersonalDataFinding], masked: str = "") -> None:
         self.findings = list(findings)
+        self.masked = masked
         descriptions = ", ".join(finding.description for finding in self.findings) or "nothing specific"
         super().__init__(f"This looks like it contains personal data: {descriptions}.")
 
-    def __reduce__(self) -> tuple[type[PersonalDataError], tuple[list[PersonalDataFinding]]]:
-        return (type(self), (self.findings,))
+    def __reduce__(self) -> tuple[type[PersonalDataError], tuple[list[PersonalDataFinding], str]]:
+        return (type(self), (self.findings, self.masked))
 
 
 def ensure_no_personal_data(text: str) -> None:
     """Raise :class:`PersonalDataError` if ``text`` seems to contain personal data."""
     findings = find_personal_data(text)
     if findings:
-        raise PersonalDataError(findings)
+        raise PersonalDataError(findings, mask_personal_data(text))

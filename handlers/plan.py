@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 from typing import Any
@@ -20,6 +21,7 @@ from bot.documents.formats import (
 )
 from bot.documents.render import render_achievements, render_actions, render_board, render_risks
 from bot.errors import InvalidInput, UserFacingError
+from bot.privacy import PersonalDataError
 from bot.services.achievements import Achievement, AchievementFilter
 from bot.services.actions import ActionFilter, ActionUpdate, Status, parse_status
 from bot.services.plan import parse_priority
@@ -67,14 +69,23 @@ def log(ctx: CommandContext, rest: str) -> Outcome:
             break
     text = " ".join(words)
     organisation = _organisation_named_first(ctx, text)
-    if priority is None or not text:
-        services.achievements.require_can_log(ctx.actor)  # non-members are told now, not after filling a form
-        return OpenModal(
-            _achievement_form(ctx, text=text, priority=priority, organisation=organisation, when=achieved_on)
+    try:
+        if priority is None or not text:
+            services.achievements.require_can_log(ctx.actor)  # non-members are told now, not after a form
+            services.achievements.check_text(text)  # the form would show the text again: refuse it first
+            return OpenModal(
+                _achievement_form(
+                    ctx, text=text, priority=priority, organisation=organisation, when=achieved_on
+                )
+            )
+        achievement = services.achievements.log(
+            ctx.actor, text, priority=priority, organisation=organisation, achieved_on=achieved_on
         )
-    achievement = services.achievements.log(
-        ctx.actor, text, priority=priority, organisation=organisation, achieved_on=achieved_on
-    )
+    except PersonalDataError as error:
+        value = views.masked_achievement_value(
+            error.masked, priority=priority, organisation=organisation, achieved_on=achieved_on
+        )
+        return views.achievement_refused_reply(error, value)
     refresh_home_later(ctx)
     return views.achievement_logged_reply(achievement, services.plan.priority(achievement.priority))
 
@@ -285,6 +296,46 @@ def edit_achievement(
     services.achievements.require_can_change(ctx.actor, achievement)  # refuse before the form, not after it
     form = _achievement_form(ctx, achievement_id=achievement.id)
     client.views_open(trigger_id=body["trigger_id"], view=form)
+
+
+def log_masked_achievement(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """Slack sends: a click on *Log it like this* under a refusal (block_actions); its value, the masked
+    text and the choices made. With a priority it is logged at once; without one the form opens on it."""
+    services = services_of(context)
+    ack()
+    ctx = interaction_context(services, body, client)
+    chosen = _masked_choice(body["actions"][0].get("value", ""))
+    if chosen is None:
+        raise InvalidInput("That button has expired.", "Please log it again with `/csp log`.")
+    text, priority, organisation, when = chosen
+    if priority is None:
+        services.achievements.require_can_log(ctx.actor)
+        services.achievements.check_text(text)
+        form = _achievement_form(ctx, text=text, organisation=organisation, when=when)
+        client.views_open(trigger_id=body["trigger_id"], view=form)
+        return
+    achievement = services.achievements.log(
+        ctx.actor, text, priority=priority, organisation=organisation, achieved_on=when
+    )
+    respond(
+        **views.achievement_logged_reply(achievement, services.plan.priority(achievement.priority)).message(),
+        replace_original=True,
+    )
+    refresh_home_later(ctx)
+
+
+def _masked_choice(value: str) -> tuple[str, int | None, str | None, date | None] | None:
+    try:
+        chosen = json.loads(value)
+        text, priority, organisation = chosen["text"], chosen.get("priority"), chosen.get("organisation")
+        when = date.fromisoformat(chosen["date"]) if chosen.get("date") else None
+    except (ValueError, TypeError, KeyError):
+        return None
+    if not isinstance(text, str) or not (priority is None or isinstance(priority, int)):
+        return None
+    return text, priority, organisation if isinstance(organisation, str) else None, when
 
 
 def undo_achievement(

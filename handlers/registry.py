@@ -46,6 +46,7 @@ def register(app: App, partnerships: Partnerships) -> None:
     # plan: achievements and action status
     app.action(plan_views.ACHIEVEMENT_EDIT)(guarded(plan.edit_achievement))
     app.action(plan_views.ACHIEVEMENT_UNDO)(guarded(plan.undo_achievement))
+    app.action(plan_views.ACHIEVEMENT_LOG_MASKED)(guarded(plan.log_masked_achievement))
     app.view(plan_views.ACHIEVEMENT_FORM)(guarded(plan.submit_achievement))
     app.action(re.compile(rf"^{plan_views.ACTION_STATUS_OPEN}_\w+$"))(guarded(plan.open_status_form))
     app.view(plan_views.ACTION_STATUS_FORM)(guarded(plan.submit_status))

@@ -371,3 +371,28 @@ def test_grid_links_cover_their_workspaces_and_a_workspace_link_wins(partnership
     assert partnerships.for_workspace("E0ORG", "T0ONE") is partnerships.main
     assert partnerships.for_workspace(None, "T0UNKNOWN") is None
     assert partnerships.link("default", enterprise_id="E0ORG", team_id="T0ONE") is False  # already so
+
+
+def test_a_plan_or_glossary_file_holding_personal_data_is_refused_saying_where_not_what(
+    partnerships: Partnerships, tmp_path: Path
+) -> None:
+    data = yaml.safe_load(Path("store/plans/wycombe-2017-2020.yaml").read_text(encoding="utf-8"))
+    data["partnership"].update(name="Marlow Community Safety Partnership", short_name="Marlow CSP")
+    data["achievements"][0]["text"] = "Visited the Smith family at 22 Desborough Road"
+    plan = tmp_path / "marlow.yaml"
+    plan.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(PartnershipError) as refused:
+        partnerships.add("marlow", plan_path=plan)
+    assert "achievements.0.text" in refused.value.message and "Smith" not in refused.value.message
+    assert "marlow" not in partnerships.slugs()
+    glossary = tmp_path / "glossary.csv"
+    glossary.write_text(
+        "kind,key,text\nterm,Victim Penalty,A fee\nacronym,JS,Call Jane Smith on 07700 900123\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(PartnershipError) as refused:
+        partnerships.add(
+            "marlow", plan_path=Path("store/plans/wycombe-2017-2020.yaml"), glossary_path=glossary
+        )
+    assert "Jane" not in refused.value.message and "07700" not in refused.value.message
+    assert "marlow" not in partnerships.slugs()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -367,7 +368,7 @@ PLANTED: list[tuple[PersonalDataKind, str, str]] = [
     (K.POSTCODE, "postcode hp112bh", "hp112bh"),
     (K.POSTCODE, "seen at SW1A 1AA", "SW1A 1AA"),
     (K.POSTCODE, "moved to M1 1AE last week", "M1 1AE"),
-    (K.POSTCODE, "address 12 Desborough Road, High Wycombe HP11 2BH", "HP11 2BH"),
+    (K.POSTCODE, "address in High Wycombe HP11 2BH", "HP11 2BH"),
     (K.DATE_OF_BIRTH, "DOB 12/03/2009", "12/03/2009"),
     (K.DATE_OF_BIRTH, "D.O.B. 12-03-09", "12-03-09"),
     (K.DATE_OF_BIRTH, "date of birth: 12 March 2009", "12 March 2009"),
@@ -411,6 +412,22 @@ PLANTED: list[tuple[PersonalDataKind, str, str]] = [
     (K.NAMED_PERSON, "Mr J. Patel", "Patel"),
     (K.NAMED_PERSON, "Dr Okafor", "Okafor"),
     (K.NAMED_PERSON, "Ms O'Brien", "O'Brien"),
+    (K.NAMED_PERSON, "the victim, Jane Smith, moved", "Jane Smith"),
+    (K.NAMED_PERSON, "VICTIM JANE SMITH", "JANE SMITH"),
+    (K.NAMED_PERSON, "Jane Doe attended the panel", "Jane Doe"),
+    (K.NAMED_PERSON, "Missing girl Chloe, 14, found in Slough", "Chloe"),
+    (K.ADDRESS, "Flat 3, 45 Totteridge Road – closure order granted", "45 Totteridge Road"),
+    (K.ADDRESS, "drugs warrant at Flat 2 Kingsmead House", "Kingsmead House"),
+    (K.NI_NUMBER, "NI number QQ 12 34 56 C passed to DWP", "QQ 12 34 56 C"),
+    (K.VEHICLE, "Vehicle reg AB12 CDE seen at the cuckooed flat", "AB12 CDE"),
+    (K.VEHICLE, "reg ab12 cde", "ab12 cde"),
+    (K.CASE_REFERENCE, "CAD 1234 attended", "1234"),
+    (K.CASE_REFERENCE, "Custody no. 43CU123456 released", "43CU123456"),
+    (K.EMAIL, "email jane dot smith at gmail dot com", "smith"),
+    (K.FAMILY, "Visited the Smith family", "Smith"),
+    (K.FAMILY, "the Khan household reported graffiti", "Khan"),
+    (K.DESCRIBED_PERSON, "Victim (female, 34) referred to MARAC", "34"),
+    (K.DESCRIBED_PERSON, "Woman aged 34 assaulted", "34"),
 ]
 
 
@@ -447,7 +464,7 @@ COMBINED_DATA = ["Jane Smith", "03/04/2009", "Desborough", "HP11 2BH", "07700 90
 
 
 def test_combined_plant_gives_one_finding_per_kind_in_a_stable_order() -> None:
-    assert kinds(COMBINED) == [K.PHONE, K.POSTCODE, K.DATE_OF_BIRTH, K.NHS_NUMBER, K.NAMED_PERSON]
+    assert kinds(COMBINED) == [K.PHONE, K.POSTCODE, K.ADDRESS, K.DATE_OF_BIRTH, K.NHS_NUMBER, K.NAMED_PERSON]
     with pytest.raises(PersonalDataError) as raised:
         ensure_no_personal_data(COMBINED)
     message = str(raised.value)
@@ -554,7 +571,9 @@ def test_error_survives_pickling() -> None:
 
 
 def test_findings_are_frozen_and_descriptions_are_plain_words() -> None:
-    findings = find_personal_data(COMBINED + " jane@example.org case ref 12345/19")
+    findings = find_personal_data(
+        COMBINED + " jane@example.org case ref 12345/19 NI AB123456C reg AB12 CDE the Smith family (F, 19)"
+    )
     assert {finding.kind for finding in findings} == set(PersonalDataKind)
     for finding in findings:
         assert isinstance(finding, PersonalDataFinding)
@@ -656,4 +675,60 @@ def test_generated_aggregate_lines_pass(
         f"{count:,} {subject} in Q{quarter} {year}/{(year + 1) % 100:02d} "
         f"({tenths / 10}% change, £{count * 3:,} spent, rate {tenths % 100}%)"
     )
+    assert find_personal_data(line) == []
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "Jane ",
+        "victim, ",
+        "12 ",
+        "x at ",
+        "Flat 1 ",
+        "jane ",
+        "Smith family ",
+        "(m, 1",
+        "Chloe, 14, ",
+        "1 A B C Road ",
+    ],
+)
+def test_cost_grows_in_proportion_to_the_length(unit: str) -> None:
+    """Issue 13: linear in the text's length, also on text made of the shapes the rules look for."""
+
+    def fastest(text: str) -> float:
+        runs = []
+        for _ in range(3):
+            start = time.perf_counter()
+            find_personal_data(text)
+            runs.append(time.perf_counter() - start)
+        return min(runs)
+
+    short, long = unit * (4_000 // len(unit)), unit * (32_000 // len(unit))
+    assert fastest(long) < 16 * fastest(short) + 0.005  # 8 times the text; quadratic would be 64 times
+
+
+def test_lower_case_names_are_found_wherever_the_pair_starts() -> None:
+    assert kinds("met the jane smith you mentioned") == [K.NAMED_PERSON]
+    assert kinds("VICTIM JANE SMITH") == [K.NAMED_PERSON]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Talk given in the Jane Austen Lecture Theatre",
+        "Stephen Lawrence Day assembly held at 3 schools",
+        "Martin Luther King Day event in the Octagon",
+        "Sue Ryder shop in Marlow reported two thefts",
+        "Marie Curie nurses joined the end of life panel",
+        "John Lewis staff trained on shoplifting",
+        "Sir William Ramsay School and John Hampden Grammar took part",
+        "Queen Elizabeth II Jubilee events policed without incident",
+        "Victoria Street and Albert Street: 6 fly-tips cleared",
+        "Karen Smith, Chief Executive, opened the conference",
+        "Victim Penalty",
+        "Operation Sceptre knife amnesty in Castlefield and Micklefield",
+    ],
+)
+def test_places_buildings_days_and_offices_named_after_people_pass(line: str) -> None:
     assert find_personal_data(line) == []

@@ -293,6 +293,13 @@ def samples() -> Samples:
     # error messages are the app's own mrkdwn; the services put at most one typed word in them
     hostile_error = InvalidInput("`<!channel>\u202e` is not something I know.", "Try *`/csp help`*.")
     personal = PersonalDataError([PersonalDataFinding(PersonalDataKind.PHONE, "a phone number")])
+    masked = PersonalDataError(
+        [PersonalDataFinding(PersonalDataKind.FAMILY, "a family's name")],
+        f"Visited [a family] at [an address], {HOSTILE}",
+    )
+    masked_value = plan.masked_achievement_value(
+        "Visited [a family]", priority=1, organisation="TVP", achieved_on=None
+    )
     return {
         "alerts.alert_reply": [lambda a=a: alerts.alert_reply(a) for a in _alerts()],
         "alerts.digest_reply": [lambda: alerts.digest_reply(DIGEST)],
@@ -482,7 +489,18 @@ def samples() -> Samples:
         ],
         "common.notice": [lambda: common.notice("Plain *app* words.", "A `/csp help` hint.")],
         "common.error_reply": [lambda: common.error_reply(hostile_error)],
-        "common.personal_data_reply": [lambda: common.personal_data_reply(personal)],
+        "common.personal_data_reply": [
+            lambda: common.personal_data_reply(personal),
+            lambda: common.personal_data_reply(masked),
+        ],
+        "common.personal_data_refusal": [
+            lambda: common.personal_data_refusal(personal),
+            lambda: common.personal_data_refusal(masked),
+        ],
+        "plan.achievement_refused_reply": [
+            lambda: plan.achievement_refused_reply(masked, masked_value),
+            lambda: plan.achievement_refused_reply(personal, ""),
+        ],
         "common.personal_data_field_error": [lambda: common.personal_data_field_error(personal)],
         "common.unexpected_error_reply": [common.unexpected_error_reply],
         "common.slack_unavailable_reply": [common.slack_unavailable_reply],
@@ -539,6 +557,8 @@ def samples() -> Samples:
 HELPERS = {
     "common.section",
     "common.context",
+    # masked_achievement_value builds a button's value (JSON, never shown): its samples are in test_privacy_slack
+    "plan.masked_achievement_value",
     # the audit trail's plain-text summary of a change (escaped by audit_reply) and its button's value
     "audit.detail_summary",
     "audit.page_value",

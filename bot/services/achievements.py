@@ -89,6 +89,11 @@ class AchievementService:
         """Coordinators log for any organisation; members for their own."""
         return actor.is_coordinator or (actor.org is not None and actor.org == organisation)
 
+    def check_text(self, text: str) -> None:
+        """Refuse personal data before a form shows the text again (``PersonalDataError``, with a masked
+        rendering to offer). Empty text passes: the form asks for it."""
+        ensure_no_personal_data(text)
+
     def require_can_change(self, actor: Actor, achievement: Achievement, doing: str = "edit") -> None:
         require_member(actor, f"{doing} achievements")
         if not actor.is_coordinator and achievement.logged_by != actor.user_id:

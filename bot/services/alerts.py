@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from bot.clock import LONDON, Now
 from bot.errors import NotFound
 from bot.permissions import Actor, require_coordinator, require_member
+from bot.privacy import screened
 from store import audit
 from store.db import Database
 from store.models import (
@@ -381,30 +382,38 @@ class AlertService:
 # ---------------------------------------------------------------------- payloads: all an alert message needs
 
 
+# An alert is posted to a channel: every free text in its payload goes through the guard once more, so a
+# row written before a rule existed is quoted masked, never as it was typed.
+
+
+def _screened_extra(extra: dict[str, Any]) -> dict[str, Any]:
+    return {key: screened(value) if isinstance(value, str) else value for key, value in extra.items()}
+
+
 def risk_payload(risk: RiskRow, **extra: Any) -> dict[str, Any]:
     return {
         "ref": risk.ref,
-        "description": risk.description,
+        "description": screened(risk.description),
         "likelihood": risk.likelihood,
         "impact": risk.impact,
-        "owner": risk.owner,
+        "owner": screened(risk.owner),
         "owner_org": risk.owner_org,
-        "preventative": risk.preventative,
-        "contingent": risk.contingent,
+        "preventative": screened(risk.preventative),
+        "contingent": screened(risk.contingent),
         "next_review": risk.next_review.isoformat(),
-        **extra,
+        **_screened_extra(extra),
     }
 
 
 def action_payload(action: ActionRow, **extra: Any) -> dict[str, Any]:
     return {
         "ref": action.ref,
-        "text": action.text,
+        "text": screened(action.text),
         "lead": action.lead,
         "status": action.status,
-        "reason": action.reason,
+        "reason": screened(action.reason),
         "due_date": action.due_date.isoformat(),
-        **extra,
+        **_screened_extra(extra),
     }
 
 
@@ -446,7 +455,13 @@ def digest_payload(session: Session, start: date, end: date, today: date) -> dic
         "start": start.isoformat(),
         "end": end.isoformat(),
         "register_changes": [
-            {"ref": c.risk_ref, "field": c.field, "before": c.before, "after": c.after, "reason": c.reason}
+            {
+                "ref": c.risk_ref,
+                "field": c.field,
+                "before": screened(c.before),
+                "after": screened(c.after),
+                "reason": screened(c.reason),
+            }
             for c in changes
         ],
         "overdue_reviews": [
@@ -463,7 +478,8 @@ def digest_payload(session: Session, start: date, end: date, today: date) -> dic
         ],
         "action_updates": len(list(action_updates)),
         "achievements": [
-            {"priority": a.priority, "organisation": a.organisation, "text": a.text} for a in achievements
+            {"priority": a.priority, "organisation": a.organisation, "text": screened(a.text)}
+            for a in achievements
         ],
     }
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.permissions import Actor
+from bot.privacy import screened
 from bot.services.achievements import Achievement, AchievementService
 from bot.services.actions import Action, ActionFilter, ActionService, Status
 from bot.services.alerts import Alert, AlertService
@@ -79,7 +80,8 @@ class HomeService:
             glossary=self._glossary.home_summary(actor),
             org_actions=org_actions,
             progress=progress,
-            recent=self._achievements.list(limit=5),
+            # shown in Slack: rows older than a rule are shown masked
+            recent=[replace(a, text=screened(a.text) or "") for a in self._achievements.list(limit=5)],
             alert_problem=self._alerts.problem() if actor.is_coordinator else None,
             risks=RiskPanel(self._risks.overview(actor.org), unacknowledged, waiting),
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from bot.clock import LONDON
 from bot.errors import InvalidInput
 from bot.permissions import Actor
 from bot.quarters import Quarter, parse_quarter, quarter_of
+from bot.privacy import screened
 from bot.services.achievements import Achievement, AchievementService
 from bot.services.actions import Action, ActionService, Status
 from bot.services.alerts import aware
@@ -168,14 +169,17 @@ class ReportService:
         entries = self._achievements.in_report_order(year)
         if wanted is not None:
             entries = [a for a in entries if wanted.contains(a.achieved_on)]
+        # a report is shared beyond Slack: rows from before a rule existed go out masked
+        entries = [replace(a, text=screened(a.text) or "") for a in entries]
         return AchievementsData(
             self._plan.partnership(), self._plan.priorities(), entries, year, as_at=self._today(),
             quarter=wanted, organisations=self._plan.organisations(),
         )  # fmt: skip
 
     def actions(self) -> ActionsData:
+        actions = [replace(a, reason=screened(a.reason)) for a in self._actions.list()]
         return ActionsData(
-            self._plan.partnership(), self._actions.list(), as_at=self._today(),
+            self._plan.partnership(), actions, as_at=self._today(),
             organisations=self._plan.organisations(), priorities=self._plan.priorities(),
         )  # fmt: skip
 

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 from bot.errors import UserFacingError
 from bot.privacy import REWRITE_HINT, PersonalDataError
 from bot.services.alerts import Raised
-from bot.views.text import escape, markup, mrkdwn
+from bot.views.text import clip, escape, markup, mrkdwn, quote
 
 #: Slack's limit for blocks in one message
 MESSAGE_BLOCK_LIMIT = 50
@@ -90,21 +90,36 @@ def error_reply(error: UserFacingError) -> Reply:
     return notice(markup(error.message), markup(error.hint) if error.hint else None, icon=":warning:")
 
 
-def personal_data_reply(error: PersonalDataError) -> Reply:
-    """Says what kind of personal data was seen, never the data itself."""
+def personal_data_refusal(error: PersonalDataError) -> str:
+    """What was seen and where: the kinds, then the sentence with those parts masked (it passed the guard,
+    so it may be shown), never the data itself."""
     kinds = _join([f.description for f in error.findings])
-    return notice(
-        f"I can't take that: it looks like it contains {kinds}, which must never go into Slack. "
-        "Nothing was saved, posted or logged.",
-        markup(REWRITE_HINT),
-        icon=":no_entry:",
+    text = (
+        f":no_entry: I can't take that: it looks like it contains {kinds}, which must never go into Slack. "
+        "Nothing was saved, posted or logged."
+    )
+    if error.masked:
+        text += f"\nWith those parts masked it reads:\n{quote(clip(error.masked, 2500))}"
+    return text
+
+
+def personal_data_reply(error: PersonalDataError) -> Reply:
+    """Says what kind of personal data was seen and where, never the data itself."""
+    kinds = _join([f.description for f in error.findings])
+    return Reply(
+        text=f"Not saved: it looks like it contains {kinds}.",
+        blocks=(section(personal_data_refusal(error)), context(markup(REWRITE_HINT))),
     )
 
 
 def personal_data_field_error(error: PersonalDataError) -> str:
-    """The same refusal, sized for a form field's error (plain text, under Slack's limit)."""
+    """The same refusal, sized for a form field's error (plain text, under Slack's limit): the kinds and,
+    where it fits, the start of the masked sentence."""
     kinds = _join([f.description for f in error.findings])
-    return f"This looks like it contains {kinds}. Please remove it: nothing was saved."[:150]
+    message = f"This looks like it contains {kinds}. Nothing was saved."
+    if error.masked and len(message) < 110:
+        message += f" Try: “{clip(error.masked, 148 - len(message) - 8)}”"
+    return message[:150]
 
 
 def unexpected_error_reply() -> Reply:

@@ -19,17 +19,19 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.privacy import REWRITE_HINT, PersonalDataError
 from bot.services.achievements import Achievement
 from bot.services.actions import Action, Status
 from bot.services.alerts import Raised
 from bot.services.history import FieldChange
 from bot.services.plan import Organisation, Priority
-from bot.views.common import Reply, alert_note, context, notice, person, section
+from bot.views.common import Reply, alert_note, context, notice, person, personal_data_refusal, section
 from bot.views.text import (
     clip,
     escape,
     inline_quote,
     local_time,
+    markup,
     plan_text,
     plural,
     quote,
@@ -42,6 +44,9 @@ from store.seed import SEED_ACTOR
 ACHIEVEMENT_EDIT = "achievement_edit"
 ACHIEVEMENT_UNDO = "achievement_undo"
 ACHIEVEMENT_FORM = "achievement_form"
+ACHIEVEMENT_LOG_MASKED = "achievement_log_masked"
+#: Slack's limit for a button's value
+BUTTON_VALUE_LIMIT = 2000
 ACTION_STATUS_OPEN = "action_status_open"
 ACTION_STATUS_FORM = "action_status_form"
 
@@ -85,6 +90,44 @@ def achievement_logged_reply(a: Achievement, priority: Priority, verb: str = "Lo
         ),
     )
     return Reply(text=f"{verb} under P{priority.number}: {escape(clip(a.text, 200))}", blocks=blocks)
+
+
+def masked_achievement_value(
+    masked: str, *, priority: int | None, organisation: str | None, achieved_on: date | None
+) -> str:
+    """What the **Log it like this** button carries: the masked text (never the original) and the choices
+    made so far. "" when it would not fit in a button."""
+    value = json.dumps(
+        {
+            "text": masked,
+            "priority": priority,
+            "organisation": organisation,
+            "date": achieved_on.isoformat() if achieved_on else None,
+        },
+        ensure_ascii=False,
+    )
+    return value if len(value) <= BUTTON_VALUE_LIMIT else ""
+
+
+def achievement_refused_reply(error: PersonalDataError, button_value: str) -> Reply:
+    """A refusal that shows what was seen and where, and offers to log the masked sentence instead."""
+    blocks: list[Block] = [section(personal_data_refusal(error))]
+    if error.masked and button_value:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Log it like this",
+                        action_id=ACHIEVEMENT_LOG_MASKED,
+                        value=button_value,
+                        style="primary",
+                    )
+                ]
+            )
+        )
+    blocks.append(context(markup(REWRITE_HINT)))
+    kinds = ", ".join(finding.description for finding in error.findings)
+    return Reply(text=f"Not logged: it looks like it contains {kinds}.", blocks=tuple(blocks))
 
 
 def achievement_undone_reply(a: Achievement) -> Reply:
