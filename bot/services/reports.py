@@ -19,8 +19,8 @@ from sqlalchemy import select
 from bot.clock import LONDON
 from bot.errors import InvalidInput
 from bot.permissions import Actor
-from bot.quarters import Quarter, parse_quarter, quarter_of
 from bot.privacy import screened
+from bot.quarters import Quarter, parse_quarter, quarter_of
 from bot.services.achievements import Achievement, AchievementService
 from bot.services.actions import Action, ActionService, Status
 from bot.services.alerts import aware
