@@ -851,6 +851,8 @@ _AGE_AFTER: Final = re.compile(
     r"(?:[ \t]*,[ \t]*(?:aged?[ \t]+)?|[ \t]*\([ \t]*(?:aged?[ \t]+)?|[ \t]+aged?[ \t]+|[ \t]+(?=[0-9]{1,2}[ \t]*(?:yrs?|years|yo)))"
     r"(?P<age>[0-9]{1,2}s?)(?:[ \t]*(?:yrs?|years?(?:[ \t]+old)?|yo|y/o))?"
     r"(?![0-9%/:.,]?[0-9])(?![ \t]*(?:-|to|and|or|\+|%|x)[ \t]*[0-9])(?![ \t]*(?:hours|hrs|mins|days|weeks|months|am|pm|times|of|per|percent))"
+    # a threshold in a rule is no one's age: "a person aged 12 or over", "anyone aged 18 and above"
+    r"(?![ \t]*(?:or|and)[ \t]+(?:over|above|under|below|older|younger|more|less)(?![a-z]))"
 )
 _AGED_NAME: Final = re.compile(r"aged?[ \t]+[0-9]{1,2}[ \t]*,[ \t]*")
 

@@ -328,6 +328,18 @@ def test_dates_and_ages_without_a_birth_cue_pass(line: str) -> None:
 @pytest.mark.parametrize(
     "line",
     [
+        "an order that can be made against a person aged 12 or over",
+        "any adult aged 18 and above may self-refer",
+        "a child aged 10 or under cannot be prosecuted",
+    ],
+)
+def test_an_age_threshold_in_a_rule_describes_nobody(line: str) -> None:
+    assert not kinds(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
         "DHR",
         "MARAC",
         "Section 35",
