@@ -15,7 +15,7 @@ from handlers import members as m
 from handlers import plan as p
 from handlers import risks as r
 from handlers.context import CommandContext, Outcome
-from handlers.parsing import from_slack, split_verb
+from handlers.parsing import from_slack, lookup_words, split_verb
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,10 @@ def dispatch(ctx: CommandContext, text: str) -> Outcome:
     if sub is not None:
         return sub.run(ctx, rest)
     # No subcommand: the whole text is a look-up ("/csp MARAC", "/csp what is a PCSO").
-    answer = ctx.services.glossary.answer(text)
+    query = lookup_words(text)
+    if not query:
+        return help_reply(help_lines())
+    answer = ctx.services.glossary.answer(query)
     if answer.result.found:
         return g.render_answer(answer)
     close = closest_verb(verb)
