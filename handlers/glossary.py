@@ -16,7 +16,7 @@ from bot.views.common import Reply, error_reply
 from glossary.model import EntryKind, GlossaryEntry
 from handlers.context import CommandContext, OpenModal, Outcome, interaction_context, services_of
 from handlers.forms import Form, read_form, save_form
-from handlers.parsing import parse_definition, unquote
+from handlers.parsing import lookup_words, parse_definition, unquote
 
 #: the message shortcut's callback id, also in app-manifest.yml
 EXPLAIN_SHORTCUT = "explain_acronyms"
@@ -34,16 +34,19 @@ def _needs(rest: str, what: str, example: str) -> None:
 
 
 def acronym(ctx: CommandContext, rest: str) -> Outcome:
+    rest = lookup_words(rest)
     _needs(rest, "acronym", "acronym MARAC")
     return render_answer(ctx.services.glossary.answer(rest, EntryKind.ACRONYM))
 
 
 def define(ctx: CommandContext, rest: str) -> Outcome:
+    rest = lookup_words(rest)
     _needs(rest, "term", "define hate crime")
     return render_answer(ctx.services.glossary.answer(rest, EntryKind.TERM))
 
 
 def search(ctx: CommandContext, rest: str) -> Outcome:
+    rest = lookup_words(rest)
     if not rest.strip():
         raise InvalidInput("Tell me what to search for.", "For example `/csp search exploitation`.")
     return views.search_reply(rest, ctx.services.glossary.search(rest))

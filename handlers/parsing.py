@@ -50,6 +50,19 @@ def from_slack(text: str) -> str:
     return strip_control(html.unescape(_SLACK_TOKEN.sub(plain, text)))
 
 
+#: what ``from_slack`` makes of a broadcast mention (<!channel>, <!here>, <!everyone>)
+_BROADCAST = re.compile(r"(?<![\w@])@(?:channel|here|everyone)(?![\w-])")
+
+
+def lookup_words(text: str) -> str:
+    """The text of a look-up without broadcast mentions: they address people and name nothing, so
+    "<!channel> MARAC" asks about MARAC and a bare "<!channel>" asks about nothing, not the word
+    "channel". Text typed literally ("&lt;!channel&gt;") is the person's own words and stays."""
+    if not _BROADCAST.search(text):
+        return text
+    return " ".join(_BROADCAST.sub(" ", text).split())
+
+
 def user_id_of(token: str) -> str | None:
     """A user from a mention (<@U123>) or a bare ID (U123)."""
     token = token.strip()

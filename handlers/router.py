@@ -15,7 +15,7 @@ from handlers import members as m
 from handlers import plan as p
 from handlers import risks as r
 from handlers.context import CommandContext, Outcome
-from handlers.parsing import from_slack, split_verb
+from handlers.parsing import from_slack, lookup_words, split_verb
 
 
 @dataclass(frozen=True)
@@ -183,8 +183,11 @@ def dispatch(ctx: CommandContext, text: str) -> Outcome:
     if sub is not None:
         return sub.run(ctx, rest)
     # No subcommand: the whole text is a look-up ("/csp MARAC", "/csp what is a PCSO").
+    query = lookup_words(text)
+    if not query:
+        return help_reply(help_lines())
     # Counted only once it is known to be a look-up: a mistyped subcommand is no glossary gap.
-    answer = ctx.services.glossary.answer(text, count=False)
+    answer = ctx.services.glossary.answer(query, count=False)
     if answer.result.found:
         ctx.services.glossary.count(answer.result)
         return g.render_answer(answer)

@@ -410,6 +410,22 @@ def test_every_column_that_names_a_person_is_listed() -> None:
     assert {t for t, _ in listed} <= set(Base.metadata.tables)
 
 
+def test_national_pack_choices_are_exported_and_erased_like_any_contribution(
+    services: Services, people
+) -> None:
+    coordinator = services.members.actor(COORDINATOR)
+    services.glossary.hide(coordinator, "uk-national:idva")
+    services.glossary.set_pack(coordinator, "uk-national", enabled=False)
+    found = {f.table: f for f in services.data_protection.export(Actor.operator(), COORDINATOR).found}
+    assert found["glossary_pack_hidden"].rows[0]["hidden_by"] == COORDINATOR
+    assert found["glossary_pack_hidden"].label == "National glossary entries they hid from the partnership"
+    assert found["glossary_pack_settings"].rows[0]["updated_by"] == COORDINATOR
+    erased = services.data_protection.erase(Actor.operator(), COORDINATOR, apply=True)
+    assert erased.anonymised["glossary_pack_hidden"] == 1 and erased.anonymised["glossary_pack_settings"] == 1
+    assert COORDINATOR not in _everything(services)
+    assert [p.enabled for p in services.glossary.packs()] == [False], "the choices themselves stay"
+
+
 def test_an_id_with_wildcards_is_refused_before_any_lookup(services: Services) -> None:
     from bot.errors import InvalidInput
 

@@ -113,6 +113,23 @@ def test_from_slack(escaped: str, plain: str) -> None:
     assert from_slack(escaped) == plain
 
 
+@pytest.mark.parametrize(
+    ("escaped", "looked_up"),
+    [
+        ("<!channel>", ""),
+        ("<!here> MARAC", "MARAC"),
+        ("hate <!everyone> crime", "hate crime"),
+        ("&lt;!channel&gt;&amp;co", "<!channel>&co"),  # typed literally: the person's own words
+        ("email@channel.example", "email@channel.example"),
+        ("A  &amp;  B", "A  &  B"),  # nothing dropped, nothing else touched
+    ],
+)
+def test_broadcast_mentions_are_not_looked_up(escaped: str, looked_up: str) -> None:
+    from handlers.parsing import from_slack, lookup_words
+
+    assert lookup_words(from_slack(escaped)) == looked_up
+
+
 def test_user_id_of() -> None:
     from handlers.parsing import user_id_of
 

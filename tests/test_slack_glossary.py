@@ -159,10 +159,19 @@ def test_user_text_is_escaped_and_pings_no_one(slack: SlackHarness, text: str) -
 
 
 def test_escaped_query_echo(slack: SlackHarness) -> None:
-    # typed literally in Slack, "<!channel>&co" arrives escaped; the echo must be escaped again
-    reply = slack.ask("acronym &lt;!channel&gt;&amp;co")
-    assert "&lt;!channel&gt;&amp;co" in all_text(reply)
-    assert "<!channel>" not in rendered_text(reply)
+    # typed literally in Slack, "<!here>&zqxv" arrives escaped; the echo must be escaped again
+    reply = slack.ask("acronym &lt;!here&gt;&amp;zqxv")
+    assert "&lt;!here&gt;&amp;zqxv" in all_text(reply)
+    assert "<!here>" not in rendered_text(reply)
+
+
+def test_a_broadcast_mention_is_not_looked_up_as_a_word(slack: SlackHarness) -> None:
+    # a real @channel arrives as <!channel>: it addresses people, so the national "Channel" (Prevent)
+    # is not its answer
+    assert slack.ask("acronym <!channel>")["text"] == "Tell me which acronym to look up."
+    assert slack.ask("<!channel>")["text"].startswith("csp-bot help")
+    assert slack.ask("<!here> MARAC")["text"] == "MARAC: Multi Agency Risk Assessment Committee"
+    assert slack.ask("acronym channel")["text"].startswith("Channel: ")
 
 
 # ---------------------------------------------------------------------- buttons
@@ -226,19 +235,19 @@ def test_suggest_button_opens_the_form(slack: SlackHarness) -> None:
 
 def test_coordinator_adds_edits_and_removes_with_undo(slack: SlackHarness, people: dict[str, str]) -> None:
     coordinator = people["coordinator"]
-    added = slack.ask("glossary add NPS = National Probation Service", user=coordinator)
-    assert "Added *NPS*" in all_text(added)
-    assert slack.ask("acronym NPS")["text"] == "NPS: National Probation Service"
+    added = slack.ask("glossary add ZQXV = Zone Quality Exchange Visit", user=coordinator)
+    assert "Added *ZQXV*" in all_text(added)
+    assert slack.ask("acronym ZQXV")["text"] == "ZQXV: Zone Quality Exchange Visit"
 
-    slack.ask("glossary edit NPS = The National Probation Service", user=coordinator)
-    assert slack.ask("acronym NPS")["text"] == "NPS: The National Probation Service"
+    slack.ask("glossary edit ZQXV = The Zone Quality Exchange Visit", user=coordinator)
+    assert slack.ask("acronym ZQXV")["text"] == "ZQXV: The Zone Quality Exchange Visit"
 
-    removed = slack.ask("glossary remove NPS", user=coordinator)
-    assert slack.ask("acronym NPS")["text"].startswith("I ")
+    removed = slack.ask("glossary remove ZQXV", user=coordinator)
+    assert slack.ask("acronym ZQXV")["text"].startswith("I ")
     slack.action(views.UNDO_REMOVE, _button(removed, views.UNDO_REMOVE)["value"], user=coordinator)
-    assert slack.ask("acronym NPS")["text"] == "NPS: The National Probation Service"
+    assert slack.ask("acronym ZQXV")["text"] == "ZQXV: The Zone Quality Exchange Visit"
 
-    history = slack.ask("glossary history NPS")
+    history = slack.ask("glossary history ZQXV")
     for action in ("add", "edit", "remove", "restore"):
         assert f"*{action}*" in all_text(history)
 
@@ -261,22 +270,22 @@ def test_only_coordinators_change_the_glossary(slack: SlackHarness, people: dict
 
 
 def test_suggestion_is_reviewed_by_a_coordinator(slack: SlackHarness, people: dict[str, str]) -> None:
-    reply = slack.ask("glossary suggest NPS = National Probation Service", user=people["outsider"])
+    reply = slack.ask("glossary suggest ZQXV = Zone Quality Exchange Visit", user=people["outsider"])
     assert "waiting for a coordinator" in all_text(reply)
-    assert slack.ask("acronym NPS")["text"].startswith("I "), "pending suggestions are not answers"
+    assert slack.ask("acronym ZQXV")["text"].startswith("I "), "pending suggestions are not answers"
 
     pending = slack.ask("glossary pending", user=people["coordinator"])
     approve = _button(pending, views.APPROVE)
     slack.action(views.APPROVE, approve["value"], user=people["coordinator"])
-    assert slack.ask("acronym NPS")["text"] == "NPS: National Probation Service"
-    assert any("Approved *NPS*" in all_text(p) for p in slack.hook_posts("action"))
+    assert slack.ask("acronym ZQXV")["text"] == "ZQXV: Zone Quality Exchange Visit"
+    assert any("Approved *ZQXV*" in all_text(p) for p in slack.hook_posts("action"))
 
 
 def test_member_cannot_approve_by_forging_a_button(slack: SlackHarness, people: dict[str, str]) -> None:
-    slack.ask("glossary suggest NPS = National Probation Service", user=people["outsider"])
-    slack.action(views.APPROVE, "nps", user=people["member"])
+    slack.ask("glossary suggest ZQXV = Zone Quality Exchange Visit", user=people["outsider"])
+    slack.action(views.APPROVE, "zqxv", user=people["member"])
     assert "Only partnership coordinators" in all_text(slack.hook_posts("action"))
-    assert slack.ask("acronym NPS")["text"].startswith("I ")
+    assert slack.ask("acronym ZQXV")["text"].startswith("I ")
 
 
 def test_misses_become_gaps_for_coordinators(slack: SlackHarness, people: dict[str, str]) -> None:
@@ -341,12 +350,12 @@ def test_form_shows_validation_errors_and_saves_nothing(slack: SlackHarness, peo
     assert "already in the glossary" in body["errors"]["key"]
 
     response = slack.submit_form(
-        view, {"key": "NPS", "meaning": "Call 07700 900123 for help"}, user=people["coordinator"]
+        view, {"key": "ZQXV", "meaning": "Call 07700 900123 for help"}, user=people["coordinator"]
     )
     body = response.json()
     assert body["response_action"] == "errors" and "phone" in body["errors"]["meaning"]
     assert "07700" not in json.dumps(body)
-    assert slack.ask("acronym NPS")["text"].startswith("I ")
+    assert slack.ask("acronym ZQXV")["text"].startswith("I ")
 
 
 def test_personal_data_in_a_suggestion_is_refused_and_not_echoed(slack: SlackHarness) -> None:
@@ -420,14 +429,14 @@ def test_messages_tab_event_publishes_nothing(slack: SlackHarness) -> None:
 
 
 def test_reject_button_keeps_the_suggestion_out(slack: SlackHarness, people: dict[str, str]) -> None:
-    slack.ask("glossary suggest NPS = National Probation Service", user=people["member"])
+    slack.ask("glossary suggest ZQXV = Zone Quality Exchange Visit", user=people["member"])
     pending = slack.ask("glossary pending", user=people["coordinator"])
     slack.action(views.REJECT, _button(pending, views.REJECT)["value"], user=people["coordinator"])
     posts = slack.hook_posts("action")
-    assert any("Rejected *NPS*" in all_text(p) for p in posts)
+    assert any("Rejected *ZQXV*" in all_text(p) for p in posts)
     assert any(p.get("replace_original") and "No suggestions are waiting" in all_text(p) for p in posts)
-    assert slack.ask("acronym NPS")["text"].startswith("I ")
-    _, changes = slack.services.glossary.history("NPS")
+    assert slack.ask("acronym ZQXV")["text"].startswith("I ")
+    _, changes = slack.services.glossary.history("ZQXV")
     assert [c.action for c in changes] == ["reject", "suggest"]
 
 

@@ -114,7 +114,7 @@ TABLE_LABELS: dict[str, str] = {
     "glossary_entries": "Glossary entries they added, suggested or last edited",
     "glossary_changes": "Glossary changes and suggestions they made",
     "glossary_pack_settings": "National glossary packs they last switched on or off",
-    "glossary_pack_hidden": "National glossary entries they hid",
+    "glossary_pack_hidden": "National glossary entries they hid from the partnership",
     "alerts": "Alerts they acknowledged, or whose change they made",
     "request_keys": "Markers of requests just handled (kept an hour, against double clicks)",
     "glossary_misses": "Look-ups that found nothing and contain their ID (look-ups are not attributed)",
