@@ -1151,6 +1151,14 @@ _NOT_FAMILY_NAMES: Final = _words(
 
 
 _THE_PLURAL_SURNAME: Final = re.compile(r"[Tt]he[ \t]+(?P<name>[A-Z][a-z]+)s(?:'|’|(?![A-Za-z]))")
+# Plurals of everyday nouns that are also surnames: before "of" they name a thing, not a family.
+_PLURAL_NOUNS: Final = _words(
+    """
+    Powers Courts Rights Lords Friends Houses Brothers Sisters Sons Parks Fields Hills Woods Wells Halls
+    Kings Bells Rivers Stones Banks Marks Gates Lanes Rhodes Knights Masters Chambers
+    """
+)
+_OF_NEXT: Final = re.compile(r"[ \t]+of[ \t]")
 
 
 # Surnames that are also everyday words, so that in lower case they are read as words.
@@ -1168,6 +1176,8 @@ def _family_spans(text: _Text) -> Iterator[_Span]:
     # "the Wilsons' son", "the Smiths": a family by its surname in the plural
     for match in _THE_PLURAL_SURNAME.finditer(raw):
         name = match.group("name").casefold()
+        if name + "s" in _PLURAL_NOUNS and _OF_NEXT.match(raw, match.end()):
+            continue  # "the Powers of Criminal Courts (Sentencing) Act", "the Friends of Rye Park"
         if name in _SURNAMES and name not in _NOT_NAMES and _is_token_boundary(raw, match.start()):
             yield match.start(), match.end()
     if not any(stem in folded for stem in _FAMILY_STEMS):

@@ -22,6 +22,7 @@ from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from glossary.index import MAX_SUGGESTIONS, GlossaryIndex
 from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
+from glossary.normalise import fold
 
 #: a pack entry is shown to people as "<pack>:<id>" in buttons, so it never meets a partnership's id
 REF_SEPARATOR = ":"
@@ -170,11 +171,19 @@ def tiered_lookup(
         answer = _visible(pack, pack.index.lookup(query, prefer), hidden)
         if answer.status in (LookupStatus.FOUND, LookupStatus.AMBIGUOUS):
             return answer
-        suggestions.extend(answer.suggestions)
+        suggestions.extend(e for e in answer.suggestions if not _said_already(e, suggestions))
     if not suggestions:
         return result
     return result.model_copy(
         update={"status": LookupStatus.SUGGESTIONS, "suggestions": tuple(suggestions[:MAX_SUGGESTIONS])}
+    )
+
+
+def _said_already(entry: GlossaryEntry, suggestions: Sequence[GlossaryEntry]) -> bool:
+    """A pack entry that repeats a suggestion already made (the plan's ABC and the nation's ABC, both
+    "Acceptable Behaviour Contract") would be the same button twice; the partnership's wording stands."""
+    return any(
+        fold(s.key) == fold(entry.key) and fold(s.text) == fold(entry.text) for s in suggestions
     )
 
 

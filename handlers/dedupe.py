@@ -28,6 +28,7 @@ from slack_bolt import BoltContext, BoltResponse
 
 from bot.logs import log_failure
 from bot.services.dedupe import KEEP
+from bot.views import home as home_views
 from handlers.parsing import from_slack, split_verb
 from handlers.router import SUBCOMMANDS
 
@@ -49,6 +50,13 @@ def _only_reads(text: str) -> bool:
     return not verb or verb in _READS or verb not in _VERBS
 
 
+def _only_reads_action(body: dict[str, Any]) -> bool:
+    """The Home's search box and its "did you mean" picks only read: the same words typed again after a
+    coordinator changed the glossary must be answered again, not dropped as a double click."""
+    action_id = str((body.get("actions") or [{}])[0].get("action_id", ""))
+    return action_id == home_views.SEARCH or action_id.startswith(f"{home_views.PICK}_")
+
+
 def request_keys(body: dict[str, Any]) -> list[tuple[str, timedelta]]:
     """The keys a request is claimed by, the replay key first."""
     kind = body.get("type")
@@ -58,6 +66,8 @@ def request_keys(body: dict[str, Any]) -> list[tuple[str, timedelta]]:
         return [(f"event:{body['event_id']}", KEEP)]
     if body.get("command"):  # a slash command
         return [] if not trigger or _only_reads(body.get("text") or "") else [(f"trigger:{trigger}", REPLAY)]
+    if kind == "block_actions" and _only_reads_action(body):
+        return []
     keys = [(f"trigger:{trigger}", REPLAY)] if trigger else []
     if kind == "block_actions" and body.get("actions"):
         action = body["actions"][0]

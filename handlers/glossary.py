@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.container import Services
 from bot.errors import InvalidInput, UserFacingError
 from bot.services.glossary import GlossaryAnswer
 from bot.views import glossary as views
@@ -151,17 +152,26 @@ def share(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
     respond(delete_original=True)
 
 
+def picked_answer(services: Services, body: dict[str, Any]) -> GlossaryAnswer:
+    """The entry a "did you mean" button names (its value: the entry's id and the query, as JSON; older
+    messages: the id alone). A pick answered the query after all, so it is no gap."""
+    value = str(body["actions"][0].get("value") or "")
+    try:
+        picked = json.loads(value) if value.startswith("{") else {"id": value}
+    except ValueError:
+        picked = {}
+    answer = services.glossary.show([str(picked.get("id", ""))])
+    if answer.result.matches and picked.get("q"):
+        services.glossary.picked(str(picked["q"]))
+    return answer
+
+
 def show(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     """Slack sends: a click on one of the "did you mean" keys (block_actions); its value, the entry's id
     and the query (older messages: the id alone)."""
     services = services_of(context)
     ack()
-    value = body["actions"][0]["value"]
-    picked = json.loads(value) if value.startswith("{") else {"id": value}
-    answer = services.glossary.show([str(picked.get("id", ""))])
-    if answer.result.matches and picked.get("q"):
-        services.glossary.picked(str(picked["q"]))  # answered after all: not a gap
-    reply = _in_place(body, views.answer_reply(answer))
+    reply = _in_place(body, views.answer_reply(picked_answer(services, body)))
     respond(**reply.message(), replace_original=True)
 
 

@@ -71,8 +71,8 @@ def home_search(ack: Ack, body: dict[str, Any], client: WebClient, context: Bolt
 
 def home_pick(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """Slack sends: a click on one of the "did you mean" keys under the Home's search answer
-    (block_actions); its value, the entry's id."""
+    (block_actions); its value, the entry's id and the query."""
     services = services_of(context)
     ack()
-    answer = glossary.render_answer(services.glossary.show([body["actions"][0]["value"]]))
+    answer = glossary.render_answer(glossary.picked_answer(services, body))
     publish_home(client, services, body["user"]["id"], answer)

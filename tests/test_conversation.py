@@ -177,12 +177,20 @@ def test_a_dm_written_in_a_thread_is_answered_in_that_thread(
     assert "Multi Agency Safeguarding Hub" in posted["text"]
 
 
-def test_an_unknown_acronym_is_offered_never_answered(slack: SlackHarness, standin: SlackStandIn) -> None:
-    """IDVA is not DVA with a letter more: the same "never invents" as the slash command."""
+def test_an_unknown_acronym_is_offered_never_answered(
+    slack: SlackHarness, standin: SlackStandIn, people: dict[str, str]
+) -> None:
+    """IDVA is not DVA with a letter more: the same "never invents" as the slash command. With the
+    national pack on, IDVA is answered as what it is, labelled; with it off, DVA is only offered."""
     _send(slack, direct("IDVA?"))
     (posted,) = _posted(standin)
-    assert posted["text"].startswith("I couldn't find IDVA. Did you mean:")
-    assert posted["text"] == slack.ask("IDVA")["text"]  # the slash command's very words
+    assert posted["text"].startswith("IDVA: Independent Domestic Violence Adviser")
+    assert "National usage" in all_text(posted)
+    slack.ask("glossary packs off uk-national", user=people["coordinator"])
+    _send(slack, direct("IDVA?", ts="1764000000.000300"))
+    offered = _posted(standin, 2)[-1]
+    assert offered["text"].startswith("I couldn't find IDVA. Did you mean:")
+    assert offered["text"] == slack.ask("IDVA")["text"]  # the slash command's very words
 
 
 def test_a_dm_that_asks_nothing_gets_a_friendly_line(slack: SlackHarness, standin: SlackStandIn) -> None:

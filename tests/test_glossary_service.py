@@ -126,13 +126,13 @@ def test_a_did_you_mean_pick_is_no_gap_and_counts_never_go_below_nothing(service
 
 def test_gaps_are_only_real_misses(services: Services) -> None:
     glossary = services.glossary
-    for query in ("probation nps", "multi agency", "xqzw"):
+    for query in ("probation zqxv", "multi agency", "xqzw"):
         glossary.lookup(query)
     glossary.usage.flush()
     # "multi agency" listed several entries: answered, not a miss
-    assert [g.query for g in glossary.gaps(COORDINATOR)] == ["probation nps", "xqzw"]
+    assert [g.query for g in glossary.gaps(COORDINATOR)] == ["probation zqxv", "xqzw"]
     # an entry that now answers a stored miss (here by its expansion) ends that gap
-    glossary.add(COORDINATOR, "NPS", "National Probation Service", aliases=("probation nps",))
+    glossary.add(COORDINATOR, "ZQXV", "Zonal Quartet Exchange Venture", aliases=("probation zqxv",))
     assert [g.query for g in glossary.gaps(COORDINATOR)] == ["xqzw"]
     assert glossary.home_summary(COORDINATOR).gaps == 1
 
@@ -164,32 +164,32 @@ def test_export_import_round_trip_in_every_format(services: Services) -> None:
 
 
 def test_csv_import_merges_and_never_wipes(services: Services) -> None:
-    csv_text = "kind,key,text\nacronym,NPS,National Probation Service\nacronym,IDVA,Independent Domestic Violence Adviser\n"
+    csv_text = "kind,key,text\nacronym,ZQXV,Zonal Quartet Exchange Venture\nacronym,IDVA,Independent Domestic Violence Adviser\n"
     report = services.glossary.import_entries(COORDINATOR, parse_csv(csv_text))
-    assert report.applied and report.added == ["nps", "idva"] and report.refused == []
-    assert services.glossary.lookup("NPS").matches[0].text == "National Probation Service"
+    assert report.applied and report.added == ["zqxv", "idva"] and report.refused == []
+    assert services.glossary.lookup("ZQXV").matches[0].text == "Zonal Quartet Exchange Venture"
     assert services.glossary.lookup("MAPPA").status is LookupStatus.FOUND, "entries not in the file are left"
 
 
 def test_import_preview_writes_nothing_and_shows_before_and_after(services: Services) -> None:
-    entries = parse_csv("kind,key,text,source\nacronym,NPS,National Probation Service,x\n")
+    entries = parse_csv("kind,key,text,source\nacronym,ZQXV,Zonal Quartet Exchange Venture,x\n")
     version = services.glossary.index
     report = services.glossary.import_entries(COORDINATOR, entries, apply=False)
     assert not report.applied
-    assert report.added == ["nps"] and report.changed == report.unchanged == []
-    assert report.new["nps"].text == "National Probation Service"
-    assert services.glossary.lookup("NPS").status is not LookupStatus.FOUND
+    assert report.added == ["zqxv"] and report.changed == report.unchanged == []
+    assert report.new["zqxv"].text == "Zonal Quartet Exchange Venture"
+    assert services.glossary.lookup("ZQXV").status is not LookupStatus.FOUND
     assert services.glossary.index is version, "nothing written, nothing rebuilt"
-    edit = parse_csv("kind,key,text,id\nacronym,NPS,The National Probation Service,nps\n")
+    edit = parse_csv("kind,key,text,id\nacronym,ZQXV,The Zonal Quartet Exchange Venture,zqxv\n")
     services.glossary.import_entries(COORDINATOR, entries)
-    assert services.glossary.import_entries(COORDINATOR, entries, apply=False).unchanged == ["nps"]
+    assert services.glossary.import_entries(COORDINATOR, entries, apply=False).unchanged == ["zqxv"]
     changed = services.glossary.import_entries(COORDINATOR, edit, apply=False)
-    assert changed.changed == ["nps"]
-    assert (changed.before["nps"].text, changed.new["nps"].text) == (
-        "National Probation Service",
-        "The National Probation Service",
+    assert changed.changed == ["zqxv"]
+    assert (changed.before["zqxv"].text, changed.new["zqxv"].text) == (
+        "Zonal Quartet Exchange Venture",
+        "The Zonal Quartet Exchange Venture",
     )
-    assert changed.new["nps"].source == "x", "a file without a source keeps the stored one"
+    assert changed.new["zqxv"].source == "x", "a file without a source keeps the stored one"
 
 
 def test_a_csv_without_optional_columns_leaves_them_as_they_are(services: Services) -> None:
@@ -203,15 +203,15 @@ def test_a_csv_without_optional_columns_leaves_them_as_they_are(services: Servic
 
 def test_import_never_silently_replaces_the_plans_wording(services: Services) -> None:
     conference = parse_csv(
-        "kind,key,text\nacronym,MARAC,Multi Agency Risk Assessment Conference\nacronym,NPS,National Probation Service\n"
+        "kind,key,text\nacronym,MARAC,Multi Agency Risk Assessment Conference\nacronym,ZQXV,Zonal Quartet Exchange Venture\n"
     )
     report = services.glossary.import_entries(COORDINATOR, conference)
     assert report.refused == ["marac"] and "--replace" in report.reasons["marac"]
-    assert not report.applied, "all or nothing: NPS is not written either"
-    assert services.glossary.lookup("NPS").status is not LookupStatus.FOUND
+    assert not report.applied, "all or nothing: ZQXV is not written either"
+    assert services.glossary.lookup("ZQXV").status is not LookupStatus.FOUND
     assert services.glossary.lookup("MARAC").matches[0].text == "Multi Agency Risk Assessment Committee"
     replaced = services.glossary.import_entries(COORDINATOR, conference, replace=True)
-    assert replaced.applied and replaced.replaced == ["marac"] and replaced.added == ["nps"]
+    assert replaced.applied and replaced.replaced == ["marac"] and replaced.added == ["zqxv"]
     assert services.glossary.lookup("MARAC").matches[0].text == "Multi Agency Risk Assessment Conference"
     _, changes = services.glossary.history("MARAC")
     assert changes[0].action == "import-replace"
@@ -220,14 +220,14 @@ def test_import_never_silently_replaces_the_plans_wording(services: Services) ->
 
 def test_import_refuses_personal_data_and_repeats_and_writes_nothing(services: Services) -> None:
     entries = parse_csv(
-        "kind,key,text\nacronym,NPS,National Probation Service\nterm,Case,victim Jane Smith\nacronym,NPS,Again\n"
+        "kind,key,text\nacronym,ZQXV,Zonal Quartet Exchange Venture\nterm,Case,victim Jane Smith\nacronym,ZQXV,Again\n"
     )
     report = services.glossary.import_entries(COORDINATOR, entries)
-    assert report.refused == ["case", "nps"]
+    assert report.refused == ["case", "zqxv"]
     assert "personal data" in report.reasons["case"] and "Jane" not in report.reasons["case"]
-    assert "twice" in report.reasons["nps"]
+    assert "twice" in report.reasons["zqxv"]
     assert not report.applied
-    assert services.glossary.lookup("NPS").status is not LookupStatus.FOUND
+    assert services.glossary.lookup("ZQXV").status is not LookupStatus.FOUND
 
 
 def test_yaml_import_needs_no_id_or_source() -> None:

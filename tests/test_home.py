@@ -206,8 +206,14 @@ def test_the_search_box_answers_in_place(slack: SlackHarness) -> None:
     assert "*Alerts not yet acknowledged*" in text  # the rest of the Home is still there
 
 
-def test_the_search_box_never_invents_and_its_picks_answer_in_place(slack: SlackHarness) -> None:
+def test_the_search_box_never_invents_and_its_picks_answer_in_place(
+    slack: SlackHarness, people: dict[str, str]
+) -> None:
     _typed(slack, "IDVA")
+    _, text = _published(slack)
+    assert "*IDVA*: Independent Domestic Violence Adviser" in _answer_part(text)  # the national pack's
+    slack.ask("glossary packs off uk-national", user=people["coordinator"])
+    assert _typed(slack, "IDVA") == 200
     view, text = _published(slack)
     assert "I couldn't find *IDVA*. Did you mean:" in _answer_part(text)
     picks = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]

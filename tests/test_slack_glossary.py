@@ -313,11 +313,19 @@ def test_gaps_leave_out_mistyped_subcommands_and_answered_queries(
         assert answered not in gaps
 
 
-def test_a_long_name_found_by_its_words_says_what_differs(slack: SlackHarness) -> None:
+def test_a_long_name_found_by_its_words_says_what_differs(
+    slack: SlackHarness, people: dict[str, str]
+) -> None:
     reply = slack.ask("Multi-Agency Risk Assessment Conference")
     assert reply["text"].startswith("MARAC: Multi Agency Risk Assessment Committee")
     assert "the glossary calls it “Committee”, not “Conference”" in all_text(reply)
     assert_valid_message(reply)
+    # the plan's "Mental Health Team" is not a Community Mental Health Team: the nation's CMHT answers …
+    national = slack.ask("Community Mental Health Team")
+    assert national["text"].startswith("CMHT: Community Mental Health Team")
+    assert "National usage" in all_text(national)
+    # … and without the national pack it is offered, never answered as the plan's MHT
+    slack.ask("glossary packs off uk-national", user=people["coordinator"])
     near = slack.ask("Community Mental Health Team")
     assert near["text"].startswith("I couldn't find"), "offered, never answered"
 

@@ -140,10 +140,18 @@ def test_the_readme_pack_reply_is_real(settings: Settings) -> None:
 
 
 def test_a_national_answer_names_the_partnerships_own_entry_with_that_key(slack: SlackHarness) -> None:
-    reply = slack.ask("Multi-Agency Public Protection Arrangements")
+    reply = slack.ask("Prisons and Probation Ombudsman")
     text = all_text(reply)
-    assert reply["text"].startswith("MAPPA: Multi-Agency Public Protection Arrangements")
-    assert (
-        "The partnership's glossary has its own: *MAPPA*: Multi Agency Public Protection Assessment" in text
-    )
+    assert reply["text"].startswith("PPO: Prisons and Probation Ombudsman")
+    assert "The partnership's glossary has its own: *PPO*: Priority and Prolific Offender" in text
     assert "National usage" in text
+
+
+def test_the_partnerships_own_wording_wins_over_the_national_name(slack: SlackHarness) -> None:
+    """The plan's MAPPA says "Assessment"; asked by its national name, the plan's entry answers and says
+    how it differs, rather than the pack standing in for it."""
+    reply = slack.ask("Multi-Agency Public Protection Arrangements")
+    assert reply["text"].startswith("MAPPA: Multi Agency Public Protection Assessment")
+    text = all_text(reply)
+    assert "the glossary calls it “Assessment”, not “Arrangements”" in text
+    assert "National usage" not in text

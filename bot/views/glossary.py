@@ -245,12 +245,18 @@ def _ambiguous(answer: GlossaryAnswer, query: str, shared_by: str | None) -> Rep
     )
 
 
+def _button_label(entry: GlossaryEntry) -> str:
+    # the plan's PPO and the nation's PPO are different things: their buttons must not read the same
+    label = clip(plain(entry.key), 60)
+    return f"{label} (national)" if isinstance(entry, PackEntry) else label
+
+
 def _suggestions(suggestions: Sequence[GlossaryEntry], query: str) -> Reply:
     lines = "\n".join(f"• {_line(s, full=False)}" for s in suggestions)
     buttons = [
         # the query rides along, so that a pick can tell the gaps list the question was answered
         ButtonElement(
-            text=clip(plain(s.key), 75),
+            text=_button_label(s),
             action_id=f"{SHOW}_{n}",
             value=json.dumps({"id": _ref_of(s), "q": clip(query, 200)}, ensure_ascii=False),
         )
