@@ -182,9 +182,7 @@ def tiered_lookup(
 def _said_already(entry: GlossaryEntry, suggestions: Sequence[GlossaryEntry]) -> bool:
     """A pack entry that repeats a suggestion already made (the plan's ABC and the nation's ABC, both
     "Acceptable Behaviour Contract") would be the same button twice; the partnership's wording stands."""
-    return any(
-        fold(s.key) == fold(entry.key) and fold(s.text) == fold(entry.text) for s in suggestions
-    )
+    return any(fold(s.key) == fold(entry.key) and fold(s.text) == fold(entry.text) for s in suggestions)
 
 
 def _visible(pack: Pack, result: LookupResult, hidden: frozenset[tuple[str, str]]) -> LookupResult:
