@@ -316,7 +316,9 @@ class GlossaryIndex:
                 if not folded:
                     continue
                 owner = _owner(position, field)
-                name_forms = forms(folded)
+                # an acronym written in capitals stands as written: DVDS is not the plural of a DVD,
+                # so its singular is no form of it (a plural typed by a user is still read as one)
+                name_forms = (folded, folded, folded) if _written_as_acronym(name) else forms(folded)
                 for form in dict.fromkeys(name_forms):
                     _add_id(self._exact, form, owner)
                 self._max_name_words = max(self._max_name_words, folded.count(" ") + 1)
@@ -415,8 +417,10 @@ class GlossaryIndex:
 
         # A misspelt name as a whole comes before any shorter name inside it: "Domestic Abuse Servces"
         # is the service, not the word "Domestic" that happens to be a key.
-        scored = self._typo_candidates(singular(text))
-        correction = self._confident(singular(text), scored, _typed_in_capitals(query, text))
+        # (an acronym typed in capitals keeps its final S, as its entry does: CMAHS is CAMHS mistyped)
+        typed = text if _written_as_acronym(query.strip()) else singular(text)
+        scored = self._typo_candidates(typed)
+        correction = self._confident(typed, scored, _typed_in_capitals(query, text))
         if correction is not None:
             return self._result(query, text, LookupStatus.FOUND, correction, prefer, corrected=True)
 
@@ -752,6 +756,11 @@ class GlossaryIndex:
             )
             self._mixed_keys = cached
         return cached
+
+
+def _written_as_acronym(name: str) -> bool:
+    """A name that is one word in capitals ending in S (DVDS, CAMHS, LEDS): its S is part of it."""
+    return name.isalpha() and name.isupper() and len(name) <= 8 and name.endswith("S")
 
 
 def _typed_in_capitals(query: str, core: str) -> bool:

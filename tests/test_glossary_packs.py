@@ -367,3 +367,27 @@ def test_a_new_partnership_has_the_pack_on_and_its_switches_are_its_own(
         assert [(p.enabled, p.hidden) for p in main.packs() if p.name == "uk-national"] == [(True, 0)]
     finally:
         partnerships.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "expansion"),
+    [
+        # the table in issue 10: each was once answered as a different acronym
+        ("IDVA", "Independent Domestic Violence Adviser"),
+        ("LSCP", "Local Safeguarding Children Partnership"),
+        ("CSPR", "Child Safeguarding Practice Review"),
+        ("CSEA", "Child Sexual Exploitation and Abuse"),
+        ("OPCC", "Office of the Police and Crime Commissioner"),
+        ("APCC", "Association of Police and Crime Commissioners"),
+        ("NPCC", "National Police Chiefs' Council"),
+        ("MATAC", "Multi-Agency Tasking and Co-ordination"),
+        ("CMHT", "Community Mental Health Team"),
+    ],
+)
+def test_the_acronyms_once_answered_wrongly_get_their_national_meaning(
+    services: Services, query: str, expansion: str
+) -> None:
+    result = services.glossary.lookup(query)
+    assert result.status is LookupStatus.FOUND and result.corrected_from is None
+    assert result.matches[0].key == query
+    assert result.matches[0].text.casefold().startswith(expansion.casefold())

@@ -20,6 +20,7 @@ from glossary.evaluation import (
 from glossary.index import GlossaryIndex
 from glossary.loader import seed_entries
 from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
+from glossary.packs import shipped_packs, tiered_lookup
 
 DATA = Path(__file__).parent / "data" / "glossary_queries.csv"
 ROWS = read_labelled(DATA)
@@ -35,8 +36,15 @@ def test_the_set_is_big_enough_and_every_row_says_where_it_came_from() -> None:
     assert all(r.source.startswith("http") for r in ROWS if r.kind == "acronym")
 
 
-def test_no_false_answers_and_typo_recall_on_target() -> None:
-    evaluation = evaluate(INDEX.lookup, ROWS)
+def _with_the_packs(query: str) -> LookupResult:
+    return tiered_lookup(INDEX, shipped_packs(), query)
+
+
+@pytest.mark.parametrize("lookup", [_with_the_packs, INDEX.lookup], ids=["with-national-pack", "plan-only"])
+def test_no_false_answers_and_typo_recall_on_target(lookup: object) -> None:
+    """What a new partnership gets (its plan's glossary, then the national pack), and a partnership that
+    switched the pack off."""
+    evaluation = evaluate(lookup, ROWS)  # type: ignore[arg-type]
     lines = "\n".join(report(evaluation))
     assert evaluation.false_answers == [], lines
     assert evaluation.typo_recall >= MIN_TYPO_RECALL, lines

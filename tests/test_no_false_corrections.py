@@ -114,3 +114,25 @@ def test_a_letter_added_at_either_end_is_never_answered_as_the_key(
     for typed in (query, query.lower()):
         result = INDEX.lookup(typed)
         assert not (result.status is LookupStatus.FOUND and key in keys(result.matches)), (typed, result)
+
+
+def test_an_acronym_ending_in_s_is_not_the_plural_of_a_shorter_one() -> None:
+    """DVDS is not the plural of a DVD, nor LEDS of an LED: the shorter query is at most offered."""
+    index = GlossaryIndex(
+        [
+            GlossaryEntry(id="dvds", kind=EntryKind.ACRONYM, key="DVDS", text="Domestic Violence Disclosure Scheme", source="t"),
+            GlossaryEntry(id="camhs", kind=EntryKind.ACRONYM, key="CAMHS", text="Child and Adolescent Mental Health Services", source="t"),
+            GlossaryEntry(id="marac", kind=EntryKind.ACRONYM, key="MARAC", text="Multi Agency Risk Assessment Conference", source="t"),
+        ]
+    )  # fmt: skip
+    assert index.lookup("DVD").status is not LookupStatus.FOUND
+    assert index.lookup("CAMH").status is not LookupStatus.FOUND
+    for query, key in (
+        ("DVDS", "DVDS"),
+        ("camhs", "CAMHS"),
+        ("CMAHS", "CAMHS"),
+        ("MARACs", "MARAC"),
+        ("MARACS", "MARAC"),
+    ):
+        result = index.lookup(query)
+        assert result.status is LookupStatus.FOUND and result.matches[0].key == key, query
