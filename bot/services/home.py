@@ -10,6 +10,7 @@ from bot.services.achievements import Achievement, AchievementService
 from bot.services.actions import Action, ActionFilter, ActionService, Status
 from bot.services.alerts import AlertService
 from bot.services.glossary import GlossaryService, HomeSummary
+from bot.services.nudges import NudgeService, ReportingDate
 from bot.services.plan import PlanService, Priority
 
 
@@ -29,6 +30,16 @@ class HomeData:
     recent: list[Achievement]
     #: for coordinators: why risk alerts are not going out, when they are not
     alert_problem: str | None = None
+    #: the viewer's organisation's open actions with no update this quarter, and when they report
+    stale: StaleForViewer | None = None
+
+
+@dataclass(frozen=True)
+class StaleForViewer:
+    organisation: str
+    quarter_title: str
+    reporting: ReportingDate
+    actions: list[Action]
 
 
 class HomeService:
@@ -39,8 +50,10 @@ class HomeService:
         actions: ActionService,
         achievements: AchievementService,
         alerts: AlertService,
+        nudges: NudgeService,
     ) -> None:
         self._alerts = alerts
+        self._nudges = nudges
         self._glossary = glossary
         self._plan = plan
         self._actions = actions
@@ -64,4 +77,11 @@ class HomeService:
             progress=progress,
             recent=self._achievements.list(limit=5),
             alert_problem=self._alerts.problem() if actor.is_coordinator else None,
+            stale=self._stale_for(actor),
         )
+
+    def _stale_for(self, actor: Actor) -> StaleForViewer | None:
+        if not actor.org:
+            return None
+        stale = self._nudges.stale()
+        return StaleForViewer(actor.org, stale.quarter.title, stale.reporting, list(stale.of(actor.org)))
