@@ -6,12 +6,39 @@ from slack_sdk.models.blocks import Block, DividerBlock, HeaderBlock
 from slack_sdk.models.views import View
 
 from bot.services.actions import Status
-from bot.services.home import HomeData
+from bot.services.home import HomeData, StaleForViewer
 from bot.views.common import context, section
-from bot.views.plan import STATUS_EMOJI, achievement_line, action_line
+from bot.views.plan import STATUS_EMOJI, achievement_line, action_line, status_buttons
 from bot.views.text import clip, escape, plural, stop
 
+#: stale actions listed on the Home tab before pointing to the full list
+HOME_STALE_LIMIT = 10
+
 HOME_BLOCK_LIMIT = 100
+
+
+def stale_blocks(stale: StaleForViewer | None) -> list[Block]:
+    """At the top: the viewer's organisation's open actions with no update this quarter, with buttons."""
+    if stale is None or not stale.actions:
+        return []
+    org = escape(stale.organisation)
+    when = ("the board meets on " if stale.reporting.board else "the quarter ends on ") + (
+        f"{stale.reporting.day:%-d %B %Y}"
+    )
+    blocks: list[Block] = [
+        section(
+            f":bell: *{plural(len(stale.actions), 'action')} {org} leads "
+            f"{'needs' if len(stale.actions) == 1 else 'need'} an update* before {when}: "
+            f"no update yet in {escape(stale.quarter_title)}."
+        )
+    ]
+    for action in stale.actions[:HOME_STALE_LIMIT]:
+        blocks.append(section(action_line(action)))
+        blocks.append(status_buttons(action.ref))
+    if len(stale.actions) > HOME_STALE_LIMIT:
+        blocks.append(context(f"{len(stale.actions) - HOME_STALE_LIMIT} more: `/csp actions stale`."))
+    blocks.append(DividerBlock())
+    return blocks
 
 
 def home_view(data: HomeData) -> View:
@@ -24,6 +51,7 @@ def home_view(data: HomeData) -> View:
     blocks: list[Block] = [
         HeaderBlock(text="csp-bot for the Community Safety Partnership"),
         context(who),
+        *stale_blocks(data.stale),
         section(
             "*Ask the glossary* (only you see the answer): `/csp acronym MARAC`, `/csp define hate crime`, "
             "`/csp search exploitation`, or just `/csp MARAC`. On any message: ⋮ → *Explain acronyms*.\n"

@@ -245,24 +245,25 @@ def action_reply(action: Action, history: Sequence[FieldChange], *, can_update: 
     else:
         blocks.append(context("No updates yet."))
     if can_update:
-        blocks.append(
-            ActionsBlock(
-                elements=[
-                    ButtonElement(
-                        text=label,
-                        action_id=f"{ACTION_STATUS_OPEN}_{status.value}",
-                        value=f"{action.ref}|{status.value}",
-                    )
-                    for status, label in (
-                        (Status.GREEN, "Green"),
-                        (Status.AMBER, "Amber"),
-                        (Status.RED, "Red"),
-                        (Status.COMPLETE, "Complete"),
-                    )
-                ]
-            )
-        )
+        blocks.append(status_buttons(action.ref))
     return Reply(text=f"{action.ref}: {action.status.label}", blocks=tuple(blocks))
+
+
+def status_buttons(ref: str) -> ActionsBlock:
+    """Green, Amber, Red, Complete: each opens the status form for the action (``open_status_form``)."""
+    return ActionsBlock(
+        elements=[
+            ButtonElement(
+                text=label, action_id=f"{ACTION_STATUS_OPEN}_{status.value}", value=f"{ref}|{status.value}"
+            )
+            for status, label in (
+                (Status.GREEN, "Green"),
+                (Status.AMBER, "Amber"),
+                (Status.RED, "Red"),
+                (Status.COMPLETE, "Complete"),
+            )
+        ]
+    )
 
 
 def _change_text(item: FieldChange) -> str:
