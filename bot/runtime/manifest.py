@@ -10,9 +10,12 @@ from handlers import COMMAND
 from handlers.glossary import EXPLAIN_SHORTCUT
 from handlers.router import usage_hint
 
-# chat:write: confirmations and alerts; im:write, files:write: reports as a DM;
-# channels:history, groups:history: finding an alert already posted before posting it again
-BOT_SCOPES = ["commands", "chat:write", "im:write", "files:write", "channels:history", "groups:history"]
+# chat:write: confirmations and alerts; im:write, files:write: reports and nudges as a DM;
+# channels:history, groups:history, im:history: finding an alert or a nudge already posted before
+# posting it again
+BOT_SCOPES = [
+    "commands", "chat:write", "im:write", "files:write", "channels:history", "groups:history", "im:history",
+]  # fmt: skip
 # tokens_revoked, app_uninstalled: an OAuth install's rows are removed when a workspace leaves
 BOT_EVENTS = ["app_home_opened", "app_uninstalled", "tokens_revoked"]
 

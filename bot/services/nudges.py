@@ -252,7 +252,9 @@ class NudgeService:
                 return self._queue(session, today, reporting, number, apply=False)
         # the scheduler's lease: the two never queue the same round at the same moment
         if not take_lease(self._db, NUDGE_LEASE, holder, 60):
-            raise Conflict("Nudges are being queued right now.", "Try again in a minute: nobody is nudged twice.")
+            raise Conflict(
+                "Nudges are being queued right now.", "Try again in a minute: nobody is nudged twice."
+            )
         try:
             with self._db.transaction() as session:
                 reporting = _reporting_date(session, today)

@@ -28,7 +28,9 @@ def _day(value: str) -> str:
 
 
 def _reporting(reporting: ReportingDate) -> str:
-    return ("the board meets on " if reporting.board else "the quarter ends on ") + f"{reporting.day:%-d %B %Y}"
+    return (
+        "the board meets on " if reporting.board else "the quarter ends on "
+    ) + f"{reporting.day:%-d %B %Y}"
 
 
 def nudge_reply(alert: Alert) -> Reply:
@@ -42,9 +44,9 @@ def nudge_reply(alert: Alert) -> Reply:
         HeaderBlock(text=f"{reminder}{p['organisation']}'s actions need an update"[:150]),
         section(
             f"Progress is reported soon: {when}. {plural(len(actions), 'action')} {org} leads "
-            f"{'has' if len(actions) == 1 else 'have'} had no update since {_day(p['quarter_start'])} "
-            f"({escape(p['quarter_title'])}). Press a status to update one here; a short form asks why "
-            "for amber and red."
+            f"{'has' if len(actions) == 1 else 'have'} had no update this quarter (since "
+            f"{_day(p['quarter_start'])}). Press a status to update one here: a short form opens, and "
+            "asks why for amber and red."
         ),
     ]
     for item in actions[:NUDGE_LIMIT]:
@@ -61,8 +63,9 @@ def nudge_reply(alert: Alert) -> Reply:
         blocks.append(section(f"And {len(actions) - NUDGE_LIMIT} more: `/csp actions stale` lists them all."))
     blocks.append(
         context(
-            "You get this because your organisation leads these actions. Nothing else to do if they are "
-            "up to date: press the status they have now. Never put names or case details in a reason."
+            "You get this because your organisation leads these actions. Unchanged since last quarter? "
+            "Press the status it has and add a line on progress: that is this quarter's update. "
+            "Never put names or case details in a reason."
         )
     )
     text = f"{reminder}{plural(len(actions), 'action')} {org} leads need an update before {when}"
@@ -84,7 +87,9 @@ def stale_reply(stale: StaleActions) -> Reply:
         )
     ]
     for group in stale.groups[:45]:
-        heading = escape(group.organisation) if group.organisation else "No lead organisation (nobody is nudged)"
+        heading = (
+            escape(group.organisation) if group.organisation else "No lead organisation (nobody is nudged)"
+        )
         lines = "\n".join(action_line(a) for a in group.actions)
         blocks.append(section(f"*{heading}* ({len(group.actions)})\n{clip(lines, 2900)}"))
     blocks.append(
