@@ -68,7 +68,8 @@ def nudge_reply(alert: Alert) -> Reply:
             "Never put names or case details in a reason."
         )
     )
-    text = f"{reminder}{plural(len(actions), 'action')} {org} leads need an update before {when}"
+    need = "needs" if len(actions) == 1 else "need"
+    text = f"{reminder}{plural(len(actions), 'action')} {org} leads {need} an update before {when}"
     return Reply(text=text, blocks=tuple(blocks))
 
 
