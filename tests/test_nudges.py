@@ -361,3 +361,17 @@ def test_cli_nudge_stale_and_board_dates(
     assert code == 2 and "1 December 2026 is not in the future" in err
     code, out, _ = run_cli(capsys, "plan", "board-dates", "--clear")
     assert "No board dates set" in out and "2026-12-31" in out
+
+
+def test_erasing_members_takes_their_nudges_with_them(services: Services, clock: SettableClock) -> None:
+    at(clock, 2026, 12, 17, 9, 0)
+    services.nudges.run_scheduled("worker")
+    for user in (
+        TVP_ONE,
+        TVP_TWO,
+    ):  # their keys would both read "a former member of TVP": deleted, not rewritten
+        preview = services.data_protection.erase(Actor.operator(), user, apply=False)
+        assert preview.deleted.get("alerts") == 1
+        services.data_protection.erase(Actor.operator(), user, apply=True)
+    assert [row.subject_id for row in nudge_rows(services)] == [COORDINATOR]
+    assert services.data_protection.export(Actor.operator(), TVP_ONE).record_count == 0

@@ -15,6 +15,7 @@ from slack_sdk.models.views import View
 from bot.errors import InvalidInput
 from bot.permissions import Actor, Role
 from bot.privacy import PersonalDataError, PersonalDataFinding, PersonalDataKind
+from bot.quarters import Quarter
 from bot.services.achievements import Achievement
 from bot.services.actions import Action, Status
 from bot.services.alerts import Alert, Raised
@@ -27,7 +28,6 @@ from bot.services.nudges import Nudge, NudgeRun, ReportingDate, StaleActions, St
 from bot.services.plan import Organisation, Priority
 from bot.services.risk_rating import RatingRule
 from bot.services.risks import Risk
-from bot.quarters import Quarter
 from bot.views import alerts, audit, common, glossary, help, home, members, nudges, plan, risks
 from bot.views.common import Reply
 from glossary.index import ExplainedToken

@@ -173,6 +173,8 @@ def _deleted_on_erase(table: str, row: dict[str, Any], user_id: str) -> bool:
     touched (another member's row they added, say) stays, with the ID replaced."""
     if table == "members":
         return row["user_id"] == user_id
+    if table == "alerts":  # a nudge to them is keyed by their ID: it goes with them, like a marker
+        return row.get("kind") == "nudge" and row.get("subject_id") == user_id
     return table in DELETED_ON_ERASE
 
 
