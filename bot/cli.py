@@ -387,6 +387,11 @@ def alerts_run() -> None:
             (f"{slug}: " if len(slugs) > 1 else "")
             + f"Raised {result.periodic.raised}"
             + ("" if result.periodic.ran else " (another process holds the periodic lease)")
+            + (
+                f", queued {len(result.nudges.queued)} nudges"
+                if result.nudges and result.nudges.queued
+                else ""
+            )
             + f"; posted {len(delivery.posted)}, found already posted {len(delivery.reconciled)}, "
             f"deferred {len(delivery.deferred)}; waiting {services.alerts.pending_count()}."
             + (f" Not posting: {delivery.blocked}." if delivery.blocked else "")

@@ -336,7 +336,7 @@ def test_two_worker_processes_nudge_each_member_once(
 
 
 def test_cli_nudge_stale_and_board_dates(
-    capsys, cli_env: str, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+    capsys, cli_env: str, clock: SettableClock, standin: SlackStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     import bot.cli
     from tests.harness import run_cli
@@ -361,6 +361,12 @@ def test_cli_nudge_stale_and_board_dates(
     assert code == 2 and "1 December 2026 is not in the future" in err
     code, out, _ = run_cli(capsys, "plan", "board-dates", "--clear")
     assert "No board dates set" in out and "2026-12-31" in out
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-cli-test")
+    monkeypatch.setenv("SLACK_API_URL", standin.base_url)
+    code, out, _ = run_cli(capsys, "alerts", "run")  # delivers the queued nudge; the round has no one new
+    assert code == 0 and "posted 1," in out and "queued" not in out
+    assert run_cli(capsys, "alerts", "run")[0] == 0
+    assert dms(standin) == {dm(TVP_ONE): 1}
 
 
 def test_erasing_members_takes_their_nudges_with_them(services: Services, clock: SettableClock) -> None:

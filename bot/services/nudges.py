@@ -12,6 +12,7 @@ the member's direct messages (``bot.runtime.delivery``).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -240,7 +241,7 @@ class NudgeService:
         finally:
             release_lease(self._db, NUDGE_LEASE, holder)
 
-    def nudge_now(self, actor: Actor, *, apply: bool = True, holder: str = "nudge-now") -> NudgeRun:
+    def nudge_now(self, actor: Actor, *, apply: bool = True) -> NudgeRun:
         """A coordinator's nudge: the round due now (the first, if none is due yet), to whoever has not
         had it; with ``apply`` False, what it would send."""
         require_coordinator(actor, "send nudges")
@@ -250,7 +251,8 @@ class NudgeService:
                 reporting = _reporting_date(session, today)
                 number = self.due_round(reporting) or 1
                 return self._queue(session, today, reporting, number, apply=False)
-        # the scheduler's lease: the two never queue the same round at the same moment
+        # the scheduler's lease: the two (or two coordinators) never queue the same round at once
+        holder = f"nudge-now-{uuid.uuid4().hex[:12]}"
         if not take_lease(self._db, NUDGE_LEASE, holder, 60):
             raise Conflict(
                 "Nudges are being queued right now.", "Try again in a minute: nobody is nudged twice."
