@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from slack_sdk import WebClient
+
+from bot.container import Services
 from bot.errors import InvalidInput
 from bot.views import nudges as views
 from handlers.alerting import deliver_alerts_later
@@ -54,3 +57,16 @@ def board_dates(ctx: CommandContext, rest: str) -> Outcome:
     else:
         dates = nudges.set_board_dates(ctx.actor, [_date(t) for t in tokens])
     return views.board_dates_reply(dates, nudges.reporting_date(), changed=True)
+
+
+def refresh_nudge(services: Services, client: WebClient, channel: str, ts: str) -> None:
+    """The nudge a status button was pressed in, redrawn: updated actions ticked, without their buttons."""
+    nudge_now = services.nudges.as_it_stands(channel, ts)
+    if nudge_now is not None:
+        reply = views.nudge_reply(nudge_now)
+        client.chat_update(channel=channel, ts=ts, text=reply.text, blocks=reply.message()["blocks"])
+
+
+def refresh_nudge_later(ctx: CommandContext, channel: str, ts: str) -> None:
+    if ctx.client is not None:
+        ctx.services.background.submit("nudge refresh", refresh_nudge, ctx.services, ctx.client, channel, ts)

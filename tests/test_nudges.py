@@ -76,6 +76,36 @@ def dm(user: str) -> str:
     return f"D{user[1:]}"
 
 
+def message_ts(services: Services, member: str) -> str:
+    """The ts Slack gave the (one) nudge posted to ``member``, as the outbox recorded it."""
+    (row,) = [r for r in nudge_rows(services) if r.subject_id == member]
+    assert row.status == "posted" and row.message_ts
+    return row.message_ts
+
+
+def press_in_dm(slack: SlackHarness, button: dict, *, user: str, ts: str):  # type: ignore[no-untyped-def]
+    """A signed block_actions request for a button in a posted direct message, as Slack sends it."""
+    from bot.offline.signing import interaction_body, new_trigger_id
+
+    channel = dm(user)
+    payload = {
+        "type": "block_actions",
+        "team": {"id": slack.team, "domain": "csp"},
+        "user": {"id": user, "team_id": slack.team},
+        "api_app_id": "A0CSPBOT",
+        "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False},
+        "trigger_id": new_trigger_id(),
+        "channel": {"id": channel, "name": "directmessage"},
+        "message": {"ts": ts, "type": "message"},
+        "response_url": slack.standin.response_url("dm"),
+        "actions": [
+            {"action_id": button["action_id"], "block_id": "b", "type": "button", "value": button["value"],
+             "action_ts": "1700000000.2"}
+        ],
+    }  # fmt: skip
+    return slack.post(interaction_body(payload))
+
+
 def nudge_rows(services: Services) -> list[AlertRow]:
     with services.db.read() as session:
         return list(session.scalars(select(AlertRow).where(AlertRow.kind == NUDGE).order_by(AlertRow.id)))
@@ -207,7 +237,8 @@ def test_nudge_now_then_a_button_in_the_dm_updates_the_action(
     assert slack.action(green["action_id"], green["value"], user=OUTSIDER).status == 200
     assert not slack.calls("views.open"), "someone outside TVP gets no form"
 
-    assert slack.action(green["action_id"], green["value"], user=TVP_TWO).status == 200
+    pressed = press_in_dm(slack, green, user=TVP_TWO, ts=message_ts(services, TVP_TWO))
+    assert pressed.status == 200
     (opened,) = slack.calls("views.open")
     form = opened.args["view"]
     assert_valid_view(form)
@@ -219,6 +250,15 @@ def test_nudge_now_then_a_button_in_the_dm_updates_the_action(
         "Joint operation under way",
         TVP_TWO,
     )
+    services.background.drain()  # the nudge itself now shows P1.5 as updated, without its buttons
+    (redrawn,) = [c.args for c in standin.calls_to("chat.update") if c.args["channel"] == dm(TVP_TWO)]
+    assert redrawn["ts"] == message_ts(services, TVP_TWO)
+    assert_valid_message(redrawn)
+    assert "*P1.5*" in rendered_text(redrawn) and "_Updated:_ :large_green_circle: green (on track)" in (
+        rendered_text(redrawn)
+    )
+    values = [e["value"] for b in redrawn["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert "P1.3|green" in values and not [v for v in values if v.startswith("P1.5|")]
     stale = rendered_text(slack.ask("actions stale", user=TVP_ONE))
     assert "P1.5" not in stale and "P1.3" in stale and "*TVP* (3)" in stale and "*WDC* (1)" in stale
 

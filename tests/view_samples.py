@@ -245,10 +245,10 @@ QUARTER_END = ReportingDate(date(2026, 12, 31), board=False)
 HOSTILE_ORG = "*T*<!channel>"
 
 
-def _nudge(round_number: int, count: int) -> Alert:
+def _nudge(round_number: int, count: int, done: tuple[str, ...] = ()) -> Alert:
     actions = [
         {"ref": f"P1.{n}", "text": "Reduce burglary (**Pursue**).", "status": "amber", "due_date": "2026-03-31",
-         "overdue": n % 2 == 0}
+         "overdue": n % 2 == 0, **({"done": True} if f"P1.{n}" in done else {})}
         for n in range(1, count + 1)
     ]  # fmt: skip
     payload = {
@@ -494,6 +494,7 @@ def samples() -> Samples:
             lambda: audit.audit_reply(AuditPage((), AuditQuery(), offset=30, has_more=False)),
         ],
         "nudges.nudge_reply": [
+            lambda: nudges.nudge_reply(_nudge(1, 3, done=("P1.2",))),
             lambda: nudges.nudge_reply(_nudge(1, 1)),
             lambda: nudges.nudge_reply(_nudge(2, 23)),
         ],

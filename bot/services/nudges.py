@@ -12,6 +12,7 @@ the member's direct messages (``bot.runtime.delivery``).
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from bot.services.alerts import (
     Alert,
     AlertService,
     Raised,
+    alert_from_row,
     key_taken,
     raise_alert,
     read_state,
@@ -39,7 +41,7 @@ from bot.services.alerts import (
 )
 from store import audit
 from store.db import Database
-from store.models import ActionChange, ActionRow, Member
+from store.models import ActionChange, ActionRow, AlertRow, Member
 
 NUDGE = "nudge"
 BOARD_DATES = "nudge_board_dates"
@@ -300,6 +302,33 @@ class NudgeService:
             nudges.append(Nudge(user_id, organisation, tuple(a.ref for a in actions), sent_before))
         raised = self._alerts.raised(session, *queued) if apply else Raised()
         return NudgeRun(stale.quarter, reporting, number, tuple(nudges), apply, raised)
+
+    def as_it_stands(self, channel: str, ts: str) -> Alert | None:
+        """The nudge posted as message ``ts`` in ``channel``, each action marked ``done`` once updated
+        this quarter (with its status now); None when that message is not a nudge."""
+        today = self._now().date()
+        with self._db.read() as session:
+            row = session.scalar(
+                select(AlertRow).where(
+                    AlertRow.kind == NUDGE, AlertRow.channel == channel, AlertRow.message_ts == ts
+                )
+            )
+            if row is None:
+                return None
+            nudge = alert_from_row(row)
+            still = {a.ref for a in self._stale(session, today).of(nudge.payload["organisation"])}
+            statuses = dict(
+                session.execute(
+                    select(ActionRow.ref, ActionRow.status).where(
+                        ActionRow.ref.in_([a["ref"] for a in nudge.payload["actions"]])
+                    )
+                ).all()
+            )
+        actions = [
+            {**a, "status": statuses.get(a["ref"], a["status"]), "done": a["ref"] not in still}
+            for a in nudge.payload["actions"]
+        ]
+        return dataclasses.replace(nudge, payload={**nudge.payload, "actions": actions})
 
     def key(self, quarter: Quarter, reporting: ReportingDate, member: str, number: int) -> str:
         partnership = self._db.partition_name or "default"

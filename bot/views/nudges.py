@@ -51,6 +51,14 @@ def nudge_reply(alert: Alert) -> Reply:
     ]
     for item in actions[:NUDGE_LIMIT]:
         status = Status(item["status"])
+        if item.get("done"):  # redrawn after an update (``NudgeService.as_it_stands``): no buttons needed
+            blocks.append(
+                section(
+                    f":white_check_mark: *{escape(item['ref'])}* {plan_text(clip(item['text'], 400))}\n"
+                    f"_Updated:_ {STATUS_EMOJI[status]} {status.label}"
+                )
+            )
+            continue
         overdue = f" · :hourglass: overdue (due {_day(item['due_date'])})" if item.get("overdue") else ""
         blocks.append(
             section(
