@@ -89,7 +89,7 @@ PEOPLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "achievement_changes": ("actor",),
     "risks": ("updated_by",),
     "risk_changes": ("actor",),
-    "alerts": ("acknowledged_by", "payload"),
+    "alerts": ("acknowledged_by", "payload", "subject_id"),  # subject_id: a nudge's member
     "partnership_directory": ("created_by",),
     "workspace_links": ("linked_by",),
 }
@@ -111,7 +111,7 @@ TABLE_LABELS: dict[str, str] = {
     "risk_changes": "Risk register changes they made",
     "glossary_entries": "Glossary entries they added, suggested or last edited",
     "glossary_changes": "Glossary changes and suggestions they made",
-    "alerts": "Alerts they acknowledged, or whose change they made",
+    "alerts": "Alerts they acknowledged, or whose change they made; nudges sent to them",
     "request_keys": "Markers of requests just handled (kept an hour, against double clicks)",
     "glossary_misses": "Look-ups that found nothing and contain their ID (look-ups are not attributed)",
     "partnership_directory": "Partnerships they added",
