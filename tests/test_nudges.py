@@ -421,3 +421,36 @@ def test_erasing_members_takes_their_nudges_with_them(services: Services, clock:
         services.data_protection.erase(Actor.operator(), user, apply=True)
     assert [row.subject_id for row in nudge_rows(services)] == [COORDINATOR]
     assert services.data_protection.export(Actor.operator(), TVP_ONE).record_count == 0
+
+
+def test_the_lead_times_are_settings_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.settings import SettingsError, load_settings
+
+    monkeypatch.setenv("CSP_NUDGE_FIRST_DAYS", "10")
+    monkeypatch.setenv("CSP_NUDGE_SECOND_DAYS", "3")
+    monkeypatch.setenv("CSP_NUDGE_TIME", "08:30")
+    loaded = load_settings()
+    assert (loaded.csp_nudge_first_days, loaded.csp_nudge_second_days, loaded.csp_nudge_time) == (
+        10,
+        3,
+        "08:30",
+    )
+    monkeypatch.setenv("CSP_NUDGE_SECOND_DAYS", "10")
+    with pytest.raises(SettingsError, match="CSP_NUDGE_SECOND_DAYS must be fewer than CSP_NUDGE_FIRST_DAYS"):
+        load_settings()
+
+
+def test_shorter_lead_times_move_the_rounds(settings: Settings, clock: SettableClock) -> None:
+    built = Services.build(
+        settings.model_copy(update={"csp_nudge_first_days": 10, "csp_nudge_second_days": 3}), now=clock
+    )
+    try:
+        built.members.add(Actor.operator(), TVP_ONE, Role.MEMBER, "TVP")
+        at(clock, 2026, 12, 20, 9, 0)  # 11 days before 31 December: nothing yet
+        assert built.nudges.run_scheduled("w") is None
+        at(clock, 2026, 12, 21, 9, 0)
+        assert built.nudges.run_scheduled("w").round == 1  # type: ignore[union-attr]
+        at(clock, 2026, 12, 28, 9, 0)
+        assert built.nudges.run_scheduled("w").round == 2  # type: ignore[union-attr]
+    finally:
+        built.close()
