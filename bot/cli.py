@@ -1,4 +1,4 @@
-"""The ``csp-bot`` command line: ask, glossary, members, reports, alerts, privacy, audit, serve, db, manifest."""
+"""The ``csp-bot`` command line: ask, glossary, members, reports, alerts, nudges, privacy, audit, serve, db, manifest."""
 
 from __future__ import annotations
 
@@ -471,6 +471,11 @@ def alerts_run() -> None:
             (f"{slug}: " if len(slugs) > 1 else "")
             + f"Raised {result.periodic.raised}"
             + ("" if result.periodic.ran else " (another process holds the periodic lease)")
+            + (
+                f", queued {len(result.nudges.queued)} nudges"
+                if result.nudges and result.nudges.queued
+                else ""
+            )
             + f"; posted {len(delivery.posted)}, found already posted {len(delivery.reconciled)}, "
             f"deferred {len(delivery.deferred)}; waiting {services.alerts.pending_count()}."
             + (f" Not posting: {delivery.blocked}." if delivery.blocked else "")
@@ -501,6 +506,82 @@ def alerts_list(pending: bool, limit: int) -> None:
         )
         acknowledged = f", acknowledged by {alert.acknowledged_by}" if alert.acknowledged_by else ""
         click.echo(f"#{alert.id}\t{alert.severity}\t{alert.kind}\t{alert.subject_id}\t{state}{acknowledged}")
+
+
+# ---------------------------------------------------------------------- actions, nudges and board dates
+
+
+@cli.group()
+def actions() -> None:
+    """The plan's actions: what has had no update this quarter."""
+
+
+@actions.command("stale")
+def actions_stale() -> None:
+    """Open actions with no status update this quarter, by lead organisation."""
+    stale = _services(_settings()).nudges.stale()
+    click.echo(
+        f"{stale.total} open action{'' if stale.total == 1 else 's'} with no update in {stale.quarter.title}; "
+        f"next reporting date {stale.reporting.day:%Y-%m-%d} ({'board meeting' if stale.reporting.board else 'quarter end'})."
+    )
+    for group in stale.groups:
+        click.echo(f"{group.organisation or 'no lead organisation'}:")
+        for action in group.actions:
+            click.echo(f"  {action.ref}\t{action.status.label}\t{action.text[:100]}")
+
+
+@cli.command()
+@click.option("--apply", is_flag=True, help="Queue them (without it, a preview of who would be nudged).")
+def nudge(apply: bool) -> None:
+    """Ask lead organisations' members now to update their actions with no update this quarter.
+
+    The round due (the first, if none is due yet) goes once to each member who has not had it; the
+    alert worker (`serve` or `alerts run`) delivers them as direct messages."""
+    run = _services(_settings()).nudges.nudge_now(Actor.operator(), apply=apply)
+    which = "second" if run.round == 2 else "first"
+    click.echo(
+        f"The {which} nudge before the {run.reporting.label.removeprefix('the ')} ({run.quarter.label}):"
+    )
+    if not run.nudges:
+        click.echo("  nobody to nudge: no lead organisation's member has an action without an update.")
+    for item in run.nudges:
+        state = "already sent" if item.already_sent else ("queued" if apply else "would queue")
+        click.echo(f"  {item.member}\t{item.organisation}\t{state}\t{', '.join(item.refs)}")
+    if not apply and run.queued:
+        click.echo("Nothing queued yet: add --apply to queue them.")
+
+
+@cli.group()
+def plan() -> None:
+    """The partnership's plan: the board's meeting dates that nudges aim at."""
+
+
+@plan.command("board-dates")
+@click.argument("dates", nargs=-1)
+@click.option("--clear", is_flag=True, help="Remove them: nudges aim at each quarter's end again.")
+def plan_board_dates(dates: tuple[str, ...], clear: bool) -> None:
+    """Set the board's coming meeting dates (YYYY-MM-DD …), replacing any set; alone, list them."""
+    from datetime import date as _date
+
+    nudges = _services(_settings()).nudges
+    if dates or clear:
+        if dates and clear:
+            raise click.UsageError("give dates or --clear, not both")
+        try:
+            wanted = [_date.fromisoformat(d) for d in dates]
+        except ValueError:
+            raise click.BadParameter(
+                "dates are written YYYY-MM-DD, e.g. 2027-03-11", param_hint="DATES"
+            ) from None
+        nudges.set_board_dates(Actor.operator(), wanted)
+    listed = nudges.board_dates()
+    click.echo(
+        "Board meetings: " + ", ".join(d.isoformat() for d in listed)
+        if listed
+        else "No board dates set: nudges aim at each quarter's end."
+    )
+    reporting = nudges.reporting_date()
+    click.echo(f"Next reporting date: {reporting.day.isoformat()} ({reporting.label.removeprefix('the ')}).")
 
 
 # ---------------------------------------------------------------------- data protection

@@ -16,6 +16,7 @@ from bot.services.dedupe import RequestKeys
 from bot.services.glossary import GlossaryService
 from bot.services.home import HomeService
 from bot.services.members import MemberService
+from bot.services.nudges import NudgeService
 from bot.services.plan import PlanService
 from bot.services.reports import ReportService
 from bot.services.risks import RiskService
@@ -40,6 +41,7 @@ class Services:
     request_keys: RequestKeys
     audit: AuditService
     data_protection: DataProtectionService
+    nudges: NudgeService
 
     @classmethod
     def build(
@@ -74,6 +76,15 @@ class Services:
         )
         actions = ActionService(db, plan, alerts, today)
         risks = RiskService(db, plan, settings.rating_rule, alerts, today)
+        nudges = NudgeService(
+            db,
+            actions,
+            alerts,
+            first_days=settings.csp_nudge_first_days,
+            second_days=settings.csp_nudge_second_days,
+            send_time=settings.csp_nudge_time,
+            now=now,
+        )
         return cls(
             db=db,
             glossary=glossary,
@@ -82,7 +93,7 @@ class Services:
             achievements=achievements,
             actions=actions,
             reports=ReportService(plan, achievements, actions, risks, db),
-            home=HomeService(glossary, plan, actions, achievements, alerts, risks),
+            home=HomeService(glossary, plan, actions, achievements, alerts, risks, nudges),
             background=Background(),
             risks=risks,
             alerts=alerts,
@@ -98,6 +109,7 @@ class Services:
                 ),
                 now,
             ),
+            nudges=nudges,
         )
 
     def close(self) -> None:

@@ -61,6 +61,14 @@ class Settings(BaseSettings):
     csp_alert_interval: int = Field(
         default=30, ge=1, le=3600, description="Seconds between alert passes in serve"
     )
+    # Nudges (README "Nudges"): days before each reporting date the first and the second reminder go
+    csp_nudge_first_days: int = Field(
+        default=14, ge=2, le=90, description="Days before a reporting date the first nudge goes"
+    )
+    csp_nudge_second_days: int = Field(
+        default=7, ge=1, le=89, description="Days before it the second nudge goes, if still not updated"
+    )
+    csp_nudge_time: str = Field(default="09:00", description="Time of day nudges go, Europe/London")
     # Retention (docs/data-protection.md): the daily purge deletes what is older than these
     csp_retention_audit_days: int = Field(
         default=2190, ge=30, le=36500, description="Days the audit trail is kept (6 years)"
@@ -127,12 +135,20 @@ class Settings(BaseSettings):
             raise ValueError("must be a day of the week, e.g. monday")
         return value
 
-    @field_validator("csp_digest_time")
+    @field_validator("csp_digest_time", "csp_nudge_time")
     @classmethod
     def _time(cls, value: str) -> str:
         if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
             raise ValueError("must be a 24-hour time such as 09:00")
         return value.strip()
+
+    @model_validator(mode="after")
+    def _nudge_rounds(self) -> Settings:
+        if self.csp_nudge_second_days >= self.csp_nudge_first_days:
+            raise ValueError(
+                "CSP_NUDGE_SECOND_DAYS must be fewer than CSP_NUDGE_FIRST_DAYS: the second nudge follows the first"
+            )
+        return self
 
     @model_validator(mode="after")
     def _oauth(self) -> Settings:

@@ -31,6 +31,7 @@ from handlers.alerting import deliver_alerts_later
 from handlers.context import CommandContext, OpenModal, Outcome, interaction_context, services_of
 from handlers.forms import Form, read_form, save_form
 from handlers.home import refresh_home_later
+from handlers.nudges import refresh_nudge_later
 from handlers.parsing import split_verb, unquote
 
 _PLAN_YEAR = re.compile(r"^\d{4}/\d{2}$")
@@ -395,7 +396,12 @@ def open_status_form(
     ctx = interaction_context(services, body)
     current = services.actions.get(ref)
     services.actions.require_can_update(ctx.actor, current)  # refuse before the form, not after it
-    form = views.action_status_form(current, status=Status(status), channel_id=ctx.channel_id)
+    container = body.get("container") or {}
+    # a button in a posted message (a nudge): that message is brought up to date after the update
+    message_ts = None if container.get("is_ephemeral") else container.get("message_ts")
+    form = views.action_status_form(
+        current, status=Status(status), channel_id=ctx.channel_id, message_ts=message_ts
+    )
     client.views_open(trigger_id=body["trigger_id"], view=form)
 
 
@@ -422,6 +428,8 @@ def submit_status(
     if updated is not None and updated.changed:
         refresh_home_later(form.ctx)
         deliver_alerts_later(form.ctx, updated.raised)
+        if form.metadata.get("message_ts") and form.ctx.channel_id:
+            refresh_nudge_later(form.ctx, form.ctx.channel_id, form.metadata["message_ts"])
 
 
 def _save_status(form: Form) -> ActionUpdate:

@@ -12,6 +12,7 @@ from bot.views.help import HelpLine, help_reply
 from handlers import audit as a
 from handlers import glossary as g
 from handlers import members as m
+from handlers import nudges as n
 from handlers import plan as p
 from handlers import risks as r
 from handlers.context import CommandContext, Outcome
@@ -94,6 +95,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         p.achievements,
     ),
     Subcommand("actions", "[P2|mine|red|overdue|TVP]", "The plan's actions with their RAG status", p.actions),
+    Subcommand("actions stale", "", "Open actions with no update this quarter, by organisation", n.stale),
     Subcommand(
         "action",
         'P2.3 [green|amber|red|complete "reason"]',
@@ -106,6 +108,18 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "achievements|actions|risks|board [2018/19|Q3] [md|csv|docx|xlsx|pdf]",
         "The report as a file, sent to you in a DM",
         p.report,
+    ),
+    Subcommand(
+        "nudge",
+        "",
+        "Ask lead organisations' members now to update their stale actions (coordinators)",
+        n.nudge,
+    ),
+    Subcommand(
+        "plan board-dates",
+        "[2026-12-10 2027-03-11 …|clear]",
+        "The board's meeting dates that nudges aim at; alone, lists them (coordinators set them)",
+        n.board_dates,
     ),
     Subcommand("risks", "", "The risk register as a 3×3 matrix and by rating", r.risks),
     Subcommand(

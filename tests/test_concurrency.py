@@ -440,7 +440,8 @@ def test_four_workers_keep_every_write_whole_and_post_each_alert_once(
     database = Database(postgres_url, now=system_now)
     try:
         with database.read() as session:
-            alerts = session.scalars(select(AlertRow)).all()
+            # nudges (to members' direct messages, when the real date is in a nudge round) are not channel alerts
+            alerts = session.scalars(select(AlertRow).where(AlertRow.kind != "nudge")).all()
     finally:
         database.dispose()
     posts = [

@@ -236,7 +236,10 @@ def isolation_script(channel_alerts: str) -> list[str]:
         "log P1 secured 2 closure orders in the town centre",
         "achievements",
         "actions",
+        "actions stale",
         'action P1.1 red "no resources this quarter"',
+        "nudge",
+        "plan board-dates",  # listed only: a date set here would depend on the machine's clock
         "report achievements",
         "risks",
         'risk R2 likelihood high "funding cut"',

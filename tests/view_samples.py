@@ -15,18 +15,20 @@ from slack_sdk.models.views import View
 from bot.errors import InvalidInput
 from bot.permissions import Actor, Role
 from bot.privacy import PersonalDataError, PersonalDataFinding, PersonalDataKind
+from bot.quarters import Quarter
 from bot.services.achievements import Achievement
 from bot.services.actions import Action, Status
 from bot.services.alerts import Alert, Raised
 from bot.services.audit_log import AuditEntry, AuditPage, AuditQuery
 from bot.services.glossary import SUGGESTED_BY, Change, Gap, GlossaryAnswer, HomeSummary, PackStatus
 from bot.services.history import FieldChange
-from bot.services.home import HomeData, PriorityProgress, RiskPanel
+from bot.services.home import HomeData, PriorityProgress, RiskPanel, StaleForViewer
 from bot.services.members import MemberInfo
+from bot.services.nudges import Nudge, NudgeRun, ReportingDate, StaleActions, StaleGroup
 from bot.services.plan import Organisation, Priority
 from bot.services.risk_rating import RatingRule
 from bot.services.risks import Risk, RiskOverview, RiskTrend, Trend
-from bot.views import alerts, audit, common, glossary, help, home, members, plan, risks
+from bot.views import alerts, audit, common, glossary, help, home, members, nudges, plan, risks
 from bot.views.common import Reply
 from glossary.index import ExplainedToken
 from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
@@ -279,6 +281,36 @@ def _home(actor: Actor, **changes: Any) -> HomeData:
     return HomeData(**{**fields, **changes})
 
 
+QUARTER = Quarter("2026/27", 3)
+BOARD = ReportingDate(date(2026, 12, 10), board=True)
+QUARTER_END = ReportingDate(date(2026, 12, 31), board=False)
+HOSTILE_ORG = "*T*<!channel>"
+
+
+def _nudge(round_number: int, count: int, done: tuple[str, ...] = ()) -> Alert:
+    actions = [
+        {"ref": f"P1.{n}", "text": "Reduce burglary (**Pursue**).", "status": "amber", "due_date": "2026-03-31",
+         "overdue": n % 2 == 0, **({"done": True} if f"P1.{n}" in done else {})}
+        for n in range(1, count + 1)
+    ]  # fmt: skip
+    payload = {
+        "member": "U0TVP", "organisation": HOSTILE_ORG, "round": round_number, "quarter": QUARTER.label,
+        "quarter_title": QUARTER.title, "quarter_start": "2026-10-01", "reporting_date": "2026-12-10",
+        "board": round_number == 1, "actions": actions,
+    }  # fmt: skip
+    return Alert(
+        id=9, key="nudge:default:2026/27-Q3:2026-12-10:U0TVP:r1", kind="nudge", subject_type="member",
+        subject_id="U0TVP", severity="Low", payload=payload, status="pending", created_at=SUMMER, attempts=0,
+        last_error=None, channel=None, message_ts=None, posted_at=None, acknowledged_by=None, acknowledged_at=None,
+    )  # fmt: skip
+
+
+def _run(queued: int, already: int, *, applied: bool = True) -> NudgeRun:
+    nudged = [Nudge(f"U0M{n}", HOSTILE_ORG, ("P1.6",), False) for n in range(queued)]
+    nudged += [Nudge(f"U0A{n}", "TVP", ("P1.6",), True) for n in range(already)]
+    return NudgeRun(QUARTER, BOARD, 2 if already else 1, tuple(nudged), applied)
+
+
 Built = Reply | View | str
 Samples = dict[str, list[Callable[[], Built]]]
 
@@ -472,6 +504,12 @@ def samples() -> Samples:
             ),
             lambda: home.home_view(_home(OUTSIDER, risks=_risk_panel(None, 0))),
             lambda: home.home_view(
+                _home(
+                    Actor("U0TVP", Role.MEMBER, HOSTILE_ORG),
+                    stale=StaleForViewer(HOSTILE_ORG, QUARTER.title, BOARD, [ACTION, QUIET_ACTION] * 6),
+                )
+            ),
+            lambda: home.home_view(
                 _home(Actor("U0TVP", Role.MEMBER, "TVP"), org_actions=[], alert_problem=None)
             ),
             lambda: home.home_view(
@@ -545,6 +583,31 @@ def samples() -> Samples:
             lambda: audit.audit_reply(AuditPage((), AuditQuery(), offset=0, has_more=False)),
             lambda: audit.audit_reply(AuditPage((), AuditQuery(), offset=30, has_more=False)),
         ],
+        "nudges.nudge_reply": [
+            lambda: nudges.nudge_reply(_nudge(1, 3, done=("P1.2",))),
+            lambda: nudges.nudge_reply(_nudge(1, 1)),
+            lambda: nudges.nudge_reply(_nudge(2, 23)),
+        ],
+        "nudges.stale_reply": [
+            lambda: nudges.stale_reply(
+                StaleActions(
+                    QUARTER,
+                    QUARTER_END,
+                    (StaleGroup(HOSTILE_ORG, (ACTION,)), StaleGroup(None, (QUIET_ACTION,))),
+                )
+            ),
+            lambda: nudges.stale_reply(StaleActions(QUARTER, BOARD, ())),
+        ],
+        "nudges.nudge_run_reply": [
+            lambda: nudges.nudge_run_reply(_run(2, 1)),
+            lambda: nudges.nudge_run_reply(_run(0, 2)),
+            lambda: nudges.nudge_run_reply(_run(0, 0)),
+            lambda: nudges.nudge_run_reply(_run(3, 0, applied=False)),
+        ],
+        "nudges.board_dates_reply": [
+            lambda: nudges.board_dates_reply([date(2026, 12, 10), date(2027, 3, 11)], BOARD, changed=True),
+            lambda: nudges.board_dates_reply([], QUARTER_END, changed=False),
+        ],
         "common.person": [
             lambda: common.person("U0TVP"),
             lambda: common.person(HOSTILE),
@@ -563,4 +626,7 @@ HELPERS = {
     "audit.detail_summary",
     "audit.page_value",
     "audit.query_of",
+    # the App Home's stale-actions section and the status buttons, checked through home_view and nudge_reply
+    "home.stale_blocks",
+    "plan.status_buttons",
 }

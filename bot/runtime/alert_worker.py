@@ -20,6 +20,7 @@ from bot.runtime.delivery import DeliveryReport, delivery_client
 from bot.runtime.installations import installation_store
 from bot.services.alerts import PeriodicReport
 from bot.services.data_protection import Purge
+from bot.services.nudges import NudgeRun
 from bot.settings import Settings
 
 log = logging.getLogger("csp_bot.alert_worker")
@@ -31,15 +32,18 @@ class Pass:
     delivery: DeliveryReport
     #: the day's retention purge, when this pass ran it (once a day, by one process)
     purge: Purge | None = None
+    #: the round of nudges due before the next reporting date, when one is (queued once a member)
+    nudges: NudgeRun | None = None
 
 
 def run_pass(services: Services, client: WebClient | None) -> Pass:
-    """Raise what is due; post what is pending, unless the partnership has no installed workspace;
-    and once a day, purge what is past its retention."""
+    """Raise what is due and queue the nudges due; post what is pending, unless the partnership has
+    no installed workspace; and once a day, purge what is past its retention."""
     periodic = services.alerts.run_periodic(holder=services.deliverer.holder)
+    nudges = services.nudges.run_scheduled(holder=services.deliverer.holder)
     delivery = DeliveryReport() if client is None else services.deliverer.deliver_pending(client)
     purge = services.data_protection.run_scheduled_purge(holder=services.deliverer.holder)
-    return Pass(periodic=periodic, delivery=delivery, purge=purge)
+    return Pass(periodic=periodic, delivery=delivery, purge=purge, nudges=nudges)
 
 
 class DeliveryClients:
@@ -108,6 +112,8 @@ class AlertWorker:
 
     def _pass(self, slug: str) -> None:
         result = run_pass(self._partnerships.get(slug), self._clients.client(slug))
+        if result.nudges is not None and result.nudges.queued:
+            log.info("nudges (%s): %d queued", slug, len(result.nudges.queued))
         if result.purge is not None:
             log.info("retention (%s): %d rows past their retention deleted", slug, result.purge.total)
         if result.delivery.posted or result.delivery.blocked:

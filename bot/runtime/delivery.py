@@ -16,6 +16,10 @@ How an alert goes out:
 4. *Record* the channel and message ts, or release the claim with a backoff that survives
    restarts (``next_attempt_at``). "Not in channel", "archived" or no channel set leave the
    alert queued and tell coordinators, once per problem.
+
+Nudges (``bot.services.nudges``) travel the same way, claimed and reconciled alike, but each goes
+to its member's direct messages (``conversations.open``), whether or not an alert channel is set.
+A member Slack cannot reach (deactivated, or gone) is marked undeliverable instead of retried.
 """
 
 from __future__ import annotations
@@ -46,7 +50,9 @@ from sqlalchemy import or_, select
 
 from bot.logs import log_failure
 from bot.services.alerts import Alert, AlertService, alert_from_row, aware
+from bot.services.nudges import NUDGE
 from bot.views.alerts import alert_reply, delivery_problem_reply
+from bot.views.nudges import nudge_reply
 from store.db import Database
 from store.models import AlertRow, Member
 
@@ -65,6 +71,11 @@ BLOCKING_ERRORS = {
     "account_inactive": "csp-bot's token has been revoked",
 }
 MAX_BACKOFF = timedelta(hours=1)
+#: Slack errors that mean a nudge's member cannot be reached at all: it is not retried
+UNREACHABLE_ERRORS = frozenset(
+    {"user_not_found", "user_disabled", "cannot_dm_bot", "user_not_visible", "account_inactive_user"}
+)
+UNDELIVERABLE = "undeliverable"
 
 
 def metadata_for(alert_key: str) -> dict[str, Any]:
@@ -73,7 +84,7 @@ def metadata_for(alert_key: str) -> dict[str, Any]:
 
 def alert_message(alert: Alert, channel: str) -> dict[str, Any]:
     """The chat.postMessage arguments for an alert: the same on every attempt, keyed in its metadata."""
-    reply = alert_reply(alert)
+    reply = nudge_reply(alert) if alert.kind == NUDGE else alert_reply(alert)
     return {
         "channel": channel,
         "text": reply.text,
@@ -201,21 +212,27 @@ class Deliverer:
         if not self._due(only):
             return report
         channel = self._alerts.channel()
-        if channel is None:
+        if channel is None and self._due(only, channel_alerts=True):
             report.blocked = "no alert channel is set"
             self._tell_coordinators(client, report.blocked, None)
-            return report
-        for alert in self._claim(limit, only):
-            self._deliver_one(client, channel, alert, report)
-            if report.blocked:
-                break
-        if not report.blocked and (report.posted or report.reconciled):
+        # without a channel only nudges are claimed: they go to direct messages
+        delivered_to_channel = False
+        for alert in self._claim(limit, only, nudges_only=channel is None):
+            if alert.kind == NUDGE:
+                self._deliver_nudge(client, alert, report)
+            elif channel is not None and not report.blocked:
+                before = len(report.posted) + len(report.reconciled)
+                self._deliver_one(client, channel, alert, report)
+                delivered_to_channel |= len(report.posted) + len(report.reconciled) > before
+        if not report.blocked and delivered_to_channel:
             self._alerts.record_problem(None)
         return report
 
     # ------------------------------------------------------------------ steps
 
-    def _due_query(self, only: Collection[int] | None):  # type: ignore[no-untyped-def]
+    def _due_query(  # type: ignore[no-untyped-def]
+        self, only: Collection[int] | None, *, nudges_only: bool = False, channel_alerts: bool = False
+    ):
         now = self._db.utcnow()
         query = (
             select(AlertRow)
@@ -224,18 +241,25 @@ class Deliverer:
             .where(or_(AlertRow.claimed_until.is_(None), AlertRow.claimed_until <= now))
             .order_by(AlertRow.id)
         )
+        if nudges_only:
+            query = query.where(AlertRow.kind == NUDGE)
+        elif channel_alerts:
+            query = query.where(AlertRow.kind != NUDGE)
         return query if only is None else query.where(AlertRow.id.in_(list(only)))
 
-    def _due(self, only: Collection[int] | None) -> bool:
+    def _due(self, only: Collection[int] | None, *, channel_alerts: bool = False) -> bool:
         if only is not None and not only:
             return False
         with self._db.read() as session:
-            return session.scalars(self._due_query(only).limit(1)).first() is not None
+            query = self._due_query(only, channel_alerts=channel_alerts).limit(1)
+            return session.scalars(query).first() is not None
 
-    def _claim(self, limit: int, only: Collection[int] | None = None) -> list[Alert]:
+    def _claim(
+        self, limit: int, only: Collection[int] | None = None, *, nudges_only: bool = False
+    ) -> list[Alert]:
         now = self._db.utcnow()
         with self._db.transaction() as session:
-            query = self._due_query(only).limit(limit)
+            query = self._due_query(only, nudges_only=nudges_only).limit(limit)
             if not self._db.is_sqlite:
                 query = query.with_for_update(skip_locked=True)
             rows = list(session.scalars(query))
@@ -268,6 +292,40 @@ class Deliverer:
             log_failure(log, "alert delivery", error)
             self._release(alert, type(error).__name__, retry_in=self._backoff(alert.attempts))
             report.deferred.append(alert.key)
+
+    def _deliver_nudge(self, client: WebClient, alert: Alert, report: DeliveryReport) -> None:
+        """To the member's direct messages: found there already (a retry after a crash) or posted."""
+        try:
+            dm = client.conversations_open(users=alert.subject_id)["channel"]["id"]
+            if alert.attempts > 1:
+                ts = find_posted(client, dm, alert.key, aware(alert.created_at).timestamp() - 60)
+                if ts is not None:
+                    self._record(alert, dm, ts)
+                    report.reconciled.append(alert.key)
+                    return
+            response = client.chat_postMessage(**alert_message(alert, dm))
+            self._record(alert, dm, response["ts"])
+            report.posted.append(alert.key)
+        except SlackApiError as error:
+            code = str(error.response.get("error", "")) if error.response is not None else ""
+            if code in UNREACHABLE_ERRORS:
+                self._give_up(alert, code)
+            else:
+                self._release(alert, code or "slack_error", retry_in=self._backoff(alert.attempts))
+                report.deferred.append(alert.key)
+        except (OSError, TimeoutError) as error:
+            log_failure(log, "nudge delivery", error)
+            self._release(alert, type(error).__name__, retry_in=self._backoff(alert.attempts))
+            report.deferred.append(alert.key)
+
+    def _give_up(self, alert: Alert, error: str) -> None:
+        """Slack says the member cannot be reached: kept, marked, never posted."""
+        with self._db.transaction() as session:
+            row = session.get(AlertRow, alert.id, with_for_update=True)
+            if row is None or row.status != "pending":
+                return
+            row.status, row.last_error = UNDELIVERABLE, error[:64]
+            row.claimed_by = row.claimed_until = None
 
     @staticmethod
     def _backoff(attempts: int) -> timedelta:
@@ -317,8 +375,15 @@ class AlertPreview(Deliverer):
         self, client: WebClient, limit: int = 25, *, only: Collection[int] | None = None
     ) -> DeliveryReport:
         channel = self._alerts.channel()
-        if channel is None or only is None:  # only what a command raised: the backlog is not its to show
+        if only is None:  # only what a command raised: the backlog is not its to show
             return DeliveryReport(blocked=None if channel else "no alert channel is set")
+        blocked = False
         for alert_id in sorted(only):
-            self.previews.append(alert_message(self._alerts.get(alert_id), channel))
-        return DeliveryReport()
+            alert = self._alerts.get(alert_id)
+            if alert.kind == NUDGE:  # a user ID as the channel: the member's direct messages
+                self.previews.append(alert_message(alert, alert.subject_id))
+            elif channel is not None:
+                self.previews.append(alert_message(alert, channel))
+            else:
+                blocked = True
+        return DeliveryReport(blocked="no alert channel is set" if blocked else None)

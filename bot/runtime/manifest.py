@@ -10,9 +10,10 @@ from handlers import COMMAND
 from handlers.glossary import EXPLAIN_SHORTCUT
 from handlers.router import usage_hint
 
-# chat:write: confirmations, alerts and answers to questions; im:write, files:write: reports as a DM;
-# channels:history, groups:history: finding an alert already posted before posting it again;
-# app_mentions:read, im:history: questions asked with @csp-bot in a channel, and in a DM to the app
+# chat:write: confirmations, alerts and answers to questions; im:write, files:write: reports and nudges
+# as a DM; channels:history, groups:history: finding an alert already posted before posting it again;
+# app_mentions:read: questions asked with @csp-bot in a channel; im:history: questions in a DM to the
+# app, and finding a nudge already posted before posting it again
 BOT_SCOPES = [
     "commands",
     "chat:write",

@@ -96,6 +96,12 @@ class Action:
     overdue: bool
 
 
+def lead_organisations(action: Action) -> tuple[str, ...]:
+    """The organisations leading an action: their members may update it and are nudged about it.
+    The one place that answers this, so several leads per action (issue 11 §2) change only here."""
+    return (action.lead,) if action.lead else ()
+
+
 @dataclass(frozen=True)
 class ActionUpdate:
     """What one write did. ``change`` is None when the action already was so: nothing was written."""
@@ -123,6 +129,10 @@ class ActionService:
         self._plan = plan
         self._alerts = alerts
         self._today = today
+
+    def action_of(self, row: ActionRow) -> Action:
+        """A stored action as callers see it (for services reading actions in their own transaction)."""
+        return self._info(row)
 
     def _info(self, row: ActionRow) -> Action:
         status = Status(row.status)
@@ -157,7 +167,7 @@ class ActionService:
         return [a for a in actions if a.overdue] if wanted.overdue else actions
 
     def can_update(self, actor: Actor, action: Action) -> bool:
-        return actor.is_coordinator or (actor.org is not None and actor.org == action.lead)
+        return actor.is_coordinator or (actor.org is not None and actor.org in lead_organisations(action))
 
     def require_can_update(self, actor: Actor, action: Action) -> None:
         require_member(actor, "update actions")

@@ -114,6 +114,21 @@ def _set_state(session: Session, name: str, value: str | None) -> None:
         row.value = value
 
 
+def read_state(session: Session, name: str) -> str | None:
+    """A named setting kept in the partnership's store (the alert channel, the board's dates …)."""
+    return _state(session, name)
+
+
+def write_state(session: Session, name: str, value: str | None) -> None:
+    """Set (or, with None, clear) a named setting, in the caller's transaction."""
+    _set_state(session, name, value)
+
+
+def key_taken(session: Session, key: str) -> bool:
+    """Whether an alert (or nudge) with this key is already in the outbox."""
+    return session.scalar(select(AlertRow.id).where(AlertRow.key == key)) is not None
+
+
 @dataclass(frozen=True)
 class Raised:
     """The alerts one write queued, and where they will be posted: read in the write's transaction."""

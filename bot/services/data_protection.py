@@ -91,7 +91,7 @@ PEOPLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "achievement_changes": ("actor",),
     "risks": ("updated_by",),
     "risk_changes": ("actor",),
-    "alerts": ("acknowledged_by", "payload"),
+    "alerts": ("acknowledged_by", "payload", "subject_id"),  # subject_id: a nudge's member
     "partnership_directory": ("created_by",),
     "workspace_links": ("linked_by",),
 }
@@ -115,7 +115,7 @@ TABLE_LABELS: dict[str, str] = {
     "glossary_changes": "Glossary changes and suggestions they made",
     "glossary_pack_settings": "National glossary packs they last switched on or off",
     "glossary_pack_hidden": "National glossary entries they hid from the partnership",
-    "alerts": "Alerts they acknowledged, or whose change they made",
+    "alerts": "Alerts they acknowledged, or whose change they made; nudges sent to them",
     "request_keys": "Markers of requests just handled (kept an hour, against double clicks)",
     "glossary_misses": "Look-ups that found nothing and contain their ID (look-ups are not attributed)",
     "partnership_directory": "Partnerships they added",
@@ -177,6 +177,8 @@ def _deleted_on_erase(table: str, row: dict[str, Any], user_id: str) -> bool:
     touched (another member's row they added, say) stays, with the ID replaced."""
     if table == "members":
         return row["user_id"] == user_id
+    if table == "alerts":  # a nudge to them is keyed by their ID: it goes with them, like a marker
+        return row.get("kind") == "nudge" and row.get("subject_id") == user_id
     return table in DELETED_ON_ERASE
 
 

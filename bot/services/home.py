@@ -11,6 +11,7 @@ from bot.services.achievements import Achievement, AchievementService
 from bot.services.actions import Action, ActionFilter, ActionService, Status
 from bot.services.alerts import Alert, AlertService
 from bot.services.glossary import GlossaryService, HomeSummary
+from bot.services.nudges import NudgeService, ReportingDate
 from bot.services.plan import PlanService, Priority
 from bot.services.risks import RiskOverview, RiskService
 
@@ -44,6 +45,16 @@ class HomeData:
     #: for coordinators: why risk alerts are not going out, when they are not
     alert_problem: str | None = None
     risks: RiskPanel | None = None
+    #: the viewer's organisation's open actions with no update this quarter, and when they report
+    stale: StaleForViewer | None = None
+
+
+@dataclass(frozen=True)
+class StaleForViewer:
+    organisation: str
+    quarter_title: str
+    reporting: ReportingDate
+    actions: list[Action]
 
 
 class HomeService:
@@ -55,9 +66,11 @@ class HomeService:
         achievements: AchievementService,
         alerts: AlertService,
         risks: RiskService,
+        nudges: NudgeService,
     ) -> None:
         self._alerts = alerts
         self._risks = risks
+        self._nudges = nudges
         self._glossary = glossary
         self._plan = plan
         self._actions = actions
@@ -84,4 +97,11 @@ class HomeService:
             recent=[replace(a, text=screened(a.text) or "") for a in self._achievements.list(limit=5)],
             alert_problem=self._alerts.problem() if actor.is_coordinator else None,
             risks=RiskPanel(self._risks.overview(actor.org), unacknowledged, waiting),
+            stale=self._stale_for(actor),
         )
+
+    def _stale_for(self, actor: Actor) -> StaleForViewer | None:
+        if not actor.org:
+            return None
+        stale = self._nudges.stale()
+        return StaleForViewer(actor.org, stale.quarter.title, stale.reporting, list(stale.of(actor.org)))

@@ -240,7 +240,8 @@ class ReportService:
         achievements = [
             a for a in self._achievements.in_report_order(wanted.plan_year) if wanted.contains(a.achieved_on)
         ]
-        alert_list = [a for a in alert_rows if a.kind != "digest"]
+        # nudges are direct messages to members, not alerts the board hears about
+        alert_list = [a for a in alert_rows if a.kind not in ("digest", "nudge")]
         return BoardPackData(
             partnership=self._plan.partnership(),
             priorities=self._plan.priorities(),

@@ -17,13 +17,16 @@ from slack_sdk.models.views import View
 
 from bot.services.actions import Status
 from bot.services.alerts import Alert
-from bot.services.home import HomeData, RiskPanel
+from bot.services.home import HomeData, RiskPanel, StaleForViewer
 from bot.services.risks import Risk, RiskTrend, Trend
 from bot.views.alerts import SEVERITY_EMOJI, headline
 from bot.views.common import Reply, context, section
 from bot.views.glossary import SHOW
-from bot.views.plan import STATUS_EMOJI, achievement_line, action_line
+from bot.views.plan import STATUS_EMOJI, achievement_line, action_line, status_buttons
 from bot.views.text import clip, escape, plural, stop
+
+#: stale actions listed on the Home tab before pointing to the full list
+HOME_STALE_LIMIT = 10
 
 HOME_BLOCK_LIMIT = 100
 #: the search box (an input that answers in place) and the "did you mean" picks under its answer
@@ -40,6 +43,30 @@ REVIEWS = 6
 TREND_WORDS = {Trend.UP: "↑ up", Trend.DOWN: "↓ down", Trend.SAME: "→ same", Trend.NEW: "new"}
 
 
+def stale_blocks(stale: StaleForViewer | None) -> list[Block]:
+    """At the top: the viewer's organisation's open actions with no update this quarter, with buttons."""
+    if stale is None or not stale.actions:
+        return []
+    org = escape(stale.organisation)
+    when = ("the board meets on " if stale.reporting.board else "the quarter ends on ") + (
+        f"{stale.reporting.day:%-d %B %Y}"
+    )
+    blocks: list[Block] = [
+        section(
+            f":bell: *{plural(len(stale.actions), 'action')} {org} leads "
+            f"{'needs' if len(stale.actions) == 1 else 'need'} an update* before {when}: "
+            f"no update yet in {escape(stale.quarter_title)}."
+        )
+    ]
+    for action in stale.actions[:HOME_STALE_LIMIT]:
+        blocks.append(section(action_line(action)))
+        blocks.append(status_buttons(action.ref))
+    if len(stale.actions) > HOME_STALE_LIMIT:
+        blocks.append(context(f"{len(stale.actions) - HOME_STALE_LIMIT} more: `/csp actions stale`."))
+    blocks.append(DividerBlock())
+    return blocks
+
+
 def home_view(data: HomeData, answer: Reply | None = None) -> View:
     """The dashboard; ``answer`` is the glossary's reply to the search box, shown just under it."""
     actor, summary = data.actor, data.glossary
@@ -51,6 +78,7 @@ def home_view(data: HomeData, answer: Reply | None = None) -> View:
     blocks: list[Block] = [
         HeaderBlock(text="csp-bot for the Community Safety Partnership"),
         context(who),
+        *stale_blocks(data.stale),
         _search_box(),
         *_home_answer(answer),
         section(

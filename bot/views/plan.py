@@ -288,24 +288,25 @@ def action_reply(action: Action, history: Sequence[FieldChange], *, can_update: 
     else:
         blocks.append(context("No updates yet."))
     if can_update:
-        blocks.append(
-            ActionsBlock(
-                elements=[
-                    ButtonElement(
-                        text=label,
-                        action_id=f"{ACTION_STATUS_OPEN}_{status.value}",
-                        value=f"{action.ref}|{status.value}",
-                    )
-                    for status, label in (
-                        (Status.GREEN, "Green"),
-                        (Status.AMBER, "Amber"),
-                        (Status.RED, "Red"),
-                        (Status.COMPLETE, "Complete"),
-                    )
-                ]
-            )
-        )
+        blocks.append(status_buttons(action.ref))
     return Reply(text=f"{action.ref}: {action.status.label}", blocks=tuple(blocks))
+
+
+def status_buttons(ref: str) -> ActionsBlock:
+    """Green, Amber, Red, Complete: each opens the status form for the action (``open_status_form``)."""
+    return ActionsBlock(
+        elements=[
+            ButtonElement(
+                text=label, action_id=f"{ACTION_STATUS_OPEN}_{status.value}", value=f"{ref}|{status.value}"
+            )
+            for status, label in (
+                (Status.GREEN, "Green"),
+                (Status.AMBER, "Amber"),
+                (Status.RED, "Red"),
+                (Status.COMPLETE, "Complete"),
+            )
+        ]
+    )
 
 
 def _change_text(item: FieldChange) -> str:
@@ -338,16 +339,24 @@ def action_updated_reply(action: Action, what: str) -> Reply:
     return notice(f"*{action.ref}*: {stop(escape(what))}", icon=":white_check_mark:")
 
 
-def action_status_form(action: Action, *, status: Status | None, channel_id: str | None) -> View:
+def action_status_form(
+    action: Action, *, status: Status | None, channel_id: str | None, message_ts: str | None = None
+) -> View:
+    """``message_ts``: the message whose button opened it (a nudge), so that message can show the update."""
     options = [Option(value=s.value, label=s.label.capitalize()) for s in Status]
     initial = next((o for o in options if o.value == (status or action.status).value), None)
+    metadata = {
+        "ref": action.ref,
+        "channel": channel_id,
+        **({"message_ts": message_ts} if message_ts else {}),
+    }
     return View(
         type="modal",
         callback_id=ACTION_STATUS_FORM,
         title=PlainTextObject(text=f"Update {action.ref}"),
         submit=PlainTextObject(text="Update"),
         close=PlainTextObject(text="Cancel"),
-        private_metadata=json.dumps({"ref": action.ref, "channel": channel_id}),
+        private_metadata=json.dumps(metadata),
         blocks=[
             section(plan_text(clip(action.text, 2900))),
             InputBlock(
