@@ -145,6 +145,8 @@ def test_rounds_before_a_quarter_end_reach_the_right_people_once(
         (TVP_TWO, tuple(TVP_ACTIONS)),
     }
     assert dms(standin) == {dm(COORDINATOR): 1, dm(TVP_ONE): 1, dm(TVP_TWO): 1}
+    # nudges are direct messages: never "unacknowledged alerts" on the Home, nor pending channel posts
+    assert services.alerts.unacknowledged()[1] == 0 and services.alerts.pending_count() == 0
     opened = {c.args["users"] for c in standin.calls_to("conversations.open")}
     assert opened == {COORDINATOR, TVP_ONE, TVP_TWO}, "nobody outside a lead organisation"
     (tvp_message,) = [

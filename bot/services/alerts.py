@@ -35,6 +35,11 @@ from store.models import (
     RiskRow,
 )
 
+#: outbox rows that are not alerts to acknowledge: the weekly digest, and nudges (direct messages,
+#: written by bot.services.nudges through the same outbox and deliverer)
+DIGEST_KIND = "digest"
+NUDGE_KIND = "nudge"
+
 log = logging.getLogger("csp_bot.alerts")
 
 ALERT_CHANNEL = "alert_channel"
@@ -242,7 +247,8 @@ class AlertService:
         A digest asks for no acknowledgement; an alert raised again as a reminder counts once, as the reminder."""
         waiting = (
             AlertRow.acknowledged_by.is_(None),
-            AlertRow.kind != "digest",
+            # a digest asks for no acknowledgement, and a nudge is a direct message, not a channel alert
+            AlertRow.kind.not_in((DIGEST_KIND, NUDGE_KIND)),
             AlertRow.reraised_as.is_(None),
         )
         with self._db.read() as session:
@@ -251,8 +257,10 @@ class AlertService:
             return [alert_from_row(r) for r in rows], total
 
     def pending_count(self) -> int:
+        """Alerts waiting to be posted to the alert channel (nudges go to people's DMs, not there)."""
         with self._db.read() as session:
-            return len(list(session.scalars(select(AlertRow.id).where(AlertRow.status == "pending"))))
+            waiting = (AlertRow.status == "pending", AlertRow.kind != NUDGE_KIND)
+            return session.scalar(select(func.count()).select_from(AlertRow).where(*waiting)) or 0
 
     def acknowledge(self, actor: Actor, alert_id: int) -> tuple[Alert, bool]:
         """Who saw it and when. Returns the alert and whether this acknowledgement was the first."""
@@ -385,7 +393,7 @@ class AlertService:
         digest = raise_alert(
             session,
             key=f"digest:{end.isoformat()}",
-            kind="digest",
+            kind=DIGEST_KIND,
             subject_type="digest",
             subject_id=end.isoformat(),
             severity="Low",

@@ -28,6 +28,7 @@ from bot.permissions import Actor, require_coordinator
 from bot.quarters import Quarter, quarter_of
 from bot.services.actions import Action, ActionService, Status, lead_organisations
 from bot.services.alerts import (
+    NUDGE_KIND,
     Alert,
     AlertService,
     Raised,
@@ -43,7 +44,7 @@ from store import audit
 from store.db import Database
 from store.models import ActionChange, ActionRow, AlertRow, Member
 
-NUDGE = "nudge"
+NUDGE = NUDGE_KIND
 BOARD_DATES = "nudge_board_dates"
 NUDGE_LEASE = "nudges_periodic"
 #: what AppState's value holds (11 characters a date), and more than a board meets in a year or two
