@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Literal
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
@@ -43,6 +44,8 @@ DELETION_INDEX_MAX = 12
 # Bounds on how much of a text is read, so that a look-up's cost is linear in its length and capped
 # (a pasted 8,000-character message once took 33 s). A query is a name or a question about one; a search
 # is a few words; explain reads whole messages (Slack's largest is 40,000 characters).
+#: how far a look-up goes before it gives up: see ``GlossaryIndex.lookup``
+Depth = Literal["exact", "names", "all"]
 MAX_LOOKUP_WORDS = 200
 MAX_LOOKUP_CHARS = 2_000
 MAX_SEARCH_WORDS = 12
@@ -397,8 +400,10 @@ class GlossaryIndex:
 
     # ------------------------------------------------------------------ look-up
 
-    def lookup(self, query: str, prefer: EntryKind | None = None) -> LookupResult:
-        """Answer one query: exact; a confident typo fix; part of it; part of a name; else suggestions."""
+    def lookup(self, query: str, prefer: EntryKind | None = None, *, upto: Depth = "all") -> LookupResult:
+        """Answer one query: exact; a long name by its words; a confident typo fix; part of it; part of
+        a name; else suggestions. ``upto`` stops early, with nothing found: after the exact look-up
+        ("exact") or after the long names ("names"); the tiers of ``glossary.packs`` use it."""
         # A long text is read from its start only, so that its cost is bounded (the view says so).
         head, _ = first_words(query, MAX_LOOKUP_WORDS, MAX_LOOKUP_CHARS)
         text = strip_question(head)
@@ -408,12 +413,16 @@ class GlossaryIndex:
         owners = self._probe(text) or self._probe(strip_question(drop_acronym_plurals(head)))
         if owners:
             return self._result(query, text, LookupStatus.FOUND, owners, prefer)
+        if upto == "exact":
+            return LookupResult(query=query, status=LookupStatus.NOT_FOUND, normalised=text)
 
         # A long name by its words, in any order and spelling, or with one word changed or left out.
         # Near misses by words are only offered, and only when nothing below answers.
         reverse, offered = self._reverse_lookup(query, text, prefer)
         if reverse is not None:
             return reverse
+        if upto == "names":
+            return LookupResult(query=query, status=LookupStatus.NOT_FOUND, normalised=text)
 
         # A misspelt name as a whole comes before any shorter name inside it: "Domestic Abuse Servces"
         # is the service, not the word "Domestic" that happens to be a key.

@@ -158,18 +158,28 @@ def tiered_lookup(
 ) -> LookupResult:
     """The partnership's glossary (``own``) first; a pack answers only when it has nothing.
 
-    An answer or a choice between entries from ``own`` always stands. Only a "did you mean" or a miss
-    lets the packs try, in order, each with the same matcher and the same rules (so never a confident
+    An answer or a choice between entries from ``own`` always stands, except that a pack's exact key
+    comes before ``own``'s typo fixes (typing a real acronym exactly is no typo). Otherwise only a "did
+    you mean" or a miss lets the packs try, in order, each with the same matcher and the same rules (so never a confident
     correction a partnership look-up would not make). When no pack answers either, ``own``'s
     suggestions come before any pack's. ``hidden`` holds (pack, entry id) pairs that never answer.
     """
+    answered = (LookupStatus.FOUND, LookupStatus.AMBIGUOUS)
+    # A key a pack holds exactly ("IDVA") beats a typo fix in the partnership's glossary, but not its
+    # exact names or its long names asked another way; and the typo search, the dearest step in a
+    # large glossary, is then not needed at all.
+    for pack in packs:
+        exact = _visible(pack, pack.index.lookup(query, prefer, upto="exact"), hidden)
+        if exact.status in answered:
+            own_names = own.lookup(query, prefer, upto="names")
+            return own_names if own_names.status in answered else exact
     result = own.lookup(query, prefer)
-    if result.status in (LookupStatus.FOUND, LookupStatus.AMBIGUOUS):
+    if result.status in answered:
         return result
     suggestions = list(result.suggestions)
     for pack in packs:
         answer = _visible(pack, pack.index.lookup(query, prefer), hidden)
-        if answer.status in (LookupStatus.FOUND, LookupStatus.AMBIGUOUS):
+        if answer.status in answered:
             return answer
         suggestions.extend(e for e in answer.suggestions if not _said_already(e, suggestions))
     if not suggestions:

@@ -391,3 +391,38 @@ def test_the_acronyms_once_answered_wrongly_get_their_national_meaning(
     assert result.status is LookupStatus.FOUND and result.corrected_from is None
     assert result.matches[0].key == query
     assert result.matches[0].text.casefold().startswith(expansion.casefold())
+
+
+def test_a_packs_exact_key_beats_a_typo_fix_but_never_the_partnerships_own_names() -> None:
+    from glossary.index import GlossaryIndex
+    from glossary.model import EntryKind, GlossaryEntry
+    from glossary.packs import Pack, PackEntry, tiered_lookup
+
+    def own(key: str, text: str) -> GlossaryEntry:
+        return GlossaryEntry(id=key.lower(), kind=EntryKind.ACRONYM, key=key, text=text, source="plan")
+
+    def national(key: str, text: str) -> PackEntry:
+        return PackEntry(
+            id=key.lower(), kind=EntryKind.ACRONYM, key=key, text=text, source="https://www.gov.uk/x",
+            pack="test", topic=Topic.SAFEGUARDING,
+        )  # fmt: skip
+
+    partnership = GlossaryIndex(
+        [
+            own("CAMHS", "Child and Adolescent Mental Health Services"),
+            own("MARAC", "Multi Agency Risk Assessment Committee"),
+        ]
+    )
+    entries = (
+        national("CMAHS", "A made-up national body"),
+        national("MARAC", "Multi-Agency Risk Assessment Conference"),
+    )
+    pack = Pack("test", "Test", "ours", entries, GlossaryIndex(list(entries)))
+    # typed exactly, the national key answers, though the partnership would read it as CAMHS mistyped
+    assert partnership.lookup("CMAHS").matches[0].key == "CAMHS"
+    answer = tiered_lookup(partnership, [pack], "CMAHS")
+    assert answer.status is LookupStatus.FOUND and answer.matches[0].text == "A made-up national body"
+    # the partnership's own key, and its long name asked another way, always win
+    assert tiered_lookup(partnership, [pack], "MARAC").matches[0].source == "plan"
+    reverse = tiered_lookup(partnership, [pack], "Multi-Agency Risk Assessment Conference")
+    assert reverse.matches[0].source == "plan" and reverse.differs
