@@ -188,10 +188,23 @@ class Action(BaseModel):
     text: OneLine
     #: the one partner the text names as doing the action; None when it names none or several
     lead: OrganisationShort | None = None
+    #: a joint action's lead organisations (give ``lead`` or ``leads``, not both)
+    leads: tuple[OrganisationShort, ...] = ()
     plan_year: PlanYear
+    #: when it is due; by default the last day of its plan year
+    due: date | None = None
+    #: retired actions are kept, for their history, but no longer tracked
+    retired: bool = False
+
+    @property
+    def lead_organisations(self) -> tuple[str, ...]:
+        return self.leads or ((self.lead,) if self.lead else ())
 
     @model_validator(mode="after")
     def _ref_matches_priority(self) -> Self:
+        if self.lead and self.leads:
+            raise ValueError(f"action {self.ref}: give lead or leads, not both")
+        _unique(f"lead of {self.ref}", list(self.leads))
         if self.ref.partition(".")[0] != f"P{self.priority}":
             raise ValueError(
                 f"action {self.ref} is under priority {self.priority}: its ref must start P{self.priority}."
@@ -245,7 +258,7 @@ class PlanData(BaseModel):
         _unique("organisation short name", [o.short for o in self.organisations])
         _unique("organisation name", [o.name for o in self.organisations])
         _unique("priority number", [p.number for p in self.priorities])
-        _unique("action ref", [a.ref for a in self.actions])
+        _unique("action ref", [f"{a.ref} ({a.plan_year})" for a in self.actions])
         _unique("risk ref", [r.ref for r in self.risks])
 
         priorities = {p.number for p in self.priorities}
@@ -253,8 +266,9 @@ class PlanData(BaseModel):
         for action in self.actions:
             if action.priority not in priorities:
                 raise ValueError(f"action {action.ref}: there is no priority {action.priority}")
-            if action.lead is not None and action.lead not in shorts:
-                raise ValueError(f"action {action.ref}: lead {action.lead!r} is not a member organisation")
+            for lead in action.lead_organisations:
+                if lead not in shorts:
+                    raise ValueError(f"action {action.ref}: lead {lead!r} is not a member organisation")
         for n, achievement in enumerate(self.achievements, start=1):
             if achievement.priority not in priorities:
                 raise ValueError(f"achievement {n}: there is no priority {achievement.priority}")
@@ -263,10 +277,11 @@ class PlanData(BaseModel):
                     f"achievement {n}: organisation {achievement.organisation!r} is not a member organisation"
                 )
 
-        numbered: dict[int, int] = {}
+        numbered: dict[tuple[str, int], int] = {}
         for action in self.actions:
-            numbered[action.priority] = numbered.get(action.priority, 0) + 1
-            expected = f"P{action.priority}.{numbered[action.priority]}"
+            key = (action.plan_year, action.priority)
+            numbered[key] = numbered.get(key, 0) + 1
+            expected = f"P{action.priority}.{numbered[key]}"
             if action.ref != expected:
                 raise ValueError(
                     f"action {action.ref} is out of order: actions are numbered 1, 2, … within their "

@@ -476,7 +476,15 @@ class DataProtectionService:
             risk = session.get(RiskRow, alert.subject_id)
             return risk is not None and risk.status == "open" and risk.next_review.isoformat() == due
         if alert.kind == "action_overdue":
-            action = session.get(ActionRow, alert.subject_id)
+            # an action is its ref in some plan year: the one with this due date, still tracked
+            action = session.scalars(
+                select(ActionRow).where(
+                    ActionRow.ref == alert.subject_id,
+                    ActionRow.due_date == date.fromisoformat(due),
+                    ActionRow.retired.is_(False),
+                    ActionRow.carried_forward.is_(False),
+                )
+            ).first()
             return (
                 action is not None
                 and action.status != "complete"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.permissions import Actor
 from bot.services.achievements import Achievement, AchievementService
-from bot.services.actions import Action, ActionFilter, ActionService, Status
+from bot.services.actions import Action, ActionFilter, ActionService, Status, lead_org_ids
 from bot.services.alerts import AlertService
 from bot.services.glossary import GlossaryService, HomeSummary
 from bot.services.plan import PlanService, Priority
@@ -56,7 +56,7 @@ class HomeService:
                     priority, dict(Counter(a.status for a in mine)), sum(a.overdue for a in mine)
                 )
             )
-        org_actions = [a for a in actions if actor.org and a.lead == actor.org]
+        org_actions = [a for a in actions if actor.org and actor.org in lead_org_ids(a)]
         return HomeData(
             actor=actor,
             glossary=self._glossary.home_summary(actor),
