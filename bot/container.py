@@ -17,6 +17,7 @@ from bot.services.glossary import GlossaryService
 from bot.services.home import HomeService
 from bot.services.members import MemberService
 from bot.services.plan import PlanService
+from bot.services.planning import PlanningService
 from bot.services.reports import ReportService
 from bot.services.risks import RiskService
 from bot.settings import Settings
@@ -29,6 +30,7 @@ class Services:
     glossary: GlossaryService
     members: MemberService
     plan: PlanService
+    planning: PlanningService
     achievements: AchievementService
     actions: ActionService
     reports: ReportService
@@ -79,6 +81,7 @@ class Services:
             glossary=glossary,
             members=MemberService(db, plan),
             plan=plan,
+            planning=PlanningService(db, plan),
             achievements=achievements,
             actions=actions,
             reports=ReportService(plan, achievements, actions, risks, db),
