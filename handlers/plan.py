@@ -138,29 +138,38 @@ def achievements(ctx: CommandContext, rest: str) -> Outcome:
 
 
 def actions(ctx: CommandContext, rest: str) -> Outcome:
-    """``/csp actions [P2|mine|red|overdue|TVP]``."""
+    """``/csp actions [2026/27] [P2|mine|red|overdue|TVP]``: without a year, the current plan year."""
     services = ctx.services
-    wanted = ActionFilter()
-    described = ""
-    token = rest.strip()
+    year: str | None = None
+    tokens = rest.split()
+    if tokens and _PLAN_YEAR.match(tokens[0]):
+        year = checked_year(tokens.pop(0))
+    elif tokens and _PLAN_YEAR.match(tokens[-1]):
+        year = checked_year(tokens.pop())
+    wanted = ActionFilter(plan_year=year)
+    described = f" in {year}" if year else ""
+    token = " ".join(tokens)
     if token:
         status, leftover = parse_status(token)
         if _is_priority_token(token):
-            number = services.plan.priority(token).number
-            wanted, described = ActionFilter(priority=number), f" under P{number}"
+            number = services.plan.priority(token, year).number
+            wanted, described = ActionFilter(plan_year=year, priority=number), f"{described} under P{number}"
         elif token.lower() == "mine":
             if not ctx.actor.org:
                 raise InvalidInput(
                     "You have no organisation, so no actions are yours.", "`/csp whoami` shows your access."
                 )
-            wanted, described = ActionFilter(lead=ctx.actor.org), f" led by {ctx.actor.org}"
+            wanted, described = (
+                ActionFilter(plan_year=year, lead=ctx.actor.org),
+                f"{described} led by {ctx.actor.org}",
+            )
         elif token.lower() == "overdue":
-            wanted, described = ActionFilter(overdue=True), " overdue"
+            wanted, described = ActionFilter(plan_year=year, overdue=True), f"{described} overdue"
         elif status is not None and not leftover:
-            wanted, described = ActionFilter(status=status), f" {status.label}"
+            wanted, described = ActionFilter(plan_year=year, status=status), f"{described} {status.label}"
         else:
-            org = services.plan.organisation(token).short
-            wanted, described = ActionFilter(lead=org), f" led by {org}"
+            org = services.plan.organisation(token, include_retired=True).short
+            wanted, described = ActionFilter(plan_year=year, lead=org), f"{described} led by {org}"
     return views.actions_reply(services.actions.list(wanted), described)
 
 
@@ -177,7 +186,17 @@ def action(ctx: CommandContext, rest: str) -> Outcome:
             current, services.actions.history(ref), can_update=services.actions.can_update(ctx.actor, current)
         )
     word, value = split_verb(change)
-    if word == "lead":
+    if word == "retire":
+        updated = services.actions.retire(ctx.actor, ref, unquote(value) or None)
+        refresh_home_later(ctx)
+        return views.action_updated_reply(updated.action, "retired: kept with its history, no longer tracked")
+    if word == "text":
+        updated = services.actions.set_text(ctx.actor, ref, unquote(value))
+        if not updated.changed:
+            return views.action_unchanged_reply(updated.action, "text")
+        refresh_home_later(ctx)
+        return views.action_updated_reply(updated.action, "new wording saved")
+    if word in {"lead", "leads"}:
         lead = unquote(value)
         updated = services.actions.set_lead(
             ctx.actor, ref, None if lead.lower() in {"none", "-", ""} else lead
@@ -232,7 +251,7 @@ def report(ctx: CommandContext, rest: str) -> Outcome:
         kind, BOARD_FORMATS
     )
     for token in options.split():
-        if _PLAN_YEAR.match(token) and kind == "achievements":
+        if _PLAN_YEAR.match(token) and kind in ("achievements", "actions"):
             year = checked_year(token)
         elif _QUARTER.match(token) and kind in ("achievements", "board"):
             quarter = token
@@ -243,7 +262,7 @@ def report(ctx: CommandContext, rest: str) -> Outcome:
         data: Any = services.reports.achievements(year, quarter)
         built = render_achievements(data, fmt or ReportFormat.DOCX)
     elif kind == "actions":
-        data = services.reports.actions()
+        data = services.reports.actions(year)
         built = render_actions(data, fmt or ReportFormat.XLSX)
     elif kind == "risks":
         data = services.reports.risks()

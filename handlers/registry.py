@@ -17,8 +17,9 @@ from bot.views import alerts as alert_views
 from bot.views import audit as audit_views
 from bot.views import glossary as glossary_views
 from bot.views import plan as plan_views
+from bot.views import planning as planning_views
 from bot.views import risks as risk_views
-from handlers import audit, dedupe, glossary, home, partnership, plan, risks
+from handlers import audit, dedupe, glossary, home, partnership, plan, planning, risks
 from handlers.command import COMMAND, csp_command
 from handlers.safety import guarded
 
@@ -45,6 +46,9 @@ def register(app: App, partnerships: Partnerships) -> None:
     app.view(plan_views.ACHIEVEMENT_FORM)(guarded(plan.submit_achievement))
     app.action(re.compile(rf"^{plan_views.ACTION_STATUS_OPEN}_\w+$"))(guarded(plan.open_status_form))
     app.view(plan_views.ACTION_STATUS_FORM)(guarded(plan.submit_status))
+    # the plan itself: rolling over to the next year, new actions
+    app.action(planning_views.ROLLOVER_CONFIRM)(guarded(planning.confirm_rollover))
+    app.view(planning_views.ACTION_FORM)(guarded(planning.submit_action))
     # risks and alerts
     app.action(alert_views.ACKNOWLEDGE)(guarded(risks.acknowledge))
     app.action(alert_views.VIEW)(guarded(risks.view))

@@ -271,7 +271,9 @@ def _change_text(item: FieldChange) -> str:
         after = Status(item.after).label if item.after else "–"
         why = f": {inline_quote(clip(item.reason, 200))}" if item.reason else ""
         return f"{before} → *{after}*{why}"
-    name = {"lead": "lead", "due_date": "due date"}.get(item.field, item.field)
+    if item.field == "carried":
+        return f"carried forward from {escape(item.before or '–')} into *{escape(item.after or '–')}*"
+    name = {"lead": "lead", "leads": "leads", "due_date": "due date"}.get(item.field, item.field)
     return f"{name} {escape(item.before or '–')} → *{escape(item.after or '–')}*"
 
 
@@ -287,6 +289,7 @@ def action_unchanged_reply(action: Action, field: str) -> Reply:
         "status": f"{action.ref} is already {action.status.label}",
         "lead": f"{action.ref}'s lead is already {escape(action.lead or 'nobody')}",
         "due_date": f"{action.ref} is already due {action.due_date:%-d %B %Y}",
+        "text": f"{action.ref} already reads so",
     }[field]
     return notice(f"{already}; nothing changed.")
 
