@@ -10,7 +10,6 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import InvalidInput
-from bot.permissions import require_coordinator
 from bot.services.actions import ActionUpdate
 from bot.services.plan import parse_priority
 from bot.views import planning as views
@@ -94,7 +93,7 @@ def action_add(ctx: CommandContext, rest: str) -> Outcome:
             f"`{ref[:12]}` is not a priority.", '`/csp action add P1 "what will be done" TVP`.'
         )
     if number is None or not tail.strip():
-        require_coordinator(ctx.actor, "add actions")
+        services.actions.require_can_add(ctx.actor)  # refused now, not after filling in the form
         return OpenModal(
             views.action_form(
                 priorities=services.plan.priorities(), organisations=services.plan.organisations(),

@@ -23,10 +23,11 @@ from bot.services.glossary import SUGGESTED_BY, Change, Gap, GlossaryAnswer, Hom
 from bot.services.history import FieldChange
 from bot.services.home import HomeData, PriorityProgress
 from bot.services.members import MemberInfo
-from bot.services.plan import Organisation, Priority
+from bot.services.plan import Organisation, Plan, Priority
+from bot.services.planning import Progress, RolloverResult
 from bot.services.risk_rating import RatingRule
 from bot.services.risks import Risk
-from bot.views import alerts, audit, common, glossary, help, home, members, plan, risks
+from bot.views import alerts, audit, common, glossary, help, home, members, plan, planning, risks
 from bot.views.common import Reply
 from glossary.index import ExplainedToken
 from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
@@ -96,7 +97,7 @@ ACTION = Action(
     ref="P1.6",
     priority=1,
     text="Reduce burglary (**Pursue**).",
-    lead="TVP",
+    leads=("TVP",),
     status=Status.RED,
     reason=HOSTILE,
     due_date=date(2026, 3, 31),
@@ -105,8 +106,10 @@ ACTION = Action(
     overdue=True,
 )
 QUIET_ACTION = Action(
-    "P2.1", 2, "Hold a forum.", None, Status.NOT_STARTED, None, date(2027, 3, 31), None, None, False
+    "P2.1", 2, "Hold a forum.", (), Status.NOT_STARTED, None, date(2027, 3, 31), None, None, False
 )
+
+_PLAN = Plan(2, HOSTILE, date(2026, 4, 1), date(2029, 3, 31), None, True)
 
 ACHIEVEMENT = Achievement(7, 1, "TVP", HOSTILE, date(2026, 6, 30), "2026/27", "U0TVP", SUMMER)
 PLAN_ACHIEVEMENT = Achievement(
@@ -314,6 +317,39 @@ def samples() -> Samples:
                 today=date(2026, 7, 1),
                 channel_id="C0X",
                 text=HOSTILE,
+            ),
+        ],
+        "planning.plan_reply": [
+            lambda: planning.plan_reply(
+                Progress(_PLAN, "2026/27", {"amber": 2, "complete": 1}, 1, 3, 1, [_PLAN]), [PRIORITY]
+            ),
+            lambda: planning.plan_reply(Progress(_PLAN, "2026/27", {}, 0, 0, 0, []), []),
+        ],
+        "planning.rollover_preview_reply": [
+            lambda: planning.rollover_preview_reply(
+                RolloverResult("2027/28", "2026/27", [HOSTILE_WORD], ["P1.1"], False)
+            )
+        ],
+        "planning.rollover_done_reply": [
+            lambda: planning.rollover_done_reply(RolloverResult("2027/28", "2026/27", ["P1.2"], [], True))
+        ],
+        "planning.orgs_reply": [
+            lambda: planning.orgs_reply(
+                [Organisation(HOSTILE_WORD, HOSTILE), Organisation("WDC", HOSTILE, True, HOSTILE_WORD)]
+            )
+        ],
+        "planning.action_form": [
+            lambda: planning.action_form(
+                priorities=[PRIORITY],
+                organisations=[Organisation("TVP", HOSTILE)],
+                year="2026/27",
+                channel_id="C0CSP",
+                priority=1,
+                text=HOSTILE,
+                due=date(2027, 3, 31),
+            ),
+            lambda: planning.action_form(
+                priorities=[PRIORITY], organisations=[], year="2026/27", channel_id=None
             ),
         ],
         "plan.action_line": [lambda: plan.action_line(ACTION), lambda: plan.action_line(QUIET_ACTION)],

@@ -275,6 +275,10 @@ class ActionService:
             self._touch(row, actor)
             return ActionUpdate(self._info(row), field_change(change))
 
+    def require_can_add(self, actor: Actor) -> None:
+        """Asked before the new-action form opens, so a member is told now, not after filling it in."""
+        require_coordinator(actor, "add actions")
+
     def add(
         self, actor: Actor, priority: int, text: str, leads: Sequence[str] = (), due: date | None = None
     ) -> ActionUpdate:

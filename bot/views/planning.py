@@ -59,7 +59,7 @@ def plan_reply(progress: Progress, priorities: Sequence[Priority]) -> Reply:
             "was achieved; coordinators: `/csp action add P1`, `/csp priority add`, `/csp plan rollover`."
         )
     )
-    return Reply(text=f"{plan.title}: plan year {progress.year}", blocks=tuple(blocks))
+    return Reply(text=f"{escape(plan.title)}: plan year {progress.year}", blocks=tuple(blocks))
 
 
 def rollover_preview_reply(result: RolloverResult) -> Reply:
