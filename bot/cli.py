@@ -584,7 +584,7 @@ def orgs() -> None:
 @click.option("--all", "everything", is_flag=True, help="Include retired organisations.")
 def orgs_list(everything: bool) -> None:
     for org in _services(_settings()).plan.organisations(include_retired=everything):
-        note = "\tretired" + (f", now {org.succeeded_by}" if org.succeeded_by else "") if org.retired else ""
+        note = "\tretired" + (f", now {org.successor}" if org.successor else "") if org.retired else ""
         click.echo(f"{org.short}\t{org.name}{note}")
 
 

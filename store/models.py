@@ -169,7 +169,7 @@ class OrganisationRow(Base):
     #: a retired organisation keeps its history (what WDC did in 2018 still reads WDC) but leads nothing new
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
     #: the body it became, when it was renamed or merged
-    succeeded_by: Mapped[str | None] = mapped_column(String(16))
+    successor: Mapped[str | None] = mapped_column(String(16))
 
 
 class PriorityRow(Base):

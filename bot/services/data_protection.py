@@ -89,6 +89,7 @@ PEOPLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "achievement_changes": ("actor",),
     "risks": ("updated_by",),
     "risk_changes": ("actor",),
+    "plans": ("created_by",),
     "alerts": ("acknowledged_by", "payload"),
     "partnership_directory": ("created_by",),
     "workspace_links": ("linked_by",),

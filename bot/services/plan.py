@@ -25,7 +25,7 @@ class Organisation:
     short: str
     name: str
     retired: bool = False
-    succeeded_by: str | None = None
+    successor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ class PlanService:
             query = select(OrganisationRow).order_by(OrganisationRow.position, OrganisationRow.short)
             if not include_retired:
                 query = query.where(OrganisationRow.retired.is_(False))
-            return [Organisation(r.short, r.name, r.retired, r.succeeded_by) for r in session.scalars(query)]
+            return [Organisation(r.short, r.name, r.retired, r.successor) for r in session.scalars(query)]
 
     def organisation(self, short: str, *, include_retired: bool = False) -> Organisation:
         wanted = short.strip().upper()
@@ -173,7 +173,7 @@ class PlanService:
             if org.short.upper() == wanted and org.retired:
                 raise InvalidInput(
                     f"{org.short} is retired"
-                    + (f": it became {org.succeeded_by}." if org.succeeded_by else "."),
+                    + (f": it became {org.successor}." if org.successor else "."),
                     "`/csp orgs` lists the partnership's organisations.",
                 )
         known = ", ".join(o.short for o in self.organisations())

@@ -395,7 +395,7 @@ class PlanningService:
                     problems.append(f"{name[:16]!r} is not one of the partnership's organisations")
                 elif org.retired:
                     problems.append(
-                        f"{org.short} is retired" + (f" (now {org.succeeded_by})" if org.succeeded_by else "")
+                        f"{org.short} is retired" + (f" (now {org.successor})" if org.successor else "")
                     )
                 elif org.short not in leads:
                     leads.append(org.short)
@@ -641,7 +641,7 @@ class PlanningService:
                 session.add(target)
             elif target.retired:
                 raise InvalidInput(f"{new} is retired.", "Rename into a current organisation.")
-            before.retired, before.succeeded_by = True, new
+            before.retired, before.successor = True, new
             session.flush()
             year = current_year(session, self._db.today())
             for action in session.scalars(select(ActionRow).where(ActionRow.plan_year == year)):

@@ -102,7 +102,7 @@ def orgs_reply(orgs: Sequence[Organisation]) -> Reply:
     for org in orgs:
         line = f"• *{escape(org.short)}* {escape(org.name)}"
         if org.retired:
-            line += " _(retired" + (f", now {escape(org.succeeded_by)}" if org.succeeded_by else "") + ")_"
+            line += " _(retired" + (f", now {escape(org.successor)}" if org.successor else "") + ")_"
         lines.append(line)
     return Reply(
         text=f"{plural(len(orgs), 'organisation')}",

@@ -60,7 +60,7 @@ def upgrade() -> None:
     op.add_column(
         "organisations", sa.Column("retired", sa.Boolean(), nullable=False, server_default=sa.false())
     )
-    op.add_column("organisations", sa.Column("succeeded_by", sa.String(length=16), nullable=True))
+    op.add_column("organisations", sa.Column("successor", sa.String(length=16), nullable=True))
 
     op.create_table(
         "priorities_new",
