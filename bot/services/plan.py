@@ -172,8 +172,7 @@ class PlanService:
         for org in self.organisations(include_retired=True):
             if org.short.upper() == wanted and org.retired:
                 raise InvalidInput(
-                    f"{org.short} is retired"
-                    + (f": it became {org.successor}." if org.successor else "."),
+                    f"{org.short} is retired" + (f": it became {org.successor}." if org.successor else "."),
                     "`/csp orgs` lists the partnership's organisations.",
                 )
         known = ", ".join(o.short for o in self.organisations())
