@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 from typing import Any
@@ -72,11 +73,52 @@ def log(ctx: CommandContext, rest: str) -> Outcome:
         return OpenModal(
             _achievement_form(ctx, text=text, priority=priority, organisation=organisation, when=achieved_on)
         )
+    other = None if organisation else _other_organisation_named(ctx, text)
+    if other is not None:
+        # "WDC issued a CPN" from a TVP member: ask, rather than file it under TVP unseen
+        services.achievements.require_can_log(ctx.actor)
+        services.plan.priority(priority)
+        return views.which_organisation_reply(
+            text=text, priority=priority, achieved_on=achieved_on, named=other, own=ctx.actor.org
+        )
     achievement = services.achievements.log(
         ctx.actor, text, priority=priority, organisation=organisation, achieved_on=achieved_on
     )
     refresh_home_later(ctx)
     return views.achievement_logged_reply(achievement, services.plan.priority(achievement.priority))
+
+
+def _other_organisation_named(ctx: CommandContext, text: str) -> str | None:
+    """Another partner's short name in a member's achievement that does not name their own."""
+    if ctx.actor.is_coordinator:
+        return None
+    known = {o.short for o in ctx.services.plan.organisations()}
+    named = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9&]+", text) if w in known]
+    if ctx.actor.org in named:
+        return None
+    others = [w for w in named if w != ctx.actor.org]
+    return others[0] if others else None
+
+
+def log_for(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """Slack sends: a click on an organisation under "which organisation is this for?" (block_actions);
+    its value, the achievement as JSON: text, priority, date and the organisation chosen ("" for none)."""
+    services = services_of(context)
+    ack()
+    ctx = interaction_context(services, body, client)
+    chosen = json.loads(body["actions"][0]["value"])
+    when = date.fromisoformat(chosen["d"]) if chosen.get("d") else None
+    achievement = services.achievements.log(
+        ctx.actor, str(chosen["t"]), priority=int(chosen["p"]), organisation=chosen.get("o") or None,
+        achieved_on=when, no_organisation=not chosen.get("o"),
+    )  # fmt: skip
+    reply = views.achievement_logged_reply(
+        achievement, services.plan.priority(achievement.priority, achievement.plan_year)
+    )
+    respond(**reply.message(), replace_original=True)
+    refresh_home_later(ctx)
 
 
 def _organisation_named_first(ctx: CommandContext, text: str) -> str | None:

@@ -44,6 +44,7 @@ def register(app: App, partnerships: Partnerships) -> None:
     app.action(plan_views.ACHIEVEMENT_EDIT)(guarded(plan.edit_achievement))
     app.action(plan_views.ACHIEVEMENT_UNDO)(guarded(plan.undo_achievement))
     app.view(plan_views.ACHIEVEMENT_FORM)(guarded(plan.submit_achievement))
+    app.action(re.compile(rf"^{plan_views.ACHIEVEMENT_FOR}_\w+$"))(guarded(plan.log_for))
     app.action(re.compile(rf"^{plan_views.ACTION_STATUS_OPEN}_\w+$"))(guarded(plan.open_status_form))
     app.view(plan_views.ACTION_STATUS_FORM)(guarded(plan.submit_status))
     # the plan itself: rolling over to the next year, new actions

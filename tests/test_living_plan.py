@@ -400,3 +400,40 @@ def _settings(url: str):  # type: ignore[no-untyped-def]
     from bot.settings import Settings
 
     return Settings(database_url=url)
+
+
+def test_a_member_naming_another_organisation_is_asked_whose_it_is(
+    slack: SlackHarness, services: Services
+) -> None:
+    operator = Actor.operator()
+    services.members.add(operator, TVP_MEMBER, Role.MEMBER, "TVP")
+    services.members.add(operator, COORDINATOR, Role.COORDINATOR, "WDC")
+    before = len(services.achievements.list())
+    asked = slack.ask("log P1 WDC issued a Community Protection Notice", user=TVP_MEMBER)
+    assert "This names *WDC*: which organisation is it for?" in all_text(asked)
+    assert len(services.achievements.list()) == before  # nothing filed yet
+    buttons = {e["text"]["text"]: e for b in asked["blocks"] if b["type"] == "actions" for e in b["elements"]}
+    assert set(buttons) == {"For TVP", "For no organisation"}
+    slack.action(
+        buttons["For no organisation"]["action_id"], buttons["For no organisation"]["value"], user=TVP_MEMBER
+    )
+    (latest,) = services.achievements.list(limit=1)
+    assert (latest.text, latest.organisation, latest.priority) == (
+        "WDC issued a Community Protection Notice",
+        None,
+        1,
+    )
+    assert "Logged under *P1" in all_text(slack.hook_posts("action")[-1])
+
+    slack.action(buttons["For TVP"]["action_id"], buttons["For TVP"]["value"], user=TVP_MEMBER)
+    assert services.achievements.list(limit=1)[0].organisation == "TVP"
+    # naming its own organisation too, or being a coordinator, files it straight away
+    slack.ask("log P1 TVP and WDC ran a joint licensing operation", user=TVP_MEMBER)
+    assert services.achievements.list(limit=1)[0].organisation == "TVP"
+    slack.ask("log P1 WDC issued a Community Protection Notice", user=COORDINATOR)
+    assert services.achievements.list(limit=1)[0].organisation == "WDC"
+    # a pressed button cannot log for an organisation the presser does not belong to
+    forged = json.loads(buttons["For TVP"]["value"]) | {"o": "WDC"}
+    slack.action(buttons["For TVP"]["action_id"], json.dumps(forged), user=TVP_MEMBER)
+    assert services.achievements.list(limit=1)[0].organisation == "WDC"  # unchanged: the coordinator's
+    assert "not WDC" in all_text(slack.hook_posts("action")[-1])

@@ -298,6 +298,14 @@ def samples() -> Samples:
             lambda: plan.achievement_logged_reply(ACHIEVEMENT, PRIORITY),
             lambda: plan.achievement_logged_reply(PLAN_ACHIEVEMENT, PRIORITY, "Updated"),
         ],
+        "plan.which_organisation_reply": [
+            lambda: plan.which_organisation_reply(
+                text=HOSTILE, priority=1, achieved_on=date(2026, 6, 30), named=HOSTILE_WORD, own="TVP"
+            ),
+            lambda: plan.which_organisation_reply(
+                text=HOSTILE, priority=2, achieved_on=None, named="WDC", own=None
+            ),
+        ],
         "plan.achievement_undone_reply": [lambda: plan.achievement_undone_reply(ACHIEVEMENT)],
         "plan.achievements_reply": [
             lambda: plan.achievements_reply([ACHIEVEMENT, PLAN_ACHIEVEMENT], f" ({HOSTILE})", 3),

@@ -104,12 +104,13 @@ class AchievementService:
         priority: int,
         organisation: str | None = None,
         achieved_on: date | None = None,
+        no_organisation: bool = False,
     ) -> Achievement:
         self.require_can_log(actor)
         text = self._checked_text(text)
-        self._plan.priority(priority)
-        organisation = self._organisation_for(actor, organisation)
+        organisation = None if no_organisation else self._organisation_for(actor, organisation)
         achieved_on = self._checked_date(achieved_on or self._today())
+        self._plan.priority(priority, plan_year_of(achieved_on))  # the priority of the plan of its year
         with self._db.transaction() as session:
             row = AchievementRow(
                 priority=priority,

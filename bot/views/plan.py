@@ -42,6 +42,7 @@ from store.seed import SEED_ACTOR
 ACHIEVEMENT_EDIT = "achievement_edit"
 ACHIEVEMENT_UNDO = "achievement_undo"
 ACHIEVEMENT_FORM = "achievement_form"
+ACHIEVEMENT_FOR = "achievement_for"
 ACTION_STATUS_OPEN = "action_status_open"
 ACTION_STATUS_FORM = "action_status_form"
 
@@ -85,6 +86,38 @@ def achievement_logged_reply(a: Achievement, priority: Priority, verb: str = "Lo
         ),
     )
     return Reply(text=f"{verb} under P{priority.number}: {escape(clip(a.text, 200))}", blocks=blocks)
+
+
+def which_organisation_reply(
+    *, text: str, priority: int, achieved_on: date | None, named: str, own: str | None
+) -> Reply:
+    """A member's achievement names another organisation: whose is it? Nothing is logged until they say."""
+
+    def value(org: str) -> str:
+        return json.dumps(
+            {"t": text, "p": priority, "d": achieved_on.isoformat() if achieved_on else "", "o": org}
+        )
+
+    buttons = (
+        [ButtonElement(text=f"For {own}", action_id=f"{ACHIEVEMENT_FOR}_own", value=value(own))]
+        if own
+        else []
+    )
+    buttons.append(
+        ButtonElement(text="For no organisation", action_id=f"{ACHIEVEMENT_FOR}_none", value=value(""))
+    )
+    return Reply(
+        text=f"Which organisation is this for? It names {escape(named)}.",
+        blocks=(
+            section(
+                f"This names *{escape(named)}*: which organisation is it for?\n{quote(text)}\n"
+                f"You can log it for {escape(own or 'no organisation')}"
+                + (" or for none" if own else "")
+                + f"; a coordinator can log it for {escape(named)}."
+            ),
+            ActionsBlock(elements=buttons),
+        ),
+    )
 
 
 def achievement_undone_reply(a: Achievement) -> Reply:
