@@ -73,7 +73,7 @@ def log(ctx: CommandContext, rest: str) -> Outcome:
         return OpenModal(
             _achievement_form(ctx, text=text, priority=priority, organisation=organisation, when=achieved_on)
         )
-    other = None if organisation else _other_organisation_named(ctx, text)
+    other = None if organisation else services.achievements.other_organisation_named(ctx.actor, text)
     if other is not None:
         # "WDC issued a CPN" from a TVP member: ask, rather than file it under TVP unseen
         services.achievements.require_can_log(ctx.actor)
@@ -86,18 +86,6 @@ def log(ctx: CommandContext, rest: str) -> Outcome:
     )
     refresh_home_later(ctx)
     return views.achievement_logged_reply(achievement, services.plan.priority(achievement.priority))
-
-
-def _other_organisation_named(ctx: CommandContext, text: str) -> str | None:
-    """Another partner's short name in a member's achievement that does not name their own."""
-    if ctx.actor.is_coordinator:
-        return None
-    known = {o.short for o in ctx.services.plan.organisations()}
-    named = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9&]+", text) if w in known]
-    if ctx.actor.org in named:
-        return None
-    others = [w for w in named if w != ctx.actor.org]
-    return others[0] if others else None
 
 
 def log_for(

@@ -7,6 +7,7 @@ history row (before and after) and an audit row in the same transaction.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -88,6 +89,17 @@ class AchievementService:
     def may_log_for(self, actor: Actor, organisation: str) -> bool:
         """Coordinators log for any organisation; members for their own."""
         return actor.is_coordinator or (actor.org is not None and actor.org == organisation)
+
+    def other_organisation_named(self, actor: Actor, text: str) -> str | None:
+        """Another partner's short name in a member's achievement that does not name their own: the
+        member is asked whose it is. Coordinators log for any organisation, so they are not asked."""
+        if actor.is_coordinator:
+            return None
+        known = {o.short for o in self._plan.organisations()}
+        named = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9&]+", text) if w in known]
+        if actor.org in named:
+            return None
+        return next((w for w in named if w != actor.org), None)
 
     def require_can_change(self, actor: Actor, achievement: Achievement, doing: str = "edit") -> None:
         require_member(actor, f"{doing} achievements")
