@@ -823,9 +823,11 @@ def _workspace_options(command):  # type: ignore[no-untyped-def]
 @partnership.command("add")
 @click.argument("slug")
 @click.option(
-    "--plan", "plan_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The partnership's plan data file (YAML, as store/plans/wycombe-2017-2020.yaml).",
+    "--plan", "plan_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The partnership's plan data file (YAML, as store/plans/wycombe-2017-2020.yaml); without it, "
+    "the partnership starts with no plan and its App Home says what to do.",
 )  # fmt: skip
+@click.option("--name", help="The partnership's name (needed without --plan).")
 @click.option(
     "--glossary", "glossary_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Its glossary (YAML, CSV or JSON; default: the packaged glossary).",
@@ -833,15 +835,20 @@ def _workspace_options(command):  # type: ignore[no-untyped-def]
 @click.option("--alert-channel", help="Channel ID for its risk alerts (or `/csp alerts channel` later).")
 @_workspace_options
 def partnership_add(
-    slug: str, plan_path: Path, glossary_path: Path | None, alert_channel: str | None,
+    slug: str, plan_path: Path | None, name: str | None, glossary_path: Path | None, alert_channel: str | None,
     team_id: str | None, enterprise_id: str | None,
 ) -> None:  # fmt: skip
-    """Add a partnership, seeded from its plan file, and link its workspace."""
+    """Add a partnership, seeded from its plan file (or with none yet), and link its workspace."""
     partnerships = _partnerships(_settings())
-    services = partnerships.add(slug, plan_path=plan_path, glossary_path=glossary_path)
+    services = partnerships.add(slug, plan_path=plan_path, glossary_path=glossary_path, name=name)
     if alert_channel:
         services.alerts.set_channel(Actor.operator(), alert_channel)
-    click.echo(f"Added {slug}: {services.plan.partnership().name}.")
+    click.echo(f"Added {slug}: {services.plan.partnership_name()}.")
+    if plan_path is None:
+        click.echo(
+            f'No plan yet: csp-bot --partnership {slug} plan new "TITLE" --start 2026-04-01 --end 2029-03-31, '
+            "then plan import. Its App Home walks coordinators through it."
+        )
     if team_id or enterprise_id:
         partnerships.link(slug, enterprise_id=enterprise_id, team_id=team_id)
         click.echo(f"Linked {_workspace_label(enterprise_id, team_id)} to {slug}.")

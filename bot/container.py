@@ -75,17 +75,18 @@ class Services:
             now=now,
         )
         actions = ActionService(db, plan, alerts, today)
+        members = MemberService(db, plan)
         risks = RiskService(db, plan, settings.rating_rule, alerts, today)
         return cls(
             db=db,
             glossary=glossary,
-            members=MemberService(db, plan),
+            members=members,
             plan=plan,
             planning=PlanningService(db, plan),
             achievements=achievements,
             actions=actions,
             reports=ReportService(plan, achievements, actions, risks, db),
-            home=HomeService(glossary, plan, actions, achievements, alerts),
+            home=HomeService(glossary, plan, actions, achievements, alerts, members),
             background=Background(),
             risks=risks,
             alerts=alerts,

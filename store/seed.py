@@ -44,6 +44,17 @@ def seed_all(
     seed_risks(session, plan)
 
 
+def seed_blank(session: Session, name: str, glossary: Sequence[GlossaryEntry] | None = None) -> None:
+    """A partnership with no plan yet: its name and the glossary; the plan, its organisations and its
+    risks are the coordinators' to add (the App Home says how)."""
+    seed_if_empty(session, glossary)
+    if not _flag(session, SEEDED_PLAN):
+        session.add(PartnershipRow(name=name, short_name=name))
+        session.add(AppState(name=SEEDED_PLAN, value="1"))
+    if not _flag(session, SEEDED_RISKS):
+        session.add(AppState(name=SEEDED_RISKS, value="1"))
+
+
 def seed_risks(session: Session, plan: PlanData | None = None, loaded_on: date | None = None) -> bool:
     """The plan's risk register (Appendix C), once. Its first reviews fall due a quarter after loading:
     the plan gives no review dates, and a register loaded today has, in effect, just been reviewed."""

@@ -437,3 +437,61 @@ def test_a_member_naming_another_organisation_is_asked_whose_it_is(
     slack.action(buttons["For TVP"]["action_id"], json.dumps(forged), user=TVP_MEMBER)
     assert services.achievements.list(limit=1)[0].organisation == "WDC"  # unchanged: the coordinator's
     assert "not WDC" in all_text(slack.hook_posts("action")[-1])
+
+
+def test_a_partnership_without_a_plan_starts_guided(capsys, cli_env, tmp_path: Path) -> None:
+    """§4: added without --plan, its App Home says what to do, and the commands it names work."""
+    code, out, err = run_cli(
+        capsys, "partnership", "add", "newtown", "--name", "Newtown Community Safety Partnership"
+    )
+    assert code == 0, err
+    assert "Added newtown: Newtown Community Safety Partnership." in out and "No plan yet" in out
+    code, _, err = run_cli(capsys, "partnership", "add", "nameless")
+    assert code == 2 and "needs its name" in err
+
+    def newtown(*argv: str) -> tuple[int, str, str]:
+        return run_cli(capsys, "--partnership", "newtown", *argv)
+
+    assert newtown("members", "add", COORDINATOR, "--role", "coordinator")[0] == 0
+    code, out, _ = newtown("ask", "--user", COORDINATOR, "actions")
+    assert "No actions" in out
+    code, out, _ = newtown("ask", "--user", COORDINATOR, "plan")
+    assert "The partnership has no plan yet" in out and "csp-bot plan new" in out
+    home = _home_text(cli_env, COORDINATOR)
+    assert "Getting started" in home
+    for step in ("Start the plan", "Add the partner organisations", "Import 2026/27's action spreadsheet",
+                 "Add members with their organisation", "Choose the alert channel"):  # fmt: skip
+        assert f":white_square: *{step}" in home, step
+
+    # the steps, as the Home names them
+    assert newtown("ask", "--user", COORDINATOR, 'orgs add NTC "Newtown Council"')[0] == 0
+    assert newtown("orgs", "add", "NTP", "Newtown Police")[0] == 0
+    assert (
+        newtown("plan", "new", "Newtown Plan 2026–2029", "--start", "2026-04-01", "--end", "2029-03-31")[0]
+        == 0
+    )
+    sheet = _write(tmp_path, "newtown.csv", HEADER + "1,Safer streets,P1.1,Light the underpass,NTC;NTP,\n")
+    code, out, err = newtown("plan", "import", str(sheet), "--year", "2026/27", "--apply")
+    assert code == 0, err
+    assert newtown("members", "add", "U0NTP", "--org", "NTP")[0] == 0
+    assert newtown("ask", "--user", COORDINATOR, "alerts channel <#C0NEWTOWN|alerts>")[0] == 0
+    code, out, _ = newtown("ask", "--user", "U0NTP", "action P1.1 green")
+    assert code == 0 and "P1.1 is now" in out  # install to first status update
+    home = _home_text(cli_env, "U0NTP")
+    assert "Getting started" not in home and "*P1.1* (NTC, NTP) Light the underpass" in home, home
+    # the default partnership is untouched
+    assert "Light the underpass" not in run_cli(capsys, "ask", "--user", COORDINATOR, "actions")[1]
+
+
+def _home_text(url: str, user: str) -> str:
+    """The App Home newtown's ``user`` would see, rendered as text."""
+    from bot.partnerships import Partnerships
+    from bot.views.home import home_view
+    from tests.harness import rendered_text
+
+    partnerships = Partnerships(_settings(url))
+    try:
+        services = partnerships.get("newtown")
+        return rendered_text(home_view(services.home.data(services.members.actor(user))).to_dict())
+    finally:
+        partnerships.close()

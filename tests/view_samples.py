@@ -21,7 +21,7 @@ from bot.services.alerts import Alert, Raised
 from bot.services.audit_log import AuditEntry, AuditPage, AuditQuery
 from bot.services.glossary import SUGGESTED_BY, Change, Gap, GlossaryAnswer, HomeSummary
 from bot.services.history import FieldChange
-from bot.services.home import HomeData, PriorityProgress
+from bot.services.home import HomeData, PriorityProgress, SetupStep
 from bot.services.members import MemberInfo
 from bot.services.plan import Organisation, Plan, Priority
 from bot.services.planning import Progress, RolloverResult
@@ -441,6 +441,18 @@ def samples() -> Samples:
             ),
             lambda: home.home_view(
                 _home(OUTSIDER, glossary=HomeSummary(entries=2, most_asked=[]), recent=[], alert_problem=None)
+            ),
+            lambda: home.home_view(
+                _home(
+                    COORDINATOR,
+                    org_actions=[],
+                    progress=[],
+                    recent=[],
+                    setup=(
+                        SetupStep(True, HOSTILE, "`/csp orgs`"),
+                        SetupStep(False, "Import", "`csp-bot plan import`"),
+                    ),
+                )
             ),
         ],
         "help.help_reply": [

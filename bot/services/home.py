@@ -10,6 +10,7 @@ from bot.services.achievements import Achievement, AchievementService
 from bot.services.actions import Action, ActionFilter, ActionService, Status, lead_org_ids
 from bot.services.alerts import AlertService
 from bot.services.glossary import GlossaryService, HomeSummary
+from bot.services.members import MemberService
 from bot.services.plan import PlanService, Priority
 
 
@@ -21,6 +22,13 @@ class PriorityProgress:
 
 
 @dataclass(frozen=True)
+class SetupStep:
+    done: bool
+    what: str
+    how: str
+
+
+@dataclass(frozen=True)
 class HomeData:
     actor: Actor
     glossary: HomeSummary
@@ -29,6 +37,8 @@ class HomeData:
     recent: list[Achievement]
     #: for coordinators: why risk alerts are not going out, when they are not
     alert_problem: str | None = None
+    #: until the plan's current year has actions: what is still to do to get going
+    setup: tuple[SetupStep, ...] = ()
 
 
 class HomeService:
@@ -39,8 +49,10 @@ class HomeService:
         actions: ActionService,
         achievements: AchievementService,
         alerts: AlertService,
+        members: MemberService,
     ) -> None:
         self._alerts = alerts
+        self._members = members
         self._glossary = glossary
         self._plan = plan
         self._actions = actions
@@ -64,4 +76,37 @@ class HomeService:
             progress=progress,
             recent=self._achievements.list(limit=5),
             alert_problem=self._alerts.problem() if actor.is_coordinator else None,
+            setup=() if actions else self._setup_steps(),
+        )
+
+    def _setup_steps(self) -> tuple[SetupStep, ...]:
+        """A partnership with no plan, or a plan whose year has no actions yet: the way to a first update."""
+        plan = self._plan.current_plan()
+        year = self._plan.current_year()
+        return (
+            SetupStep(
+                plan is not None,
+                "Start the plan" + (f": {plan.title}" if plan else ""),
+                '`csp-bot plan new "TITLE" --start 2026-04-01 --end 2029-03-31`',
+            ),
+            SetupStep(
+                bool(self._plan.organisations()),
+                "Add the partner organisations",
+                '`/csp orgs add SHORT "Full name"`, or `csp-bot orgs add SHORT "Full name"`',
+            ),
+            SetupStep(
+                False,
+                f"Import {year}'s action spreadsheet (columns priority, priority_title, ref, action, leads, due)",
+                f"`csp-bot plan import actions.csv --year {year} --apply`, or one by one: `/csp action add P1`",
+            ),
+            SetupStep(
+                self._members.has_members(),
+                "Add members with their organisation",
+                "`/csp members add @someone ORG`",
+            ),
+            SetupStep(
+                self._alerts.channel() is not None,
+                "Choose the alert channel",
+                "`/csp alerts channel #channel`",
+            ),
         )

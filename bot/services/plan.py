@@ -138,6 +138,13 @@ class PlanService:
 
     # ------------------------------------------------------------------ the partnership
 
+    def partnership_name(self) -> str:
+        with self._db.read() as session:
+            name = session.scalar(select(PartnershipRow.name).order_by(PartnershipRow.id))
+        if name is None:
+            raise InvalidInput("The partnership has not been set up.", "Run `csp-bot db upgrade`.")
+        return str(name)
+
     def partnership(self, year: str | None = None) -> Partnership:
         with self._db.read() as session:
             row = session.scalars(select(PartnershipRow).order_by(PartnershipRow.id)).first()
