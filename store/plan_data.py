@@ -101,6 +101,10 @@ def _paragraphs(value: str) -> str:
 
 
 OneLine = Annotated[str, AfterValidator(_one_line)]
+# The store's column widths, checked here so SQLite and PostgreSQL accept exactly the same files
+Line80 = Annotated[str, Field(max_length=80), AfterValidator(_one_line)]
+Line200 = Annotated[str, Field(max_length=200), AfterValidator(_one_line)]
+Line300 = Annotated[str, Field(max_length=300), AfterValidator(_one_line)]
 Paragraphs = Annotated[str, AfterValidator(_paragraphs)]
 PlanYear = Annotated[str, Field(pattern=PLAN_YEAR_PATTERN), AfterValidator(_plan_year)]
 PriorityNumber = Annotated[int, Field(ge=1, le=9)]
@@ -122,18 +126,18 @@ class Level(StrEnum):
 class Partnership(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: OneLine
-    short_name: OneLine
+    name: Line200
+    short_name: Line80
     #: as printed on the cover, e.g. "Wycombe Community Safety Partnership Plan 2017 – 2020"
-    plan_title: OneLine
+    plan_title: Line200
     #: as printed under the title, e.g. "April 2018"
-    plan_updated: OneLine
+    plan_updated: Line80
     #: first day of the first plan year (1 April)
     plan_start: date
     #: last day of the last plan year (31 March)
     plan_end: date
     #: the document transcribed, e.g. "wycombe-csp-plan-2017-2020.txt"
-    source: OneLine
+    source: Line300
     #: the plan's own line under its achievements heading, and the plan year of that heading
     achievements_intro: OneLine | None = None
     achievements_intro_year: PlanYear | None = None
@@ -161,7 +165,7 @@ class Organisation(BaseModel):
 
     short: OrganisationShort
     #: exactly as printed in the plan's members list
-    name: OneLine
+    name: Line200
     #: True when the plan itself gives ``short``; False for a conventional abbreviation
     short_is_from_plan: bool
 
@@ -171,11 +175,11 @@ class Priority(BaseModel):
 
     number: PriorityNumber
     #: as printed after "Priority N – "
-    title: OneLine
+    title: Line200
     #: the plan's paragraphs before "Year two actions include:", joined with a blank line
     description: Paragraphs
     #: the heading this priority has in the plan's achievements section
-    achievements_heading: OneLine
+    achievements_heading: Line200
 
 
 class Action(BaseModel):
@@ -238,7 +242,7 @@ class Risk(BaseModel):
     #: the text after "Contingent Actions:"
     contingent: OneLine
     #: "Owner of the Risk", a role or body, never a person
-    owner: OneLine
+    owner: Line200
 
 
 class PlanData(BaseModel):

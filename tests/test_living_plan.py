@@ -495,3 +495,15 @@ def _home_text(url: str, user: str) -> str:
         return rendered_text(home_view(services.home.data(services.members.actor(user))).to_dict())
     finally:
         partnerships.close()
+
+
+def test_a_plan_file_is_checked_against_the_stores_column_widths() -> None:
+    """SQLite and PostgreSQL accept exactly the same files: the model refuses what a column cannot hold."""
+    from pydantic import ValidationError
+
+    from store.plan_data import load_plan
+
+    document = load_plan().model_dump(mode="json")
+    document["risks"][0]["owner"] = "A" * 232
+    with pytest.raises(ValidationError, match="at most 200 characters"):
+        PlanData.model_validate(document)
