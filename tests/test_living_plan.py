@@ -507,3 +507,34 @@ def test_a_plan_file_is_checked_against_the_stores_column_widths() -> None:
     document["risks"][0]["owner"] = "A" * 232
     with pytest.raises(ValidationError, match="at most 200 characters"):
         PlanData.model_validate(document)
+
+
+def test_overdue_alerts_restart_from_the_carried_actions_new_dates(services: Services, clock) -> None:  # type: ignore[no-untyped-def]
+    from collections import Counter
+
+    from bot.clock import LONDON
+
+    operator = Actor.operator()
+    services.planning.add_organisation(operator, "BC", "Buckinghamshire Council")
+    services.planning.new_plan(operator, "Plan 2026–2029", *_period())
+    services.planning.import_actions(operator, "a.csv", ACTIONS.encode(), "2026/27", apply=True)
+    services.actions.set_status(operator, "P1.1", Status.COMPLETE)
+    services.alerts.run_periodic("test")  # alerts switched on today
+    clock.moment = datetime(2027, 1, 5, 9, 0, tzinfo=LONDON)  # P1.1 (complete) and nothing else is past due
+    services.actions.set_due(operator, "P2.1", date(2027, 1, 1))
+    services.alerts.run_periodic("test")
+
+    def overdue() -> list[str]:
+        return sorted(a.payload["due_date"] for a in services.alerts.list() if a.kind == "action_overdue")
+
+    assert overdue() == ["2027-01-01"]
+    services.planning.rollover(operator, "2027/28", apply=True)
+    services.alerts.run_periodic("test")
+    assert overdue() == ["2027-01-01"]  # the carried-from row is history: no second alert for it
+    clock.moment = datetime(2028, 4, 3, 9, 0, tzinfo=LONDON)
+    services.alerts.run_periodic("test")
+    assert overdue() == ["2027-01-01", "2028-03-31", "2028-03-31"]  # P1.2 and P2.1, from their new dates
+    assert Counter(a.payload["ref"] for a in services.alerts.list() if a.kind == "action_overdue") == {
+        "P2.1": 2,
+        "P1.2": 1,
+    }
