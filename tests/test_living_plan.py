@@ -137,6 +137,7 @@ def test_the_done_when_walk_through(capsys, cli_env, tmp_path: Path) -> None:
         (HEADER, "has a header but no actions"),
         (HEADER + "3,,P3.1,Something,TVP,\n", "row 2: P3 is a new priority: give its priority_title"),
         (HEADER + "1,Violence,P2.1,Patrols,TVP,\n", "row 2: ref P2.1 is not under priority 1"),
+        (HEADER + "1,Violence,P1.01,Patrols,TVP,\n", "row 2: ref 'P1.01' is not like P1.2"),
         (
             HEADER + "1,Violence,P1.1,Patrols,TVP,2026-01-01\n",
             "row 2: due 1 January 2026 is before 2026/27 starts",

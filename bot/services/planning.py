@@ -45,7 +45,7 @@ COLUMNS = ("priority", "priority_title", "ref", "action", "leads", "due")
 MAX_TEXT = 1000
 MAX_TITLE = 200
 MAX_ROWS = 2000
-_REF = re.compile(r"^P([0-9]+)\.([0-9]+)$")
+_REF = re.compile(r"^P([1-9])\.([1-9][0-9]{0,2})$")  # no leading zeros: P1.01 would not be P1.1
 _ORG_SHORT = re.compile(ORGANISATION_PATTERN)
 
 
