@@ -855,6 +855,30 @@ def partnership_add(
     partnerships.close()
 
 
+@partnership.command("remove")
+@click.argument("slug")
+@click.option("--apply", is_flag=True, help="Remove it (without it, a preview).")
+def partnership_remove(slug: str, apply: bool) -> None:
+    """Delete a partnership with all its data (its store), its listing and its workspace links."""
+    partnerships = _partnerships(_settings())
+    if not apply:
+        found = {i.slug: i for i in partnerships.info()}
+        if slug not in found or slug == MAIN:
+            partnerships.close()
+            raise UserFacingError(f"There is no partnership {slug!r} that can be removed.")
+        info = found[slug]
+        click.echo(
+            f"Would remove {slug} ({info.name}): its store with all its data, and "
+            f"{len(info.workspaces)} workspace link{'s' if len(info.workspaces) != 1 else ''}. "
+            "Nothing changed: add --apply to remove it."
+        )
+        partnerships.close()
+        return
+    links = partnerships.remove(slug)
+    partnerships.close()
+    click.echo(f"Removed {slug}, its data and {links} workspace link{'s' if links != 1 else ''}.")
+
+
 @partnership.command("link")
 @click.argument("slug")
 @_workspace_options

@@ -161,7 +161,29 @@ class Partnerships:
                 )
         except IntegrityError:
             raise PartnershipError(f"There is already a partnership called {slug!r}.") from None
-        return self.get(slug)
+        try:
+            return self.get(slug)
+        except Exception:
+            self.remove(slug)  # all or nothing: never a listed partnership whose store is half made
+            raise
+
+    def remove(self, slug: str) -> int:
+        """Delete a partnership: its store (every row of its data) and its listing and workspace links.
+        Returns how many workspace links went with it."""
+        if slug == MAIN:
+            raise PartnershipError("The default partnership cannot be removed.")
+        with self.db.read() as session:
+            if directory.listing(session, slug) is None:
+                raise PartnershipError(
+                    f"There is no partnership called {slug!r}.", "`csp-bot partnership list` shows them."
+                )
+        with self._lock:
+            services = self._services.pop(slug, None)
+        if services is not None:
+            services.close()
+        self.db.drop_partition(slug)
+        with self.db.transaction() as session:
+            return directory.remove_listing(session, slug)
 
     def link(self, slug: str, *, enterprise_id: str | None, team_id: str | None, actor: str = "cli") -> bool:
         if not (enterprise_id or team_id):

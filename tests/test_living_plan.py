@@ -539,3 +539,43 @@ def test_overdue_alerts_restart_from_the_carried_actions_new_dates(services: Ser
         "P2.1": 2,
         "P1.2": 1,
     }
+
+
+def test_a_partnership_can_be_removed_and_a_failed_add_leaves_nothing(
+    capsys, cli_env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add = ("partnership", "add", "newtown", "--name", "Newtown CSP", "--team", "T0NEWTOWN")
+    assert run_cli(capsys, *add)[0] == 0
+    assert run_cli(capsys, "--partnership", "newtown", "orgs", "add", "NTC", "Newtown Council")[0] == 0
+    code, out, _ = run_cli(capsys, "partnership", "remove", "newtown")
+    assert (
+        code == 0
+        and "Would remove newtown (Newtown CSP): its store with all its data, and 1 workspace link." in out
+    )
+    assert "newtown" in run_cli(capsys, "partnership", "list")[1]
+    code, out, _ = run_cli(capsys, "partnership", "remove", "newtown", "--apply")
+    assert code == 0 and "Removed newtown, its data and 1 workspace link." in out
+    assert "newtown" not in run_cli(capsys, "partnership", "list")[1]
+    assert run_cli(capsys, "partnership", "remove", "default", "--apply")[0] == 2
+
+    # added again, it starts empty: the old store went with it
+    assert run_cli(capsys, *add)[0] == 0
+    assert "NTC" not in run_cli(capsys, "--partnership", "newtown", "orgs", "list")[1]
+    run_cli(capsys, "partnership", "remove", "newtown", "--apply")
+
+    import bot.partnerships
+
+    def broken_seed(*_: object) -> None:
+        raise RuntimeError("the store stopped half way")
+
+    working_seed = bot.partnerships._seed
+    monkeypatch.setattr(bot.partnerships, "_seed", broken_seed)
+    code, _, err = run_cli(capsys, *add)
+    assert code == 2 and "Traceback" not in err
+    code, out, err = run_cli(capsys, "partnership", "list")
+    assert code == 0 and "newtown" not in out, err
+    monkeypatch.setattr(
+        bot.partnerships, "_seed", working_seed
+    )  # not undo(): that would drop cli_env's variables
+    code, _, err = run_cli(capsys, *add)
+    assert code == 0, err  # and it can be added again
