@@ -210,6 +210,14 @@ def action(ctx: CommandContext, rest: str) -> Outcome:
     if not ref or not _ACTION_REF.match(ref):
         raise InvalidInput("Which action? They are numbered P1.1, P1.2 …", "For example `/csp action P2.3`.")
     ref = ref.upper()
+    if _PLAN_YEAR.match(change.strip()):  # an earlier (or later) year's action: to read, not to change
+        year = checked_year(change.strip())
+        shown = services.actions.get(ref, year)
+        current_year = services.plan.current_year()
+        return views.action_reply(
+            shown, services.actions.history(ref, year=year),
+            can_update=year == current_year and services.actions.can_update(ctx.actor, shown),
+        )  # fmt: skip
     if not change:
         current = services.actions.get(ref)
         return views.action_reply(

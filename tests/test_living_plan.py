@@ -102,6 +102,10 @@ def test_the_done_when_walk_through(capsys, cli_env, tmp_path: Path) -> None:
     assert "carried forward from 2026/27 into 2027/28" in out and "short of analysts" in out  # its history
     code, out, _ = run_cli(capsys, "ask", "--user", TVP_MEMBER, "actions 2026/27")
     assert "✅ P1.1 (TVP)" in out  # completed, it stayed in its year
+    code, out, _ = run_cli(capsys, "ask", "--user", TVP_MEMBER, "action P1.1 2026/27")
+    assert "complete" in out and "[Green]" not in out  # an earlier year is read, not changed
+    code, out, _ = run_cli(capsys, "ask", "--user", TVP_MEMBER, "action P1.1")
+    assert "There is no action P1.1 in 2027/28" in out
 
     # the 2017/18 achievements report still reads as before
     code, out, _ = run_cli(capsys, "report", "achievements", "--year", "2017/18")
