@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 import traceback
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -405,11 +406,12 @@ def report_achievements(year: str | None, quarter: str | None, fmt: str, output:
 @click.option(
     "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout."
 )
-def report_actions(fmt: str, output: Path | None) -> None:
+@click.option("--year", help="A plan year, e.g. 2026/27 (default: the current one).")
+def report_actions(fmt: str, output: Path | None, year: str | None) -> None:
     """The action status table: priority, ref, action, lead, RAG, last update, reason."""
     from bot.documents.render import render_actions
 
-    _write_report(render_actions(_services(_settings()).reports.actions(), ReportFormat(fmt)), output)
+    _write_report(render_actions(_services(_settings()).reports.actions(year), ReportFormat(fmt)), output)
 
 
 @report.command("risks")
@@ -439,6 +441,265 @@ def report_board(quarter: str | None, fmt: str, output: Path | None) -> None:
     from bot.documents.render import render_board
 
     _write_report(render_board(_services(_settings()).reports.board(quarter), ReportFormat(fmt)), output)
+
+
+# ---------------------------------------------------------------------- the plan
+
+
+def _day(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value[:20]!r} is not a date like 2026-04-01", param_hint=option) from None
+
+
+@cli.group()
+def plan() -> None:
+    """The partnership's plan: start one, load a year's actions, roll over, export."""
+
+
+@plan.command("new")
+@click.argument("title")
+@click.option("--start", "start", required=True, help="First day: 1 April, e.g. 2026-04-01.")
+@click.option("--end", "end", required=True, help="Last day: 31 March, e.g. 2029-03-31.")
+def plan_new(title: str, start: str, end: str) -> None:
+    """Start a new plan; the plan before it becomes a past plan, kept for reading."""
+    created = _services(_settings()).planning.new_plan(
+        Actor.operator(), title, _day(start, "--start"), _day(end, "--end")
+    )
+    click.echo(f"Started “{created.title}”, {created.period}: plan years {', '.join(created.years)}.")
+    click.echo(f"Next: csp-bot plan import actions.csv --year {created.years[0]}")
+
+
+@plan.command("show")
+@click.option("--year", help="A plan year, e.g. 2026/27 (default: the current one).")
+def plan_show(year: str | None) -> None:
+    """The current plan, its year and progress."""
+    services = _services(_settings())
+    progress = services.planning.progress(year)
+    current = progress.plan
+    click.echo(f"{current.title} ({current.period})")
+    click.echo(f"Plan year {progress.year}: {progress.total} actions")
+    from bot.services.actions import Status
+
+    for status in Status:
+        click.echo(f"  {status.label}: {progress.counts.get(status.value, 0)}")
+    click.echo(f"  overdue: {progress.overdue}")
+    for priority in services.plan.priorities(progress.year):
+        click.echo(f"P{priority.number} {priority.title}")
+    for past in progress.past_plans:
+        click.echo(f"Past plan: {past.title} ({past.period})")
+
+
+@plan.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--year", required=True, help="The plan year the actions are for, e.g. 2026/27.")
+@click.option("--apply", is_flag=True, help="Write it (without it, a preview).")
+def plan_import(file: Path, year: str, apply: bool) -> None:
+    """Load a year's actions from a .csv or .xlsx file (columns priority, priority_title, ref, action,
+    leads, due): all or nothing."""
+    result = _services(_settings()).planning.import_actions(
+        Actor.operator(), file.name, file.read_bytes(), year, apply=apply
+    )
+    if result.errors:
+        click.echo(
+            f"Nothing imported: {len(result.errors)} problem{'s' if len(result.errors) > 1 else ''} in {file.name}.",
+            err=True,
+        )
+        for line in result.errors[:50]:
+            click.echo(f"  {line}", err=True)
+        sys.exit(2)
+    verb = "Imported" if result.applied else "Would import"
+    click.echo(
+        f"{verb} {result.year}: {len(result.added)} new, {len(result.changed)} changed, "
+        f"{len(result.unchanged)} unchanged."
+    )
+    for label, items in (
+        ("new priorities", result.new_priorities),
+        ("renamed priorities", result.renamed_priorities),
+        ("new actions", result.added),
+        ("changed actions", result.changed),
+    ):
+        if items:
+            click.echo(f"  {label}: {', '.join(items)}")
+    if not result.applied:
+        click.echo("Nothing changed yet: add --apply to import.")
+
+
+@plan.command("rollover")
+@click.argument("year")
+@click.option("--apply", is_flag=True, help="Start the year (without it, a preview).")
+def plan_rollover(year: str, apply: bool) -> None:
+    """Start the next plan year: open actions carry forward, completed ones stay."""
+    result = _services(_settings()).planning.rollover(Actor.operator(), year, apply=apply)
+    verb = "Carried" if apply else "Would carry"
+    click.echo(
+        f"{verb} {len(result.carried)} open actions from {result.from_year} into {result.year}: {', '.join(result.carried) or 'none'}."
+    )
+    if result.completed:
+        click.echo(f"Completed, staying in {result.from_year}: {', '.join(result.completed)}.")
+    if not apply:
+        click.echo(f"Nothing changed yet: add --apply to start {result.year}.")
+
+
+@plan.command("schema")
+def plan_schema() -> None:
+    """The plan file's JSON Schema (the format of store/plans/*.yaml)."""
+    from store.plan_data import PlanData
+
+    click.echo(json.dumps(PlanData.model_json_schema(), indent=2, ensure_ascii=False))
+
+
+@plan.command("export")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "xlsx"]), default="yaml", show_default=True)
+@click.option("--year", help="For xlsx: the plan year (default: the current one).")
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout."
+)
+def plan_export(fmt: str, year: str | None, output: Path | None) -> None:
+    """The current plan as a plan file (yaml), or a year's actions as the import spreadsheet (xlsx)."""
+    from bot.services.planning import xlsx_bytes
+
+    planning = _services(_settings()).planning
+    if fmt == "yaml":
+        content = planning.export_yaml().encode("utf-8")
+        filename = "plan.yaml"
+    else:
+        chosen, rows = planning.export_rows(year)
+        content = xlsx_bytes(rows, f"Actions {chosen}")
+        filename = f"actions-{chosen.replace('/', '-')}.xlsx"
+    if output is not None:
+        output.write_bytes(content)
+        click.echo(f"Wrote {output}.", err=True)
+    elif fmt == "xlsx" and sys.stdout.isatty():
+        raise click.ClickException(f"{filename} is a binary file: add --output {filename}")
+    else:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+
+
+@cli.group()
+def priority() -> None:
+    """The current plan's priorities."""
+
+
+@priority.command("add")
+@click.argument("title")
+@click.option("--number", type=click.IntRange(1, 9), help="Its number (default: the next one).")
+def priority_add(title: str, number: int | None) -> None:
+    added = _services(_settings()).planning.add_priority(Actor.operator(), title, number)
+    click.echo(f"Added P{added}.")
+
+
+@priority.command("edit")
+@click.argument("ref")
+@click.argument("title")
+def priority_edit(ref: str, title: str) -> None:
+    _services(_settings()).planning.edit_priority(Actor.operator(), ref, title)
+    click.echo(f"Renamed {ref.upper()}.")
+
+
+@priority.command("retire")
+@click.argument("ref")
+def priority_retire(ref: str) -> None:
+    _services(_settings()).planning.retire_priority(Actor.operator(), ref)
+    click.echo(f"Retired {ref.upper()}: kept for the record, no longer in the plan.")
+
+
+@cli.group()
+def action() -> None:
+    """The current plan year's actions."""
+
+
+@action.command("add")
+@click.argument("priority_ref")
+@click.argument("text")
+@click.option("--leads", default="", help="Lead organisations, separated by ;, e.g. 'BC;TVP'.")
+@click.option("--due", help="Due date (default: the end of the plan year).")
+def action_add(priority_ref: str, text: str, leads: str, due: str | None) -> None:
+    from bot.services.plan import parse_priority
+
+    number = parse_priority(priority_ref)
+    if number is None:
+        raise click.BadParameter("give a priority like P1", param_hint="PRIORITY_REF")
+    added = _services(_settings()).actions.add(
+        Actor.operator(),
+        number,
+        text,
+        [n for n in leads.split(";") if n.strip()],
+        _day(due, "--due") if due else None,
+    )
+    click.echo(f"Added {added.action.ref} ({added.action.plan_year}), due {added.action.due_date:%-d %B %Y}.")
+
+
+@action.command("edit")
+@click.argument("ref")
+@click.option("--text", help="The action's new wording.")
+@click.option("--leads", help="Its lead organisations, separated by ; ('' for none).")
+@click.option("--due", help="Its due date.")
+def action_edit(ref: str, text: str | None, leads: str | None, due: str | None) -> None:
+    actions = _services(_settings()).actions
+    if text is not None:
+        actions.set_text(Actor.operator(), ref, text)
+    if leads is not None:
+        actions.set_leads(Actor.operator(), ref, [n for n in leads.split(";") if n.strip()])
+    if due is not None:
+        actions.set_due(Actor.operator(), ref, _day(due, "--due"))
+    current = actions.get(ref)
+    click.echo(
+        f"{current.ref}: {current.text} (lead: {current.lead or 'none'}; due {current.due_date:%-d %B %Y})"
+    )
+
+
+@action.command("retire")
+@click.argument("ref")
+@click.option("--reason", help="Why it is no longer tracked.")
+def action_retire(ref: str, reason: str | None) -> None:
+    _services(_settings()).actions.retire(Actor.operator(), ref, reason)
+    click.echo(f"Retired {ref.upper()}: kept with its history, no longer tracked.")
+
+
+@cli.group()
+def orgs() -> None:
+    """The partner organisations."""
+
+
+@orgs.command("list")
+@click.option("--all", "everything", is_flag=True, help="Include retired organisations.")
+def orgs_list(everything: bool) -> None:
+    for org in _services(_settings()).plan.organisations(include_retired=everything):
+        note = "\tretired" + (f", now {org.successor}" if org.successor else "") if org.retired else ""
+        click.echo(f"{org.short}\t{org.name}{note}")
+
+
+@orgs.command("add")
+@click.argument("short")
+@click.argument("name")
+def orgs_add(short: str, name: str) -> None:
+    _services(_settings()).planning.add_organisation(Actor.operator(), short, name)
+    click.echo(f"Added {short.upper()}: {name}.")
+
+
+@orgs.command("rename")
+@click.argument("old")
+@click.argument("new")
+@click.argument("name")
+@click.option("--move-members", is_flag=True, help="Move OLD's members to NEW as well.")
+def orgs_rename(old: str, new: str, name: str, move_members: bool) -> None:
+    """OLD becomes (or merges into) NEW: its history keeps reading OLD; the current year's actions move."""
+    moved = _services(_settings()).planning.rename_organisation(
+        Actor.operator(), old, new, name, move_members=move_members
+    )
+    click.echo(
+        f"{old.upper()} is now {new.upper()} ({name})." + (f" Moved {moved} members." if move_members else "")
+    )
+
+
+@orgs.command("retire")
+@click.argument("short")
+def orgs_retire(short: str) -> None:
+    _services(_settings()).planning.retire_organisation(Actor.operator(), short)
+    click.echo(f"Retired {short.upper()}: its history stays.")
 
 
 # ---------------------------------------------------------------------- alerts
@@ -727,9 +988,11 @@ def _workspace_options(command):  # type: ignore[no-untyped-def]
 @partnership.command("add")
 @click.argument("slug")
 @click.option(
-    "--plan", "plan_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The partnership's plan data file (YAML, as store/plans/wycombe-2017-2020.yaml).",
+    "--plan", "plan_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The partnership's plan data file (YAML, as store/plans/wycombe-2017-2020.yaml); without it, "
+    "the partnership starts with no plan and its App Home says what to do.",
 )  # fmt: skip
+@click.option("--name", help="The partnership's name (needed without --plan).")
 @click.option(
     "--glossary", "glossary_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Its glossary (YAML, CSV or JSON; default: the packaged glossary).",
@@ -737,19 +1000,48 @@ def _workspace_options(command):  # type: ignore[no-untyped-def]
 @click.option("--alert-channel", help="Channel ID for its risk alerts (or `/csp alerts channel` later).")
 @_workspace_options
 def partnership_add(
-    slug: str, plan_path: Path, glossary_path: Path | None, alert_channel: str | None,
+    slug: str, plan_path: Path | None, name: str | None, glossary_path: Path | None, alert_channel: str | None,
     team_id: str | None, enterprise_id: str | None,
 ) -> None:  # fmt: skip
-    """Add a partnership, seeded from its plan file, and link its workspace."""
+    """Add a partnership, seeded from its plan file (or with none yet), and link its workspace."""
     partnerships = _partnerships(_settings())
-    services = partnerships.add(slug, plan_path=plan_path, glossary_path=glossary_path)
+    services = partnerships.add(slug, plan_path=plan_path, glossary_path=glossary_path, name=name)
     if alert_channel:
         services.alerts.set_channel(Actor.operator(), alert_channel)
-    click.echo(f"Added {slug}: {services.plan.partnership().name}.")
+    click.echo(f"Added {slug}: {services.plan.partnership_name()}.")
+    if plan_path is None:
+        click.echo(
+            f'No plan yet: csp-bot --partnership {slug} plan new "TITLE" --start 2026-04-01 --end 2029-03-31, '
+            "then plan import. Its App Home walks coordinators through it."
+        )
     if team_id or enterprise_id:
         partnerships.link(slug, enterprise_id=enterprise_id, team_id=team_id)
         click.echo(f"Linked {_workspace_label(enterprise_id, team_id)} to {slug}.")
     partnerships.close()
+
+
+@partnership.command("remove")
+@click.argument("slug")
+@click.option("--apply", is_flag=True, help="Remove it (without it, a preview).")
+def partnership_remove(slug: str, apply: bool) -> None:
+    """Delete a partnership with all its data (its store), its listing and its workspace links."""
+    partnerships = _partnerships(_settings())
+    if not apply:
+        found = {i.slug: i for i in partnerships.info()}
+        if slug not in found or slug == MAIN:
+            partnerships.close()
+            raise UserFacingError(f"There is no partnership {slug!r} that can be removed.")
+        info = found[slug]
+        click.echo(
+            f"Would remove {slug} ({info.name}): its store with all its data, and "
+            f"{len(info.workspaces)} workspace link{'s' if len(info.workspaces) != 1 else ''}. "
+            "Nothing changed: add --apply to remove it."
+        )
+        partnerships.close()
+        return
+    links = partnerships.remove(slug)
+    partnerships.close()
+    click.echo(f"Removed {slug}, its data and {links} workspace link{'s' if links != 1 else ''}.")
 
 
 @partnership.command("link")

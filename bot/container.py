@@ -18,6 +18,7 @@ from bot.services.home import HomeService
 from bot.services.members import MemberService
 from bot.services.nudges import NudgeService
 from bot.services.plan import PlanService
+from bot.services.planning import PlanningService
 from bot.services.reports import ReportService
 from bot.services.risks import RiskService
 from bot.settings import Settings
@@ -30,6 +31,7 @@ class Services:
     glossary: GlossaryService
     members: MemberService
     plan: PlanService
+    planning: PlanningService
     achievements: AchievementService
     actions: ActionService
     reports: ReportService
@@ -75,6 +77,7 @@ class Services:
             now=now,
         )
         actions = ActionService(db, plan, alerts, today)
+        members = MemberService(db, plan)
         risks = RiskService(db, plan, settings.rating_rule, alerts, today)
         nudges = NudgeService(
             db,
@@ -88,12 +91,13 @@ class Services:
         return cls(
             db=db,
             glossary=glossary,
-            members=MemberService(db, plan),
+            members=members,
             plan=plan,
+            planning=PlanningService(db, plan),
             achievements=achievements,
             actions=actions,
             reports=ReportService(plan, achievements, actions, risks, db),
-            home=HomeService(glossary, plan, actions, achievements, alerts, risks, nudges),
+            home=HomeService(glossary, plan, actions, achievements, alerts, risks, nudges, members),
             background=Background(),
             risks=risks,
             alerts=alerts,

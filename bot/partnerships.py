@@ -27,9 +27,11 @@ from glossary.loader import parse_file
 from store import directory
 from store.db import MAIN, SLUG, Database
 from store.plan_data import load_plan
-from store.seed import is_seeded, seed_all
+from store.seed import is_seeded, seed_all, seed_blank
 
 PACKAGED = "packaged"
+#: a partnership added without a plan file: it starts guided (the App Home says what to do)
+NO_PLAN = "none"
 
 
 class PartnershipError(UserFacingError):
@@ -82,7 +84,7 @@ class Partnerships:
                 f"There is no partnership called {slug!r}.", "`csp-bot partnership list` shows them."
             )
         store = self.db.partition(slug)
-        store.ensure_ready(seed=partial(_seed, listing.plan_source, listing.glossary_source))
+        store.ensure_ready(seed=partial(_seed, listing.plan_source, listing.glossary_source, listing.name))
         # another workspace's channel ids mean nothing here: each partnership chooses its own channel
         return Services.build(self.settings, now=self._now, db=store, alert_channel=None)
 
@@ -106,7 +108,7 @@ class Partnerships:
     def info(self) -> list[PartnershipInfo]:
         with self.db.read() as session:
             links = directory.links(session)
-            main_name = self.main.plan.partnership().name
+            main_name = self.main.plan.partnership_name()
             rows = [(MAIN, main_name, PACKAGED, None)] + [
                 (r.slug, r.name, r.plan_source, r.glossary_source) for r in directory.listings(session)
             ]
@@ -124,16 +126,32 @@ class Partnerships:
     # ------------------------------------------------------------------ the operator's commands
 
     def add(
-        self, slug: str, *, plan_path: Path, glossary_path: Path | None = None, actor: str = "cli"
+        self,
+        slug: str,
+        *,
+        plan_path: Path | None,
+        glossary_path: Path | None = None,
+        actor: str = "cli",
+        name: str | None = None,
     ) -> Services:
-        """A new partnership: checked, listed, its store created and seeded from the plan file."""
+        """A new partnership: checked, listed, its store created and seeded from the plan file, or
+        without one (then ``name`` is needed) to start guided."""
         if not SLUG.match(slug) or slug == MAIN:
             raise PartnershipError(
                 f"{slug!r} cannot name a partnership.",
                 "Use lower-case letters, digits and _, starting with a letter (e.g. `chiltern`); not `default`.",
             )
-        plan = _plan(str(plan_path))  # refuse a bad file before anything is written
-        _refuse_personal_data(plan_path.name, _strings(plan.model_dump(mode="json")))
+        if plan_path is None:
+            name = " ".join((name or "").split())
+            if not name or len(name) > 200:
+                raise PartnershipError(
+                    "A partnership without a plan file needs its name.",
+                    'Add --name "Chiltern Community Safety Partnership" (at most 200 characters).',
+                )
+        else:
+            plan = _plan(str(plan_path))  # refuse a bad file before anything is written
+            _refuse_personal_data(plan_path.name, _strings(plan.model_dump(mode="json")))
+            name = plan.partnership.name
         if glossary_path is not None:
             entries = _glossary(str(glossary_path))
             _refuse_personal_data(
@@ -155,14 +173,36 @@ class Partnerships:
                 directory.add_listing(
                     session,
                     slug=slug,
-                    name=plan.partnership.name,
-                    plan_source=str(plan_path.resolve()),
+                    name=name,
+                    plan_source=str(plan_path.resolve()) if plan_path else NO_PLAN,
                     glossary_source=str(glossary_path.resolve()) if glossary_path else None,
                     actor=actor,
                 )
         except IntegrityError:
             raise PartnershipError(f"There is already a partnership called {slug!r}.") from None
-        return self.get(slug)
+        try:
+            return self.get(slug)
+        except Exception:
+            self.remove(slug)  # all or nothing: never a listed partnership whose store is half made
+            raise
+
+    def remove(self, slug: str) -> int:
+        """Delete a partnership: its store (every row of its data) and its listing and workspace links.
+        Returns how many workspace links went with it."""
+        if slug == MAIN:
+            raise PartnershipError("The default partnership cannot be removed.")
+        with self.db.read() as session:
+            if directory.listing(session, slug) is None:
+                raise PartnershipError(
+                    f"There is no partnership called {slug!r}.", "`csp-bot partnership list` shows them."
+                )
+        with self._lock:
+            services = self._services.pop(slug, None)
+        if services is not None:
+            services.close()
+        self.db.drop_partition(slug)
+        with self.db.transaction() as session:
+            return directory.remove_listing(session, slug)
 
     def link(self, slug: str, *, enterprise_id: str | None, team_id: str | None, actor: str = "cli") -> bool:
         if not (enterprise_id or team_id):
@@ -187,8 +227,12 @@ class Partnerships:
         self.main.close()
 
 
-def _seed(plan_source: str, glossary_source: str | None, session: Session) -> None:
-    if not is_seeded(session):  # the files are read only for a store not yet filled
+def _seed(plan_source: str, glossary_source: str | None, name: str, session: Session) -> None:
+    if is_seeded(session):  # the files are read only for a store not yet filled
+        return
+    if plan_source == NO_PLAN:
+        seed_blank(session, name, glossary=_glossary(glossary_source))
+    else:
         seed_all(session, plan=_plan(plan_source), glossary=_glossary(glossary_source))
 
 

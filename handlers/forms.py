@@ -28,7 +28,9 @@ def form_values(view: dict[str, Any]) -> dict[str, str]:
     found: dict[str, str] = {}
     for block_id, elements in view["state"]["values"].items():
         element = elements.get("value", {})
-        if "selected_option" in element:
+        if "selected_options" in element:  # a multi-select: its values joined with ";"
+            found[block_id] = ";".join(o.get("value", "") for o in element.get("selected_options") or [])
+        elif "selected_option" in element:
             found[block_id] = ((element.get("selected_option") or {}).get("value")) or ""
         elif "selected_date" in element:
             found[block_id] = element.get("selected_date") or ""

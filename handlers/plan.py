@@ -79,6 +79,15 @@ def log(ctx: CommandContext, rest: str) -> Outcome:
                     ctx, text=text, priority=priority, organisation=organisation, when=achieved_on
                 )
             )
+        other = None if organisation else services.achievements.other_organisation_named(ctx.actor, text)
+        if other is not None:
+            # "WDC issued a CPN" from a TVP member: ask, rather than file it under TVP unseen
+            services.achievements.require_can_log(ctx.actor)
+            services.achievements.check_text(text)  # the question quotes the text: refuse it first
+            services.plan.priority(priority)
+            return views.which_organisation_reply(
+                text=text, priority=priority, achieved_on=achieved_on, named=other, own=ctx.actor.org
+            )
         achievement = services.achievements.log(
             ctx.actor, text, priority=priority, organisation=organisation, achieved_on=achieved_on
         )
@@ -89,6 +98,27 @@ def log(ctx: CommandContext, rest: str) -> Outcome:
         return views.achievement_refused_reply(error, value)
     refresh_home_later(ctx)
     return views.achievement_logged_reply(achievement, services.plan.priority(achievement.priority))
+
+
+def log_for(
+    ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+) -> None:
+    """Slack sends: a click on an organisation under "which organisation is this for?" (block_actions);
+    its value, the achievement as JSON: text, priority, date and the organisation chosen ("" for none)."""
+    services = services_of(context)
+    ack()
+    ctx = interaction_context(services, body, client)
+    chosen = json.loads(body["actions"][0]["value"])
+    when = date.fromisoformat(chosen["d"]) if chosen.get("d") else None
+    achievement = services.achievements.log(
+        ctx.actor, str(chosen["t"]), priority=int(chosen["p"]), organisation=chosen.get("o") or None,
+        achieved_on=when, no_organisation=not chosen.get("o"),
+    )  # fmt: skip
+    reply = views.achievement_logged_reply(
+        achievement, services.plan.priority(achievement.priority, achievement.plan_year)
+    )
+    respond(**reply.message(), replace_original=True)
+    refresh_home_later(ctx)
 
 
 def _organisation_named_first(ctx: CommandContext, text: str) -> str | None:
@@ -150,29 +180,38 @@ def achievements(ctx: CommandContext, rest: str) -> Outcome:
 
 
 def actions(ctx: CommandContext, rest: str) -> Outcome:
-    """``/csp actions [P2|mine|red|overdue|TVP]``."""
+    """``/csp actions [2026/27] [P2|mine|red|overdue|TVP]``: without a year, the current plan year."""
     services = ctx.services
-    wanted = ActionFilter()
-    described = ""
-    token = rest.strip()
+    year: str | None = None
+    tokens = rest.split()
+    if tokens and _PLAN_YEAR.match(tokens[0]):
+        year = checked_year(tokens.pop(0))
+    elif tokens and _PLAN_YEAR.match(tokens[-1]):
+        year = checked_year(tokens.pop())
+    wanted = ActionFilter(plan_year=year)
+    described = f" in {year}" if year else ""
+    token = " ".join(tokens)
     if token:
         status, leftover = parse_status(token)
         if _is_priority_token(token):
-            number = services.plan.priority(token).number
-            wanted, described = ActionFilter(priority=number), f" under P{number}"
+            number = services.plan.priority(token, year).number
+            wanted, described = ActionFilter(plan_year=year, priority=number), f"{described} under P{number}"
         elif token.lower() == "mine":
             if not ctx.actor.org:
                 raise InvalidInput(
                     "You have no organisation, so no actions are yours.", "`/csp whoami` shows your access."
                 )
-            wanted, described = ActionFilter(lead=ctx.actor.org), f" led by {ctx.actor.org}"
+            wanted, described = (
+                ActionFilter(plan_year=year, lead=ctx.actor.org),
+                f"{described} led by {ctx.actor.org}",
+            )
         elif token.lower() == "overdue":
-            wanted, described = ActionFilter(overdue=True), " overdue"
+            wanted, described = ActionFilter(plan_year=year, overdue=True), f"{described} overdue"
         elif status is not None and not leftover:
-            wanted, described = ActionFilter(status=status), f" {status.label}"
+            wanted, described = ActionFilter(plan_year=year, status=status), f"{described} {status.label}"
         else:
-            org = services.plan.organisation(token).short
-            wanted, described = ActionFilter(lead=org), f" led by {org}"
+            org = services.plan.organisation(token, include_retired=True).short
+            wanted, described = ActionFilter(plan_year=year, lead=org), f"{described} led by {org}"
     return views.actions_reply(services.actions.list(wanted), described)
 
 
@@ -183,13 +222,31 @@ def action(ctx: CommandContext, rest: str) -> Outcome:
     if not ref or not _ACTION_REF.match(ref):
         raise InvalidInput("Which action? They are numbered P1.1, P1.2 …", "For example `/csp action P2.3`.")
     ref = ref.upper()
+    if _PLAN_YEAR.match(change.strip()):  # an earlier (or later) year's action: to read, not to change
+        year = checked_year(change.strip())
+        shown = services.actions.get(ref, year)
+        current_year = services.plan.current_year()
+        return views.action_reply(
+            shown, services.actions.history(ref, year=year),
+            can_update=year == current_year and services.actions.can_update(ctx.actor, shown),
+        )  # fmt: skip
     if not change:
         current = services.actions.get(ref)
         return views.action_reply(
             current, services.actions.history(ref), can_update=services.actions.can_update(ctx.actor, current)
         )
     word, value = split_verb(change)
-    if word == "lead":
+    if word == "retire":
+        updated = services.actions.retire(ctx.actor, ref, unquote(value) or None)
+        refresh_home_later(ctx)
+        return views.action_updated_reply(updated.action, "retired: kept with its history, no longer tracked")
+    if word == "text":
+        updated = services.actions.set_text(ctx.actor, ref, unquote(value))
+        if not updated.changed:
+            return views.action_unchanged_reply(updated.action, "text")
+        refresh_home_later(ctx)
+        return views.action_updated_reply(updated.action, "new wording saved")
+    if word in {"lead", "leads"}:
         lead = unquote(value)
         updated = services.actions.set_lead(
             ctx.actor, ref, None if lead.lower() in {"none", "-", ""} else lead
@@ -244,7 +301,7 @@ def report(ctx: CommandContext, rest: str) -> Outcome:
         kind, BOARD_FORMATS
     )
     for token in options.split():
-        if _PLAN_YEAR.match(token) and kind == "achievements":
+        if _PLAN_YEAR.match(token) and kind in ("achievements", "actions"):
             year = checked_year(token)
         elif _QUARTER.match(token) and kind in ("achievements", "board"):
             quarter = token
@@ -255,7 +312,7 @@ def report(ctx: CommandContext, rest: str) -> Outcome:
         data: Any = services.reports.achievements(year, quarter)
         built = render_achievements(data, fmt or ReportFormat.DOCX)
     elif kind == "actions":
-        data = services.reports.actions()
+        data = services.reports.actions(year)
         built = render_actions(data, fmt or ReportFormat.XLSX)
     elif kind == "risks":
         data = services.reports.risks()

@@ -18,8 +18,9 @@ from bot.views import audit as audit_views
 from bot.views import glossary as glossary_views
 from bot.views import home as home_views
 from bot.views import plan as plan_views
+from bot.views import planning as planning_views
 from bot.views import risks as risk_views
-from handlers import audit, conversation, dedupe, glossary, home, partnership, plan, risks
+from handlers import audit, conversation, dedupe, glossary, home, partnership, plan, planning, risks
 from handlers.command import COMMAND, csp_command
 from handlers.safety import guarded
 
@@ -48,8 +49,12 @@ def register(app: App, partnerships: Partnerships) -> None:
     app.action(plan_views.ACHIEVEMENT_UNDO)(guarded(plan.undo_achievement))
     app.action(plan_views.ACHIEVEMENT_LOG_MASKED)(guarded(plan.log_masked_achievement))
     app.view(plan_views.ACHIEVEMENT_FORM)(guarded(plan.submit_achievement))
+    app.action(re.compile(rf"^{plan_views.ACHIEVEMENT_FOR}_\w+$"))(guarded(plan.log_for))
     app.action(re.compile(rf"^{plan_views.ACTION_STATUS_OPEN}_\w+$"))(guarded(plan.open_status_form))
     app.view(plan_views.ACTION_STATUS_FORM)(guarded(plan.submit_status))
+    # the plan itself: rolling over to the next year, new actions
+    app.action(planning_views.ROLLOVER_CONFIRM)(guarded(planning.confirm_rollover))
+    app.view(planning_views.ACTION_FORM)(guarded(planning.submit_action))
     # risks and alerts
     app.action(alert_views.ACKNOWLEDGE)(guarded(risks.acknowledge))
     app.action(alert_views.VIEW)(guarded(risks.view))

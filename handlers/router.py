@@ -14,6 +14,7 @@ from handlers import glossary as g
 from handlers import members as m
 from handlers import nudges as n
 from handlers import plan as p
+from handlers import planning as pl
 from handlers import risks as r
 from handlers.context import CommandContext, Outcome
 from handlers.parsing import from_slack, lookup_words, split_verb
@@ -94,7 +95,12 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         "Achievements, newest first, with who logged each",
         p.achievements,
     ),
-    Subcommand("actions", "[P2|mine|red|overdue|TVP]", "The plan's actions with their RAG status", p.actions),
+    Subcommand(
+        "actions",
+        "[2026/27] [P2|mine|red|overdue|TVP]",
+        "A plan year's actions with their RAG status (default: the current year)",
+        p.actions,
+    ),
     Subcommand("actions stale", "", "Open actions with no update this quarter, by organisation", n.stale),
     Subcommand(
         "action",
@@ -104,8 +110,34 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
         'P2.3 amber "reason"',
     ),
     Subcommand(
+        "action add",
+        'P1 ["what will be done" TVP;BC]',
+        "Add an action; alone, opens a form (coordinators)",
+        pl.action_add,
+    ),
+    Subcommand("plan", "[2026/27]", "The current plan, its year and progress", pl.plan),
+    Subcommand(
+        "plan rollover",
+        "2027/28",
+        "Start the next plan year: a preview, then Confirm (coordinators)",
+        pl.rollover,
+    ),
+    Subcommand(
+        "priority add", '"TITLE"', "Add a priority to the current plan (coordinators)", pl.priority_add
+    ),
+    Subcommand("priority edit", 'P2 "TITLE"', "Rename a priority (coordinators)", pl.priority_edit),
+    Subcommand(
+        "priority retire", "P2", "Retire a priority with no actions left (coordinators)", pl.priority_retire
+    ),
+    Subcommand(
+        "orgs",
+        '[add SHORT "Name" | rename OLD NEW "Name" [move-members] | retire SHORT]',
+        "The partnership's organisations; coordinators change them",
+        pl.orgs,
+    ),
+    Subcommand(
         "report",
-        "achievements|actions|risks|board [2018/19|Q3] [md|csv|docx|xlsx|pdf]",
+        "achievements|actions|risks|board [2026/27|Q3] [md|csv|docx|xlsx|pdf]",
         "The report as a file, sent to you in a DM",
         p.report,
     ),

@@ -258,6 +258,20 @@ class Database:
         url = main.set(database=str(folder / f"{slug}.db")).render_as_string(hide_password=False)
         return Database(url, now=self.now, partition=slug)
 
+    def drop_partition(self, slug: str) -> None:
+        """Delete the partnership ``slug``'s store: its PostgreSQL schema, or its SQLite file."""
+        store = self.partition(slug)
+        if store is self:
+            raise ValueError("the default partnership's store is never dropped")
+        if store.schema is not None:
+            with self.base_engine.begin() as connection:
+                connection.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{store.schema}" CASCADE')
+            return
+        store.dispose()
+        database = make_url(store.url).database or ""
+        for suffix in ("", "-wal", "-shm"):
+            Path(database + suffix).unlink(missing_ok=True)
+
     # ------------------------------------------------------------------ migrations
 
     def head_revision(self) -> str | None:

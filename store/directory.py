@@ -50,6 +50,13 @@ def link(session: Session, slug: str, *, enterprise_id: str | None, team_id: str
     return True
 
 
+def remove_listing(session: Session, slug: str) -> int:
+    """Forget a partnership and its workspace links; returns how many links went with it."""
+    links_removed = session.execute(delete(WorkspaceLink).where(WorkspaceLink.partnership == slug)).rowcount
+    session.execute(delete(PartnershipListing).where(PartnershipListing.slug == slug))
+    return int(links_removed or 0)
+
+
 def unlink(session: Session, *, enterprise_id: str | None, team_id: str | None) -> bool:
     result = session.execute(
         delete(WorkspaceLink).where(

@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def stamp_column() -> Any:
@@ -154,19 +154,33 @@ class AppState(Base):
 
 
 class PartnershipRow(Base):
-    """The partnership and its plan period (one row until partnerships scale out)."""
+    """The partnership itself; its plans (the current one and those before it) are ``PlanRow``."""
 
     __tablename__ = "partnerships"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     short_name: Mapped[str] = mapped_column(String(80))
-    plan_title: Mapped[str] = mapped_column(String(200))
-    plan_updated: Mapped[str] = mapped_column(String(80))
-    plan_start: Mapped[date] = mapped_column(Date)
-    plan_end: Mapped[date] = mapped_column(Date)
+
+
+class PlanRow(Base):
+    """One partnership plan and its period (whole plan years, 1 April to 31 March).
+
+    The current plan is the one that starts last; earlier plans stay as they were, for reading.
+    """
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    updated: Mapped[str | None] = mapped_column(String(80))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    source: Mapped[str | None] = mapped_column(String(300))
     achievements_intro: Mapped[str | None] = mapped_column(Text)
     achievements_intro_year: Mapped[str | None] = mapped_column(String(7))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = stamp_column()
 
 
 class OrganisationRow(Base):
@@ -176,43 +190,86 @@ class OrganisationRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     short_is_from_plan: Mapped[bool] = mapped_column(Boolean, default=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    #: a retired organisation keeps its history (what WDC did in 2018 still reads WDC) but leads nothing new
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the body it became, when it was renamed or merged
+    successor: Mapped[str | None] = mapped_column(String(16))
 
 
 class PriorityRow(Base):
-    __tablename__ = "priorities"
+    """A priority of one plan: P1 of the 2026 plan is not P1 of the 2017 plan."""
 
-    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    __tablename__ = "priorities"
+    __table_args__ = (UniqueConstraint("plan_id", "number", name="uq_priorities_plan_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     achievements_heading: Mapped[str] = mapped_column(String(200))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ActionLeadRow(Base):
+    """One lead organisation of an action; an action may have several (a joint action)."""
+
+    __tablename__ = "action_leads"
+
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"), primary_key=True)
+    organisation: Mapped[str] = mapped_column(ForeignKey("organisations.short"), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ActionRow(Base):
-    """One of the plan's actions (P2.3) with its current RAG status; ``history`` keeps every change."""
+    """One action of one plan year (P2.3 of 2026/27) with its current RAG status; ``history`` keeps
+    every change. An open action carried into the next year is a new row with ``carried_from`` set;
+    the old row is kept as it was, marked ``carried_forward``."""
 
     __tablename__ = "actions"
+    __table_args__ = (UniqueConstraint("plan_year", "ref", name="uq_actions_year_ref"),)
 
-    ref: Mapped[str] = mapped_column(String(16), primary_key=True)
-    priority: Mapped[int] = mapped_column(ForeignKey("priorities.number"), index=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(16))
+    plan_year: Mapped[str] = mapped_column(String(7), index=True)
+    #: the priority's number within the plan that covers ``plan_year``
+    priority: Mapped[int] = mapped_column(Integer, index=True)
     position: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
-    lead: Mapped[str | None] = mapped_column(ForeignKey("organisations.short"), index=True)
-    plan_year: Mapped[str] = mapped_column(String(7))
     due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="not_started", index=True)
     reason: Mapped[str | None] = mapped_column(Text)
     updated_by: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    carried_from: Mapped[int | None] = mapped_column(ForeignKey("actions.id"))
+    carried_forward: Mapped[bool] = mapped_column(Boolean, default=False)
+    lead_rows: Mapped[list[ActionLeadRow]] = relationship(
+        order_by=ActionLeadRow.position, cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def leads(self) -> tuple[str, ...]:
+        return tuple(r.organisation for r in self.lead_rows)
+
+    @property
+    def lead(self) -> str | None:
+        """The leads as one label ("WDC, TVP"), or None: for messages and alert payloads."""
+        return ", ".join(self.leads) or None
 
 
 class ActionChange(Base):
-    """History of an action: status, lead and due-date changes, each with who, when and why."""
+    """History of an action: status, leads, due date, text and retirement, each with who, when and why."""
 
     __tablename__ = "action_changes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    action_ref: Mapped[str] = mapped_column(ForeignKey("actions.ref"), index=True)
-    field: Mapped[str] = mapped_column(String(16))  # status | lead | due_date
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"), index=True)
+    #: the ref as it was (a carried action keeps its ref, so its history reads on across years)
+    action_ref: Mapped[str] = mapped_column(String(16), index=True)
+    field: Mapped[str] = mapped_column(
+        String(16)
+    )  # status | lead | leads | due_date | text | retired | added
     before: Mapped[str | None] = mapped_column(String(200))
     after: Mapped[str | None] = mapped_column(String(200))
     reason: Mapped[str | None] = mapped_column(Text)
@@ -227,7 +284,8 @@ class AchievementRow(Base):
     __table_args__ = (Index("ix_achievements_year_priority", "plan_year", "priority"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    priority: Mapped[int] = mapped_column(ForeignKey("priorities.number"))
+    #: the priority's number within the plan that covers ``plan_year``
+    priority: Mapped[int] = mapped_column(Integer)
     organisation: Mapped[str | None] = mapped_column(ForeignKey("organisations.short"), index=True)
     text: Mapped[str] = mapped_column(Text)
     achieved_on: Mapped[date] = mapped_column(Date)

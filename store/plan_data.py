@@ -101,6 +101,10 @@ def _paragraphs(value: str) -> str:
 
 
 OneLine = Annotated[str, AfterValidator(_one_line)]
+# The store's column widths, checked here so SQLite and PostgreSQL accept exactly the same files
+Line80 = Annotated[str, Field(max_length=80), AfterValidator(_one_line)]
+Line200 = Annotated[str, Field(max_length=200), AfterValidator(_one_line)]
+Line300 = Annotated[str, Field(max_length=300), AfterValidator(_one_line)]
 Paragraphs = Annotated[str, AfterValidator(_paragraphs)]
 PlanYear = Annotated[str, Field(pattern=PLAN_YEAR_PATTERN), AfterValidator(_plan_year)]
 PriorityNumber = Annotated[int, Field(ge=1, le=9)]
@@ -122,18 +126,18 @@ class Level(StrEnum):
 class Partnership(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: OneLine
-    short_name: OneLine
+    name: Line200
+    short_name: Line80
     #: as printed on the cover, e.g. "Wycombe Community Safety Partnership Plan 2017 – 2020"
-    plan_title: OneLine
+    plan_title: Line200
     #: as printed under the title, e.g. "April 2018"
-    plan_updated: OneLine
+    plan_updated: Line80
     #: first day of the first plan year (1 April)
     plan_start: date
     #: last day of the last plan year (31 March)
     plan_end: date
     #: the document transcribed, e.g. "wycombe-csp-plan-2017-2020.txt"
-    source: OneLine
+    source: Line300
     #: the plan's own line under its achievements heading, and the plan year of that heading
     achievements_intro: OneLine | None = None
     achievements_intro_year: PlanYear | None = None
@@ -161,7 +165,7 @@ class Organisation(BaseModel):
 
     short: OrganisationShort
     #: exactly as printed in the plan's members list
-    name: OneLine
+    name: Line200
     #: True when the plan itself gives ``short``; False for a conventional abbreviation
     short_is_from_plan: bool
 
@@ -171,11 +175,11 @@ class Priority(BaseModel):
 
     number: PriorityNumber
     #: as printed after "Priority N – "
-    title: OneLine
+    title: Line200
     #: the plan's paragraphs before "Year two actions include:", joined with a blank line
     description: Paragraphs
     #: the heading this priority has in the plan's achievements section
-    achievements_heading: OneLine
+    achievements_heading: Line200
 
 
 class Action(BaseModel):
@@ -188,10 +192,23 @@ class Action(BaseModel):
     text: OneLine
     #: the one partner the text names as doing the action; None when it names none or several
     lead: OrganisationShort | None = None
+    #: a joint action's lead organisations (give ``lead`` or ``leads``, not both)
+    leads: tuple[OrganisationShort, ...] = ()
     plan_year: PlanYear
+    #: when it is due; by default the last day of its plan year
+    due: date | None = None
+    #: retired actions are kept, for their history, but no longer tracked
+    retired: bool = False
+
+    @property
+    def lead_organisations(self) -> tuple[str, ...]:
+        return self.leads or ((self.lead,) if self.lead else ())
 
     @model_validator(mode="after")
     def _ref_matches_priority(self) -> Self:
+        if self.lead and self.leads:
+            raise ValueError(f"action {self.ref}: give lead or leads, not both")
+        _unique(f"lead of {self.ref}", list(self.leads))
         if self.ref.partition(".")[0] != f"P{self.priority}":
             raise ValueError(
                 f"action {self.ref} is under priority {self.priority}: its ref must start P{self.priority}."
@@ -225,7 +242,7 @@ class Risk(BaseModel):
     #: the text after "Contingent Actions:"
     contingent: OneLine
     #: "Owner of the Risk", a role or body, never a person
-    owner: OneLine
+    owner: Line200
 
 
 class PlanData(BaseModel):
@@ -245,7 +262,7 @@ class PlanData(BaseModel):
         _unique("organisation short name", [o.short for o in self.organisations])
         _unique("organisation name", [o.name for o in self.organisations])
         _unique("priority number", [p.number for p in self.priorities])
-        _unique("action ref", [a.ref for a in self.actions])
+        _unique("action ref", [f"{a.ref} ({a.plan_year})" for a in self.actions])
         _unique("risk ref", [r.ref for r in self.risks])
 
         priorities = {p.number for p in self.priorities}
@@ -253,8 +270,9 @@ class PlanData(BaseModel):
         for action in self.actions:
             if action.priority not in priorities:
                 raise ValueError(f"action {action.ref}: there is no priority {action.priority}")
-            if action.lead is not None and action.lead not in shorts:
-                raise ValueError(f"action {action.ref}: lead {action.lead!r} is not a member organisation")
+            for lead in action.lead_organisations:
+                if lead not in shorts:
+                    raise ValueError(f"action {action.ref}: lead {lead!r} is not a member organisation")
         for n, achievement in enumerate(self.achievements, start=1):
             if achievement.priority not in priorities:
                 raise ValueError(f"achievement {n}: there is no priority {achievement.priority}")
@@ -263,10 +281,11 @@ class PlanData(BaseModel):
                     f"achievement {n}: organisation {achievement.organisation!r} is not a member organisation"
                 )
 
-        numbered: dict[int, int] = {}
+        numbered: dict[tuple[str, int], int] = {}
         for action in self.actions:
-            numbered[action.priority] = numbered.get(action.priority, 0) + 1
-            expected = f"P{action.priority}.{numbered[action.priority]}"
+            key = (action.plan_year, action.priority)
+            numbered[key] = numbered.get(key, 0) + 1
+            expected = f"P{action.priority}.{numbered[key]}"
             if action.ref != expected:
                 raise ValueError(
                     f"action {action.ref} is out of order: actions are numbered 1, 2, … within their "

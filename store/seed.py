@@ -15,10 +15,12 @@ from store.db import session_today
 from store.models import (
     AchievementChange,
     AchievementRow,
+    ActionLeadRow,
     ActionRow,
     AppState,
     OrganisationRow,
     PartnershipRow,
+    PlanRow,
     PriorityRow,
     RiskChange,
     RiskRow,
@@ -40,6 +42,17 @@ def seed_all(
     seed_if_empty(session, glossary)
     seed_plan(session, plan)
     seed_risks(session, plan)
+
+
+def seed_blank(session: Session, name: str, glossary: Sequence[GlossaryEntry] | None = None) -> None:
+    """A partnership with no plan yet: its name and the glossary; the plan, its organisations and its
+    risks are the coordinators' to add (the App Home says how)."""
+    seed_if_empty(session, glossary)
+    if not _flag(session, SEEDED_PLAN):
+        session.add(PartnershipRow(name=name, short_name=name))
+        session.add(AppState(name=SEEDED_PLAN, value="1"))
+    if not _flag(session, SEEDED_RISKS):
+        session.add(AppState(name=SEEDED_RISKS, value="1"))
 
 
 def seed_risks(session: Session, plan: PlanData | None = None, loaded_on: date | None = None) -> bool:
@@ -93,27 +106,29 @@ def seed_plan(session: Session, plan: PlanData | None = None) -> bool:
         return False
     plan = plan or load_plan()
     p = plan.partnership
-    session.add(
-        PartnershipRow(
-            name=p.name,
-            short_name=p.short_name,
-            plan_title=p.plan_title,
-            plan_updated=p.plan_updated,
-            plan_start=p.plan_start,
-            plan_end=p.plan_end,
-            achievements_intro=p.achievements_intro,
-            achievements_intro_year=p.achievements_intro_year,
-        )
+    session.add(PartnershipRow(name=p.name, short_name=p.short_name))
+    plan_row = PlanRow(
+        title=p.plan_title,
+        updated=p.plan_updated,
+        period_start=p.plan_start,
+        period_end=p.plan_end,
+        source=p.source,
+        achievements_intro=p.achievements_intro,
+        achievements_intro_year=p.achievements_intro_year,
+        created_by=SEED_ACTOR,
     )
+    session.add(plan_row)
     for position, org in enumerate(plan.organisations, start=1):
         session.add(
             OrganisationRow(
                 short=org.short, name=org.name, short_is_from_plan=org.short_is_from_plan, position=position
             )
         )
+    session.flush()
     for priority in plan.priorities:
         session.add(
             PriorityRow(
+                plan_id=plan_row.id,
                 number=priority.number,
                 title=priority.title,
                 description=priority.description,
@@ -128,10 +143,14 @@ def seed_plan(session: Session, plan: PlanData | None = None) -> bool:
                 priority=action.priority,
                 position=position,
                 text=action.text,
-                lead=action.lead,
+                lead_rows=[
+                    ActionLeadRow(organisation=short, position=n)
+                    for n, short in enumerate(action.lead_organisations)
+                ],
                 plan_year=action.plan_year,
-                due_date=plan_year_bounds(action.plan_year)[1],  # due by the end of its plan year
+                due_date=action.due or plan_year_bounds(action.plan_year)[1],  # by the end of its year
                 status="not_started",
+                retired=action.retired,
             )
         )
     for position, achievement in enumerate(plan.achievements, start=1):

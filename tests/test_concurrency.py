@@ -367,7 +367,7 @@ def test_four_workers_keep_every_write_whole_and_post_each_alert_once(
                     .where(ActionChange.action_ref == ref, ActionChange.field == "status")
                     .order_by(ActionChange.id)
                 ).all()
-                row = session.get(ActionRow, ref)
+                row = session.scalars(select(ActionRow).where(ActionRow.ref == ref)).one()
                 assert row is not None
                 assert len(changes) == len(accepted), (
                     f"{ref}: {len(changes)} changes for {len(accepted)} commands"

@@ -240,6 +240,13 @@ def isolation_script(channel_alerts: str) -> list[str]:
         'action P1.1 red "no resources this quarter"',
         "nudge",
         "plan board-dates",  # listed only: a date set here would depend on the machine's clock
+        'action add P1 "Run a weapons amnesty" TVP',
+        "plan",
+        "plan rollover 2019/20",
+        'priority add "Hate crime"',
+        'priority edit P1 "Tackling crime"',
+        "priority retire P9",
+        'orgs add BC "Buckinghamshire Council"',
         "report achievements",
         "risks",
         'risk R2 likelihood high "funding cut"',

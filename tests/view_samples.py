@@ -22,13 +22,14 @@ from bot.services.alerts import Alert, Raised
 from bot.services.audit_log import AuditEntry, AuditPage, AuditQuery
 from bot.services.glossary import SUGGESTED_BY, Change, Gap, GlossaryAnswer, HomeSummary, PackStatus
 from bot.services.history import FieldChange
-from bot.services.home import HomeData, PriorityProgress, RiskPanel, StaleForViewer
+from bot.services.home import HomeData, PriorityProgress, RiskPanel, SetupStep, StaleForViewer
 from bot.services.members import MemberInfo
 from bot.services.nudges import Nudge, NudgeRun, ReportingDate, StaleActions, StaleGroup
-from bot.services.plan import Organisation, Priority
+from bot.services.plan import Organisation, Plan, Priority
+from bot.services.planning import Progress, RolloverResult
 from bot.services.risk_rating import RatingRule
 from bot.services.risks import Risk, RiskOverview, RiskTrend, Trend
-from bot.views import alerts, audit, common, glossary, help, home, members, nudges, plan, risks
+from bot.views import alerts, audit, common, glossary, help, home, members, nudges, plan, planning, risks
 from bot.views.common import Reply
 from glossary.index import ExplainedToken
 from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
@@ -112,7 +113,7 @@ ACTION = Action(
     ref="P1.6",
     priority=1,
     text="Reduce burglary (**Pursue**).",
-    lead="TVP",
+    leads=("TVP",),
     status=Status.RED,
     reason=HOSTILE,
     due_date=date(2026, 3, 31),
@@ -121,8 +122,10 @@ ACTION = Action(
     overdue=True,
 )
 QUIET_ACTION = Action(
-    "P2.1", 2, "Hold a forum.", None, Status.NOT_STARTED, None, date(2027, 3, 31), None, None, False
+    "P2.1", 2, "Hold a forum.", (), Status.NOT_STARTED, None, date(2027, 3, 31), None, None, False
 )
+
+_PLAN = Plan(2, HOSTILE, date(2026, 4, 1), date(2029, 3, 31), None, True)
 
 ACHIEVEMENT = Achievement(7, 1, "TVP", HOSTILE, date(2026, 6, 30), "2026/27", "U0TVP", SUMMER)
 PLAN_ACHIEVEMENT = Achievement(
@@ -377,6 +380,14 @@ def samples() -> Samples:
             lambda: plan.achievement_logged_reply(ACHIEVEMENT, PRIORITY),
             lambda: plan.achievement_logged_reply(PLAN_ACHIEVEMENT, PRIORITY, "Updated"),
         ],
+        "plan.which_organisation_reply": [
+            lambda: plan.which_organisation_reply(
+                text=HOSTILE, priority=1, achieved_on=date(2026, 6, 30), named=HOSTILE_WORD, own="TVP"
+            ),
+            lambda: plan.which_organisation_reply(
+                text=HOSTILE, priority=2, achieved_on=None, named="WDC", own=None
+            ),
+        ],
         "plan.achievement_undone_reply": [lambda: plan.achievement_undone_reply(ACHIEVEMENT)],
         "plan.achievements_reply": [
             lambda: plan.achievements_reply([ACHIEVEMENT, PLAN_ACHIEVEMENT], f" ({HOSTILE})", 3),
@@ -396,6 +407,39 @@ def samples() -> Samples:
                 today=date(2026, 7, 1),
                 channel_id="C0X",
                 text=HOSTILE,
+            ),
+        ],
+        "planning.plan_reply": [
+            lambda: planning.plan_reply(
+                Progress(_PLAN, "2026/27", {"amber": 2, "complete": 1}, 1, 3, 1, [_PLAN]), [PRIORITY]
+            ),
+            lambda: planning.plan_reply(Progress(_PLAN, "2026/27", {}, 0, 0, 0, []), []),
+        ],
+        "planning.rollover_preview_reply": [
+            lambda: planning.rollover_preview_reply(
+                RolloverResult("2027/28", "2026/27", [HOSTILE_WORD], ["P1.1"], False)
+            )
+        ],
+        "planning.rollover_done_reply": [
+            lambda: planning.rollover_done_reply(RolloverResult("2027/28", "2026/27", ["P1.2"], [], True))
+        ],
+        "planning.orgs_reply": [
+            lambda: planning.orgs_reply(
+                [Organisation(HOSTILE_WORD, HOSTILE), Organisation("WDC", HOSTILE, True, HOSTILE_WORD)]
+            )
+        ],
+        "planning.action_form": [
+            lambda: planning.action_form(
+                priorities=[PRIORITY],
+                organisations=[Organisation("TVP", HOSTILE)],
+                year="2026/27",
+                channel_id="C0CSP",
+                priority=1,
+                text=HOSTILE,
+                due=date(2027, 3, 31),
+            ),
+            lambda: planning.action_form(
+                priorities=[PRIORITY], organisations=[], year="2026/27", channel_id=None
             ),
         ],
         "plan.action_line": [lambda: plan.action_line(ACTION), lambda: plan.action_line(QUIET_ACTION)],
@@ -514,6 +558,18 @@ def samples() -> Samples:
             ),
             lambda: home.home_view(
                 _home(OUTSIDER, glossary=HomeSummary(entries=2, most_asked=[]), recent=[], alert_problem=None)
+            ),
+            lambda: home.home_view(
+                _home(
+                    COORDINATOR,
+                    org_actions=[],
+                    progress=[],
+                    recent=[],
+                    setup=(
+                        SetupStep(True, HOSTILE, "`/csp orgs`"),
+                        SetupStep(False, "Import", "`csp-bot plan import`"),
+                    ),
+                )
             ),
         ],
         "help.help_reply": [

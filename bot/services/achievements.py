@@ -7,6 +7,7 @@ history row (before and after) and an audit row in the same transaction.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -94,6 +95,17 @@ class AchievementService:
         rendering to offer). Empty text passes: the form asks for it."""
         ensure_no_personal_data(text)
 
+    def other_organisation_named(self, actor: Actor, text: str) -> str | None:
+        """Another partner's short name in a member's achievement that does not name their own: the
+        member is asked whose it is. Coordinators log for any organisation, so they are not asked."""
+        if actor.is_coordinator:
+            return None
+        known = {o.short for o in self._plan.organisations()}
+        named = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9&]+", text) if w in known]
+        if actor.org in named:
+            return None
+        return next((w for w in named if w != actor.org), None)
+
     def require_can_change(self, actor: Actor, achievement: Achievement, doing: str = "edit") -> None:
         require_member(actor, f"{doing} achievements")
         if not actor.is_coordinator and achievement.logged_by != actor.user_id:
@@ -109,12 +121,13 @@ class AchievementService:
         priority: int,
         organisation: str | None = None,
         achieved_on: date | None = None,
+        no_organisation: bool = False,
     ) -> Achievement:
         self.require_can_log(actor)
         text = self._checked_text(text)
-        self._plan.priority(priority)
-        organisation = self._organisation_for(actor, organisation)
+        organisation = None if no_organisation else self._organisation_for(actor, organisation)
         achieved_on = self._checked_date(achieved_on or self._today())
+        self._plan.priority(priority, plan_year_of(achieved_on))  # the priority of the plan of its year
         with self._db.transaction() as session:
             row = AchievementRow(
                 priority=priority,

@@ -10,6 +10,8 @@ the action already was so, and nothing was written) and the alerts it raised.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -22,11 +24,12 @@ from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.permissions import Actor, require_coordinator, require_member
 from bot.privacy import ensure_no_personal_data
 from bot.services.alerts import AlertService, Raised, action_payload, raise_alert
-from bot.services.history import FieldChange, field_change, recent_changes
-from bot.services.plan import PlanService
+from bot.services.history import FieldChange, field_change
+from bot.services.plan import PlanService, current_year
 from store import audit
 from store.db import Database
-from store.models import ActionChange, ActionRow
+from store.models import ActionChange, ActionLeadRow, ActionRow
+from store.plan_data import plan_year_bounds
 
 MAX_REASON = 1000
 
@@ -87,19 +90,29 @@ class Action:
     ref: str
     priority: int
     text: str
-    lead: str | None
+    leads: tuple[str, ...]
     status: Status
     reason: str | None
     due_date: date
     updated_by: str | None
     updated_at: datetime | None
     overdue: bool
+    plan_year: str = ""
+    id: int = 0
+    carried_from: int | None = None
+    retired: bool = False
+
+    @property
+    def lead(self) -> str | None:
+        """The lead organisations as one label ("WDC, TVP"), or None when it has none."""
+        return ", ".join(self.leads) or None
 
 
 def lead_organisations(action: Action) -> tuple[str, ...]:
-    """The organisations leading an action: their members may update it and are nudged about it.
-    The one place that answers this, so several leads per action (issue 11 §2) change only here."""
-    return (action.lead,) if action.lead else ()
+    """An action's lead organisations (short names, in the plan's order): their members may update it
+    and are nudged about it. The one place that says who leads an action, so permissions, nudges and
+    "mine" agree on joint actions."""
+    return action.leads
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,7 @@ class ActionUpdate:
 
 @dataclass(frozen=True)
 class ActionFilter:
+    plan_year: str | None = None  # None: the current plan year
     priority: int | None = None
     lead: str | None = None
     status: Status | None = None
@@ -136,34 +150,50 @@ class ActionService:
 
     def _info(self, row: ActionRow) -> Action:
         status = Status(row.status)
-        overdue = status is not Status.COMPLETE and row.due_date < self._today()
+        overdue = status is not Status.COMPLETE and not row.retired and row.due_date < self._today()
         return Action(
-            row.ref, row.priority, row.text, row.lead, status, row.reason, row.due_date, row.updated_by,
-            row.updated_at, overdue,
+            row.ref, row.priority, row.text, row.leads, status, row.reason, row.due_date, row.updated_by,
+            row.updated_at, overdue, row.plan_year, row.id, row.carried_from, row.retired,
         )  # fmt: skip
 
     # ------------------------------------------------------------------ reading
 
-    def get(self, ref: str) -> Action:
+    def get(self, ref: str, year: str | None = None) -> Action:
         with self._db.read() as session:
-            return self._info(self._row(session, ref))
+            return self._info(self._row(session, ref, year=year))
 
-    def history(self, ref: str, limit: int = 15) -> list[FieldChange]:
+    def history(self, ref: str, limit: int = 15, year: str | None = None) -> list[FieldChange]:
+        """Its changes, newest first, reading on into the years it was carried from."""
         with self._db.read() as session:
-            row = self._row(session, ref)
-            return recent_changes(session, ActionChange, ActionChange.action_ref, row.ref, limit)
+            row = self._row(session, ref, year=year)
+            ids = [row.id]
+            while row.carried_from is not None:
+                row = session.get(ActionRow, row.carried_from)
+                ids.append(row.id)
+            rows = session.scalars(
+                select(ActionChange)
+                .where(ActionChange.action_id.in_(ids))
+                .order_by(ActionChange.at.desc(), ActionChange.id.desc())
+                .limit(limit)
+            )
+            return [field_change(r) for r in rows]
 
     def list(self, wanted: ActionFilter | None = None) -> list[Action]:
         wanted = wanted or ActionFilter()
-        query = select(ActionRow).order_by(ActionRow.priority, ActionRow.position)
-        if wanted.priority is not None:
-            query = query.where(ActionRow.priority == wanted.priority)
-        if wanted.lead is not None:
-            query = query.where(ActionRow.lead == wanted.lead)
-        if wanted.status is not None:
-            query = query.where(ActionRow.status == wanted.status.value)
         with self._db.read() as session:
+            year = wanted.plan_year or current_year(session, self._today())
+            query = (
+                select(ActionRow)
+                .where(ActionRow.plan_year == year, ActionRow.retired.is_(False))
+                .order_by(ActionRow.priority, ActionRow.position)
+            )
+            if wanted.priority is not None:
+                query = query.where(ActionRow.priority == wanted.priority)
+            if wanted.status is not None:
+                query = query.where(ActionRow.status == wanted.status.value)
             actions = [self._info(r) for r in session.scalars(query)]
+        if wanted.lead is not None:
+            actions = [a for a in actions if wanted.lead in lead_organisations(a)]
         return [a for a in actions if a.overdue] if wanted.overdue else actions
 
     def can_update(self, actor: Actor, action: Action) -> bool:
@@ -173,9 +203,9 @@ class ActionService:
         require_member(actor, "update actions")
         if self.can_update(actor, action):
             return
-        if action.lead:
+        if action.leads:
             raise PermissionDenied(
-                f"Only {action.lead} members and coordinators can update {action.ref}.",
+                f"Only {' or '.join(action.leads)} members and coordinators can update {action.ref}.",
                 "Ask a coordinator if your organisation should lead it.",
             )
         raise PermissionDenied(
@@ -218,15 +248,23 @@ class ActionService:
             return ActionUpdate(self._info(row), field_change(change), self._alerts.raised(session, alert))
 
     def set_lead(self, actor: Actor, ref: str, lead: str | None) -> ActionUpdate:
-        require_coordinator(actor, "set an action's lead organisation")
-        short = self._plan.organisation(lead).short if lead else None
+        """One lead (or none); ``lead`` may also name several, separated by ``;``, ``,`` or ``+``."""
+        names = [n for n in re.split(r"[;,+\s]+", lead or "") if n]
+        return self.set_leads(actor, ref, names)
+
+    def set_leads(self, actor: Actor, ref: str, leads: Sequence[str]) -> ActionUpdate:
+        require_coordinator(actor, "set an action's lead organisations")
+        shorts = list(dict.fromkeys(self._plan.organisation(name).short for name in leads))
         with self._db.transaction() as session:
             row = self._row(session, ref, for_update=True)
-            if row.lead == short:
+            before = ";".join(row.leads) or None
+            after = ";".join(shorts) or None
+            if before == after:
                 return ActionUpdate(self._info(row), None)
-            change = self._change(session, actor, row, "lead", row.lead, short, None)
-            row.lead = short
+            change = self._change(session, actor, row, "leads", before, after, None)
+            row.lead_rows = [ActionLeadRow(organisation=short, position=n) for n, short in enumerate(shorts)]
             self._touch(row, actor)
+            session.flush()
             return ActionUpdate(self._info(row), field_change(change))
 
     def set_due(self, actor: Actor, ref: str, due: date) -> ActionUpdate:
@@ -242,13 +280,85 @@ class ActionService:
             self._touch(row, actor)
             return ActionUpdate(self._info(row), field_change(change))
 
+    def require_can_add(self, actor: Actor) -> None:
+        """Asked before the new-action form opens, so a member is told now, not after filling it in."""
+        require_coordinator(actor, "add actions")
+
+    def add(
+        self, actor: Actor, priority: int, text: str, leads: Sequence[str] = (), due: date | None = None
+    ) -> ActionUpdate:
+        """A new action under ``priority`` in the current plan year, numbered after the last one."""
+        require_coordinator(actor, "add actions")
+        text = _checked_text(text)
+        shorts = list(dict.fromkeys(self._plan.organisation(name).short for name in leads))
+        with self._db.transaction() as session:
+            year = current_year(session, self._today())
+            self._plan.priority(priority, year)
+            first, last = plan_year_bounds(year)
+            if due is not None and due < first:
+                raise InvalidInput(
+                    f"{due:%-d %B %Y} is before {year} starts.", "Give a date within the year or later."
+                )
+            siblings = list(
+                session.scalars(
+                    select(ActionRow).where(ActionRow.plan_year == year, ActionRow.priority == priority)
+                )
+            )
+            number = 1 + max((int(r.ref.partition(".")[2]) for r in siblings), default=0)
+            position = 1 + max(
+                (p for p in session.scalars(select(ActionRow.position).where(ActionRow.plan_year == year))),
+                default=0,
+            )
+            row = ActionRow(
+                ref=f"P{priority}.{number}", plan_year=year, priority=priority, position=position, text=text,
+                due_date=due or last, status=Status.NOT_STARTED.value, retired=False, carried_forward=False,
+                lead_rows=[ActionLeadRow(organisation=s, position=n) for n, s in enumerate(shorts)],
+            )  # fmt: skip
+            session.add(row)
+            session.flush()
+            change = self._change(session, actor, row, "added", None, text[:200], None)
+            return ActionUpdate(self._info(row), field_change(change))
+
+    def set_text(self, actor: Actor, ref: str, text: str) -> ActionUpdate:
+        require_coordinator(actor, "edit actions")
+        text = _checked_text(text)
+        with self._db.transaction() as session:
+            row = self._row(session, ref, for_update=True)
+            if row.text == text:
+                return ActionUpdate(self._info(row), None)
+            change = self._change(session, actor, row, "text", row.text[:200], text[:200], None)
+            row.text = text
+            self._touch(row, actor)
+            return ActionUpdate(self._info(row), field_change(change))
+
+    def retire(self, actor: Actor, ref: str, reason: str | None = None) -> ActionUpdate:
+        """No longer tracked: kept with its history, gone from lists, reports and alerts."""
+        require_coordinator(actor, "retire actions")
+        reason = " ".join((reason or "").split()) or None
+        if reason:
+            ensure_no_personal_data(reason)
+        with self._db.transaction() as session:
+            row = self._row(session, ref, for_update=True)
+            change = self._change(session, actor, row, "retired", None, "retired", reason)
+            row.retired = True
+            self._touch(row, actor)
+            return ActionUpdate(self._info(row), field_change(change))
+
     # ------------------------------------------------------------------ helpers
 
-    def _row(self, session: Any, ref: str, *, for_update: bool = False) -> ActionRow:
+    def _row(self, session: Any, ref: str, *, year: str | None = None, for_update: bool = False) -> ActionRow:
+        """The action ``ref`` of ``year`` (by default the current plan year); writes only ever reach
+        the current year: earlier years are history."""
         wanted = ref.strip().upper()
-        row = session.get(ActionRow, wanted, with_for_update=for_update)
-        if row is None:
-            raise NotFound(f"There is no action {ref[:20]}.", "See them all with `/csp actions`.")
+        year = year or current_year(session, self._today())
+        query = select(ActionRow).where(ActionRow.ref == wanted, ActionRow.plan_year == year)
+        if for_update:
+            query = query.with_for_update()
+        row = session.scalars(query).first()
+        if row is None or (for_update and row.retired):
+            raise NotFound(
+                f"There is no action {ref[:20]} in {year}.", f"See them with `/csp actions {year}`."
+            )
         return row
 
     def _touch(self, row: ActionRow, actor: Actor) -> None:
@@ -265,7 +375,13 @@ class ActionService:
         reason: str | None,
     ) -> ActionChange:
         change = ActionChange(
-            action_ref=row.ref, field=field, before=before, after=after, reason=reason, actor=actor.user_id
+            action_id=row.id,
+            action_ref=row.ref,
+            field=field,
+            before=before,
+            after=after,
+            reason=reason,
+            actor=actor.user_id,
         )
         session.add(change)
         session.flush()
@@ -274,3 +390,13 @@ class ActionService:
             detail={"before": before, "after": after},
         )  # fmt: skip
         return change
+
+
+def _checked_text(text: str) -> str:
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidInput("Say what the action is.", '`/csp action add P1 "what will be done"`.')
+    if len(text) > MAX_REASON:
+        raise InvalidInput(f"An action is at most {MAX_REASON} characters.")
+    ensure_no_personal_data(text)
+    return text

@@ -338,7 +338,9 @@ class AlertService:
         today = now.date()
         since = self._watching_since(session, today)
         raised = 0
-        overdue = select(ActionRow).where(ActionRow.status != "complete", ActionRow.due_date < today)
+        overdue = select(ActionRow).where(
+            ActionRow.status != "complete", ActionRow.due_date < today, *live_action_conditions()
+        )
         for action in session.scalars(overdue.where(ActionRow.due_date >= since)):
             alert = raise_alert(
                 session,
@@ -428,6 +430,12 @@ def risk_payload(risk: RiskRow, **extra: Any) -> dict[str, Any]:
     }
 
 
+def live_action_conditions() -> tuple[Any, ...]:
+    """Actions still tracked: not retired, and not carried into a newer plan year (the newer row is
+    the one that alerts, from its own due date)."""
+    return (ActionRow.retired.is_(False), ActionRow.carried_forward.is_(False))
+
+
 def action_payload(action: ActionRow, **extra: Any) -> dict[str, Any]:
     return {
         "ref": action.ref,
@@ -454,7 +462,8 @@ def digest_payload(session: Session, start: date, end: date, today: date) -> dic
     actions = session.scalars(
         select(ActionRow)
         .where(
-            or_(ActionRow.status == "red", and_(ActionRow.status != "complete", ActionRow.due_date < today))
+            or_(ActionRow.status == "red", and_(ActionRow.status != "complete", ActionRow.due_date < today)),
+            *live_action_conditions(),
         )
         .order_by(ActionRow.priority, ActionRow.position)
     )

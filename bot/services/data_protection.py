@@ -91,6 +91,7 @@ PEOPLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "achievement_changes": ("actor",),
     "risks": ("updated_by",),
     "risk_changes": ("actor",),
+    "plans": ("created_by",),
     "alerts": ("acknowledged_by", "payload", "subject_id"),  # subject_id: a nudge's member
     "partnership_directory": ("created_by",),
     "workspace_links": ("linked_by",),
@@ -482,7 +483,15 @@ class DataProtectionService:
             risk = session.get(RiskRow, alert.subject_id)
             return risk is not None and risk.status == "open" and risk.next_review.isoformat() == due
         if alert.kind == "action_overdue":
-            action = session.get(ActionRow, alert.subject_id)
+            # an action is its ref in some plan year: the one with this due date, still tracked
+            action = session.scalars(
+                select(ActionRow).where(
+                    ActionRow.ref == alert.subject_id,
+                    ActionRow.due_date == date.fromisoformat(due),
+                    ActionRow.retired.is_(False),
+                    ActionRow.carried_forward.is_(False),
+                )
+            ).first()
             return (
                 action is not None
                 and action.status != "complete"

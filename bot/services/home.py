@@ -8,9 +8,10 @@ from dataclasses import dataclass, replace
 from bot.permissions import Actor
 from bot.privacy import screened
 from bot.services.achievements import Achievement, AchievementService
-from bot.services.actions import Action, ActionFilter, ActionService, Status
+from bot.services.actions import Action, ActionFilter, ActionService, Status, lead_organisations
 from bot.services.alerts import Alert, AlertService
 from bot.services.glossary import GlossaryService, HomeSummary
+from bot.services.members import MemberService
 from bot.services.nudges import NudgeService, ReportingDate
 from bot.services.plan import PlanService, Priority
 from bot.services.risks import RiskOverview, RiskService
@@ -36,6 +37,13 @@ class RiskPanel:
 
 
 @dataclass(frozen=True)
+class SetupStep:
+    done: bool
+    what: str
+    how: str
+
+
+@dataclass(frozen=True)
 class HomeData:
     actor: Actor
     glossary: HomeSummary
@@ -55,6 +63,8 @@ class StaleForViewer:
     quarter_title: str
     reporting: ReportingDate
     actions: list[Action]
+    #: until the plan's current year has actions: what is still to do to get going
+    setup: tuple[SetupStep, ...] = ()
 
 
 class HomeService:
@@ -67,10 +77,12 @@ class HomeService:
         alerts: AlertService,
         risks: RiskService,
         nudges: NudgeService,
+        members: MemberService,
     ) -> None:
         self._alerts = alerts
         self._risks = risks
         self._nudges = nudges
+        self._members = members
         self._glossary = glossary
         self._plan = plan
         self._actions = actions
@@ -86,7 +98,7 @@ class HomeService:
                     priority, dict(Counter(a.status for a in mine)), sum(a.overdue for a in mine)
                 )
             )
-        org_actions = [a for a in actions if actor.org and a.lead == actor.org]
+        org_actions = [a for a in actions if actor.org and actor.org in lead_organisations(a)]
         unacknowledged, waiting = self._alerts.unacknowledged(HOME_ALERTS)
         return HomeData(
             actor=actor,
@@ -98,6 +110,39 @@ class HomeService:
             alert_problem=self._alerts.problem() if actor.is_coordinator else None,
             risks=RiskPanel(self._risks.overview(actor.org), unacknowledged, waiting),
             stale=self._stale_for(actor),
+            setup=() if actions else self._setup_steps(),
+        )
+
+    def _setup_steps(self) -> tuple[SetupStep, ...]:
+        """A partnership with no plan, or a plan whose year has no actions yet: the way to a first update."""
+        plan = self._plan.current_plan()
+        year = self._plan.current_year()
+        return (
+            SetupStep(
+                plan is not None,
+                "Start the plan" + (f": {plan.title}" if plan else ""),
+                '`csp-bot plan new "TITLE" --start 2026-04-01 --end 2029-03-31`',
+            ),
+            SetupStep(
+                bool(self._plan.organisations()),
+                "Add the partner organisations",
+                '`/csp orgs add SHORT "Full name"`, or `csp-bot orgs add SHORT "Full name"`',
+            ),
+            SetupStep(
+                False,
+                f"Import {year}'s action spreadsheet (columns priority, priority_title, ref, action, leads, due)",
+                f"`csp-bot plan import actions.csv --year {year} --apply`, or one by one: `/csp action add P1`",
+            ),
+            SetupStep(
+                self._members.has_members(),
+                "Add members with their organisation",
+                "`/csp members add @someone ORG`",
+            ),
+            SetupStep(
+                self._alerts.channel() is not None,
+                "Choose the alert channel",
+                "`/csp alerts channel #channel`",
+            ),
         )
 
     def _stale_for(self, actor: Actor) -> StaleForViewer | None:

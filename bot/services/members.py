@@ -103,6 +103,11 @@ class MemberService:
             )
             return removed
 
+    def has_members(self) -> bool:
+        """Whether anyone belongs to an organisation yet (a new partnership's App Home asks)."""
+        with self._db.read() as session:
+            return session.scalar(select(Member.user_id).where(Member.org.is_not(None)).limit(1)) is not None
+
     def list(self, actor: Actor) -> list[MemberInfo]:
         """Members and the operator only: the list says which Slack user works for which organisation,
         which is not for anyone else who happens to share the workspace."""

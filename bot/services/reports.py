@@ -22,7 +22,7 @@ from bot.permissions import Actor
 from bot.privacy import screened
 from bot.quarters import Quarter, parse_quarter, quarter_of
 from bot.services.achievements import Achievement, AchievementService
-from bot.services.actions import Action, ActionService, Status
+from bot.services.actions import Action, ActionFilter, ActionService, Status
 from bot.services.alerts import aware
 from bot.services.history import field_change
 from bot.services.plan import Organisation, Partnership, PlanService, Priority
@@ -172,15 +172,19 @@ class ReportService:
         # a report is shared beyond Slack: rows from before a rule existed go out masked
         entries = [replace(a, text=screened(a.text) or "") for a in entries]
         return AchievementsData(
-            self._plan.partnership(), self._plan.priorities(), entries, year, as_at=self._today(),
+            self._plan.partnership(year), self._plan.priorities(year), entries, year, as_at=self._today(),
             quarter=wanted, organisations=self._plan.organisations(),
         )  # fmt: skip
 
-    def actions(self) -> ActionsData:
-        actions = [replace(a, reason=screened(a.reason)) for a in self._actions.list()]
+    def actions(self, year: str | None = None) -> ActionsData:
+        year = self._plan.year(year)
+        # shown beyond Slack: reasons from before a rule existed go out masked
+        actions = [
+            replace(a, reason=screened(a.reason)) for a in self._actions.list(ActionFilter(plan_year=year))
+        ]
         return ActionsData(
-            self._plan.partnership(), actions, as_at=self._today(),
-            organisations=self._plan.organisations(), priorities=self._plan.priorities(),
+            self._plan.partnership(year), actions, as_at=self._today(),
+            organisations=self._plan.organisations(include_retired=True), priorities=self._plan.priorities(year),
         )  # fmt: skip
 
     def risks(self) -> RiskRegisterData:
@@ -228,8 +232,10 @@ class ReportService:
             c = field_change(row)
             return Change(subject, c.field, c.before, c.after, c.reason, person(c.actor), aware(c.at))
 
+        # the quarter's own plan year when it has actions, else the current year
+        year = wanted.plan_year if wanted.plan_year in self._plan.started_years() else None
         actions = [self._action_at(a, [r for r in action_rows if r.action_ref == a.ref], moment, as_at)
-                   for a in self._actions.list()]  # fmt: skip
+                   for a in self._actions.list(ActionFilter(plan_year=year))]  # fmt: skip
         risks = []
         for risk in self._risks.register(include_closed=True):
             history = [r for r in risk_rows if r.risk_ref == risk.ref]
@@ -275,7 +281,7 @@ class ReportService:
             action,
             status=status,
             reason=reason,
-            lead=_value_at(history, "lead", moment, action.lead),
+            leads=_leads_at(history, moment, action.leads),
             due_date=due,
             updated_at=aware(touched[-1].at) if touched else (None if history else action.updated_at),
             overdue=status is not Status.COMPLETE and due < as_at,
@@ -300,6 +306,19 @@ class ReportService:
             last_reviewed_on=_london_day(reviews[-1].at) if reviews else risk.last_reviewed_on,
             review_overdue=not closed and next_review < as_at,
         )
+
+
+def _leads_at(history: Sequence[ActionChange], moment: datetime, current: tuple[str, ...]) -> tuple[str, ...]:
+    """The lead organisations at ``moment``: one lead ("lead", before joint leads) or several ("leads")."""
+    changes = [c for c in history if c.field in ("lead", "leads")]
+    before = [c for c in changes if aware(c.at) < moment]
+    if before:
+        value = before[-1].after
+    elif changes:
+        value = changes[0].before
+    else:
+        return current
+    return tuple(v for v in (value or "").split(";") if v)
 
 
 def risk_added_after(history: Sequence[RiskChange], moment: datetime) -> bool:

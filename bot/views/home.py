@@ -91,6 +91,22 @@ def home_view(data: HomeData, answer: Reply | None = None) -> View:
         ),
         DividerBlock(),
     ]
+    if data.setup:
+        steps = "\n".join(
+            f"{':white_check_mark:' if step.done else ':white_square:'} *{escape(step.what)}*"
+            + ("" if step.done else f"\n      {step.how}")
+            for step in data.setup
+        )
+        blocks.append(
+            section(
+                "*Getting started*: the partnership's plan has no actions yet. "
+                + ("" if actor.is_coordinator else "A coordinator does these; then your actions appear here.")
+                + f"\n{clip(steps, 2800)}"
+            )
+        )
+        blocks.append(
+            context("Then members update their actions: `/csp actions mine`, `/csp action P1.1 green`.")
+        )
     if actor.org:
         if data.org_actions:
             lines = "\n".join(action_line(a) for a in data.org_actions)
@@ -112,7 +128,8 @@ def home_view(data: HomeData, answer: Reply | None = None) -> View:
             f" · :hourglass: {item.overdue} overdue" if item.overdue else ""
         )
         progress_lines.append(f"*P{item.priority.number}* {escape(item.priority.title)}\n{counts}{extra}")
-    blocks.append(section("*The plan at a glance*\n" + "\n".join(progress_lines)))
+    if progress_lines:
+        blocks.append(section("*The plan at a glance*\n" + "\n".join(progress_lines)))
     if data.recent:
         blocks.append(
             section(

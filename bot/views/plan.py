@@ -47,6 +47,7 @@ ACHIEVEMENT_FORM = "achievement_form"
 ACHIEVEMENT_LOG_MASKED = "achievement_log_masked"
 #: Slack's limit for a button's value
 BUTTON_VALUE_LIMIT = 2000
+ACHIEVEMENT_FOR = "achievement_for"
 ACTION_STATUS_OPEN = "action_status_open"
 ACTION_STATUS_FORM = "action_status_form"
 
@@ -128,6 +129,38 @@ def achievement_refused_reply(error: PersonalDataError, button_value: str) -> Re
     blocks.append(context(markup(REWRITE_HINT)))
     kinds = ", ".join(finding.description for finding in error.findings)
     return Reply(text=f"Not logged: it looks like it contains {kinds}.", blocks=tuple(blocks))
+
+
+def which_organisation_reply(
+    *, text: str, priority: int, achieved_on: date | None, named: str, own: str | None
+) -> Reply:
+    """A member's achievement names another organisation: whose is it? Nothing is logged until they say."""
+
+    def value(org: str) -> str:
+        return json.dumps(
+            {"t": text, "p": priority, "d": achieved_on.isoformat() if achieved_on else "", "o": org}
+        )
+
+    buttons = (
+        [ButtonElement(text=f"For {own}", action_id=f"{ACHIEVEMENT_FOR}_own", value=value(own))]
+        if own
+        else []
+    )
+    buttons.append(
+        ButtonElement(text="For no organisation", action_id=f"{ACHIEVEMENT_FOR}_none", value=value(""))
+    )
+    return Reply(
+        text=f"Which organisation is this for? It names {escape(named)}.",
+        blocks=(
+            section(
+                f"This names *{escape(named)}*: which organisation is it for?\n{quote(text)}\n"
+                f"You can log it for {escape(own or 'no organisation')}"
+                + (" or for none" if own else "")
+                + f"; a coordinator can log it for {escape(named)}."
+            ),
+            ActionsBlock(elements=buttons),
+        ),
+    )
 
 
 def achievement_undone_reply(a: Achievement) -> Reply:
@@ -315,7 +348,9 @@ def _change_text(item: FieldChange) -> str:
         after = Status(item.after).label if item.after else "–"
         why = f": {inline_quote(clip(item.reason, 200))}" if item.reason else ""
         return f"{before} → *{after}*{why}"
-    name = {"lead": "lead", "due_date": "due date"}.get(item.field, item.field)
+    if item.field == "carried":
+        return f"carried forward from {escape(item.before or '–')} into *{escape(item.after or '–')}*"
+    name = {"lead": "lead", "leads": "leads", "due_date": "due date"}.get(item.field, item.field)
     return f"{name} {escape(item.before or '–')} → *{escape(item.after or '–')}*"
 
 
@@ -331,6 +366,7 @@ def action_unchanged_reply(action: Action, field: str) -> Reply:
         "status": f"{action.ref} is already {action.status.label}",
         "lead": f"{action.ref}'s lead is already {escape(action.lead or 'nobody')}",
         "due_date": f"{action.ref} is already due {action.due_date:%-d %B %Y}",
+        "text": f"{action.ref} already reads so",
     }[field]
     return notice(f"{already}; nothing changed.")
 
