@@ -455,7 +455,7 @@ def _day(value: str, option: str) -> date:
 
 @cli.group()
 def plan() -> None:
-    """The partnership's plan: start one, load a year's actions, roll over, export."""
+    """The partnership's plan: start one, load a year's actions, roll over, export; the board's dates."""
 
 
 @plan.command("new")
@@ -810,11 +810,6 @@ def nudge(apply: bool) -> None:
         click.echo(f"  {item.member}\t{item.organisation}\t{state}\t{', '.join(item.refs)}")
     if not apply and run.queued:
         click.echo("Nothing queued yet: add --apply to queue them.")
-
-
-@cli.group()
-def plan() -> None:
-    """The partnership's plan: the board's meeting dates that nudges aim at."""
 
 
 @plan.command("board-dates")

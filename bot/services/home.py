@@ -55,6 +55,8 @@ class HomeData:
     risks: RiskPanel | None = None
     #: the viewer's organisation's open actions with no update this quarter, and when they report
     stale: StaleForViewer | None = None
+    #: until the plan's current year has actions: what is still to do to get going
+    setup: tuple[SetupStep, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,6 @@ class StaleForViewer:
     quarter_title: str
     reporting: ReportingDate
     actions: list[Action]
-    #: until the plan's current year has actions: what is still to do to get going
-    setup: tuple[SetupStep, ...] = ()
 
 
 class HomeService:

@@ -17,6 +17,10 @@ class HelpLine:
     summary: str
 
 
+#: a little under Slack's 3,000-character limit for a section's text
+SECTION_CHARS = 2900
+
+
 def help_reply(
     lines: Sequence[HelpLine],
     *,
@@ -31,8 +35,15 @@ def help_reply(
     chosen = [line for line in lines if topic and line.usage.startswith(f"/csp {wanted}")]
     shown = chosen or list(lines)
     blocks.append(HeaderBlock(text="csp-bot: the partnership's glossary"))
-    body = "\n".join(f"`{markup(line.usage)}`  {markup(line.summary)}" for line in shown)
-    blocks.append(section(body))
+    # a section holds at most 3,000 characters: the command list fills as many as it needs
+    chunk: list[str] = []
+    for entry in (f"`{markup(line.usage)}`  {markup(line.summary)}" for line in shown):
+        if chunk and sum(len(c) + 1 for c in chunk) + len(entry) > SECTION_CHARS:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(entry)
+    if chunk:
+        blocks.append(section("\n".join(chunk)))
     if note:
         blocks.append(section(markup(note)))
     blocks.append(
