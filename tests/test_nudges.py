@@ -456,3 +456,18 @@ def test_shorter_lead_times_move_the_rounds(settings: Settings, clock: SettableC
         assert built.nudges.run_scheduled("w").round == 2  # type: ignore[union-attr]
     finally:
         built.close()
+
+
+def test_a_retired_action_is_nobodys_to_update(
+    capsys, cli_env: str, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import bot.cli
+    from tests.harness import run_cli
+
+    monkeypatch.setattr(bot.cli, "now", clock)
+    at(clock, 2026, 12, 18, 11, 0)
+    assert "TVP:\n  P1.3\tnot started" in run_cli(capsys, "actions", "stale")[1]
+    code, _, err = run_cli(capsys, "action", "retire", "P1.3", "--reason", "merged into P1.5")
+    assert code == 0, err
+    code, out, _ = run_cli(capsys, "actions", "stale")
+    assert code == 0 and out.startswith("22 open actions") and "P1.3" not in out

@@ -40,6 +40,7 @@ from bot.services.alerts import (
     take_lease,
     write_state,
 )
+from bot.services.plan import current_year
 from store import audit
 from store.db import Database
 from store.models import ActionChange, ActionRow, AlertRow, Member
@@ -195,19 +196,24 @@ class NudgeService:
         begin, finish = quarter.utc_bounds()
         updated = set(
             session.scalars(
-                select(ActionChange.action_ref).where(
+                select(ActionChange.action_id).where(
                     ActionChange.field == "status", ActionChange.at >= begin, ActionChange.at < finish
                 )
             )
         )
+        # the current plan year's open actions: earlier years are history, retired ones nobody's to do
         rows = session.scalars(
             select(ActionRow)
-            .where(ActionRow.status != Status.COMPLETE.value)
+            .where(
+                ActionRow.plan_year == current_year(session, today),
+                ActionRow.retired.is_(False),
+                ActionRow.status != Status.COMPLETE.value,
+            )
             .order_by(ActionRow.priority, ActionRow.position)
         )
         by_org: dict[str | None, list[Action]] = {}
         for row in rows:
-            if row.ref in updated:
+            if row.id in updated:
                 continue
             action = self._actions.action_of(row)
             for organisation in lead_organisations(action) or (None,):

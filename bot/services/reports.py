@@ -114,8 +114,9 @@ class BoardPackData:
 
     @property
     def stale_actions(self) -> list[Action]:
-        """Not complete, and nobody updated them this quarter."""
-        touched = {c.subject for c in self.action_changes}
+        """Not complete, and no status update this quarter (a reason given again with the same status
+        counts; a new lead or due date does not): the same rule as the nudges."""
+        touched = {c.subject for c in self.action_changes if c.field == "status"}
         return [a for a in self.actions if a.status is not Status.COMPLETE and a.ref not in touched]
 
     @property
