@@ -3,6 +3,7 @@ joint leads, organisations, and the plan file's schema and export. Through the C
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from datetime import date, datetime
@@ -83,6 +84,11 @@ def test_the_done_when_walk_through(capsys, cli_env, tmp_path: Path) -> None:
     run_cli(capsys, "members", "add", "U0WDCM", "--org", "WDC")
     code, out, _ = run_cli(capsys, "ask", "--user", "U0WDCM", "action P1.2 green")
     assert "Only BC or TVP members and coordinators can update P1.2" in out
+    # the action status file names both lead organisations in full
+    report = tmp_path / "actions.csv"
+    assert run_cli(capsys, "report", "actions", "--format", "csv", "--output", str(report))[0] == 0
+    joint = next(r for r in csv.DictReader(report.open(encoding="utf-8")) if r["ref"] == "P1.2")
+    assert joint["lead"] == "Buckinghamshire Council, Thames Valley Police"
 
     # log P1 files under the new plan's first priority
     code, out, _ = run_cli(capsys, "ask", "--user", TVP_MEMBER, "log P1 TVP ran a weapons amnesty")

@@ -215,7 +215,7 @@ def _action_rows(
 ) -> tuple[list[list[str]], dict[tuple[int, int], str]]:
     rows, fills = [], {}
     for n, action in enumerate(actions, start=1):
-        lead = organisations.get(action.lead or "", action.lead or "No single lead")
+        lead = ", ".join(organisations.get(o, o) for o in action.leads) or "No lead set"
         rows.append(
             [
                 action.ref,
@@ -325,7 +325,7 @@ def _alerts_and_stale(data: BoardPackData) -> list[Block]:
     )
     rows, fills = [], {}
     for n, action in enumerate(stale, start=1):
-        lead = organisations.get(action.lead or "", action.lead or "No single lead")
+        lead = ", ".join(organisations.get(o, o) for o in action.leads) or "No lead set"
         rows.append(
             [
                 action.ref,

@@ -212,7 +212,7 @@ _RAG_FILL = {
 
 def _action_row(action: Action, organisations: dict[str, str], priorities: dict[int, str]) -> list[str]:
     updated = action.updated_at.date().isoformat() if action.updated_at else ""
-    lead = organisations.get(action.lead, action.lead) if action.lead else ""
+    lead = ", ".join(organisations.get(o, o) for o in action.leads)
     return [
         priorities.get(action.priority, f"P{action.priority}"),
         action.ref,
