@@ -104,7 +104,9 @@ def ask(text: tuple[str, ...], as_json: bool, user: str, channel: str) -> None:
     settings = _settings()
     if settings.slack_bot_token:
         settings.require_database(why="for `ask` with SLACK_BOT_TOKEN, which talks to real Slack")
-    result = run_ask(settings, " ".join(text), user_id=user, channel_id=channel, partnership=_partnership())
+    result = run_ask(
+        settings, " ".join(text), user_id=user, channel_id=channel, partnership=_partnership(), now=now
+    )
     if as_json:
         click.echo(json.dumps(result.as_json(), ensure_ascii=False, indent=2))
     else:
@@ -1158,11 +1160,10 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply Alembic migrations up to the newest (and seed an empty database)."""
-    from bot.clock import system_now
     from store.db import Database
 
     settings = _settings()
-    database = Database(settings.database_url, now=system_now)
+    database = Database(settings.database_url, now=now)
     before = database.current_revision()
     database.ensure_ready()
     after = database.current_revision()
@@ -1184,10 +1185,9 @@ def db_upgrade() -> None:
 
 @db.command("current")
 def db_current() -> None:
-    from bot.clock import system_now
     from store.db import Database
 
-    database = Database(_settings().database_url, now=system_now)
+    database = Database(_settings().database_url, now=now)
     click.echo(f"current: {database.current_revision() or 'empty'}; newest: {database.head_revision()}")
 
 

@@ -162,8 +162,10 @@ def people(services: Services) -> dict[str, str]:
 
 
 @pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> str:
-    """The environment ``csp-bot`` commands run in: the test's database, quiet logs."""
+def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str, clock: SettableClock) -> str:
+    """The environment ``csp-bot`` commands run in: the test's database, quiet logs, and the test's
+    clock (never the machine's: a plan year or a quarter must not depend on the day the suite runs)."""
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setattr("bot.cli.now", clock)
     monkeypatch.setenv("CSP_LOG_LEVEL", "WARNING")
     return database_url

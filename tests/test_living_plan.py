@@ -496,11 +496,12 @@ def test_a_partnership_without_a_plan_starts_guided(capsys, cli_env, tmp_path: P
 
 def _home_text(url: str, user: str) -> str:
     """The App Home newtown's ``user`` would see, rendered as text."""
+    import bot.cli
     from bot.partnerships import Partnerships
     from bot.views.home import home_view
     from tests.harness import rendered_text
 
-    partnerships = Partnerships(_settings(url))
+    partnerships = Partnerships(_settings(url), now=bot.cli.now)  # the test's clock, as cli_env pins it
     try:
         services = partnerships.get("newtown")
         return rendered_text(home_view(services.home.data(services.members.actor(user))).to_dict())

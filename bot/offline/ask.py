@@ -17,6 +17,7 @@ import secrets
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.clock import Now, system_now
 from bot.offline.signing import call_wsgi, signed_headers, slack_escape, slash_command_body
 from bot.offline.slack_standin import SlackStandIn
 from bot.partnerships import Partnerships
@@ -49,10 +50,11 @@ def ask(
     user_id: str = "U0LOCAL",
     channel_id: str = "C0LOCAL",
     partnership: str = MAIN,
+    now: Now = system_now,
 ) -> AskResult:
     # one partnership, one token: the request is answered as that partnership's own workspace would be
     settings = settings.model_copy(update={"slack_client_id": None, "slack_client_secret": None})
-    partnerships = Partnerships(settings)
+    partnerships = Partnerships(settings, now=now)
     services = partnerships.get(partnership)
     preview = None
     if not settings.slack_bot_token:
