@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from bot.clock import LONDON
@@ -213,18 +213,17 @@ def _summary(data: BoardPackData) -> list[Block]:
 def _action_rows(
     actions: Sequence[Action], organisations: dict[str, str]
 ) -> tuple[list[list[str]], dict[tuple[int, int], str]]:
+    return _rows_of(actions, organisations, lambda action: f"{action.due_date:%d %b %Y}")
+
+
+def _rows_of(
+    actions: Sequence[Action], organisations: dict[str, str], last: Callable[[Action], str]
+) -> tuple[list[list[str]], dict[tuple[int, int], str]]:
+    """Ref, action, lead organisations in full, status in words (and colour), and ``last``."""
     rows, fills = [], {}
     for n, action in enumerate(actions, start=1):
         lead = ", ".join(organisations.get(o, o) for o in action.leads) or "No lead set"
-        rows.append(
-            [
-                action.ref,
-                action.text.replace("**", ""),
-                lead,
-                status_words(action),
-                f"{action.due_date:%d %b %Y}",
-            ]
-        )
+        rows.append([action.ref, action.text.replace("**", ""), lead, status_words(action), last(action)])
         fills[(n, 3)] = STATUS_FILL[action.status]
     return rows, fills
 
@@ -323,19 +322,9 @@ def _alerts_and_stale(data: BoardPackData) -> list[Block]:
             keep_with_next=True,
         )
     )
-    rows, fills = [], {}
-    for n, action in enumerate(stale, start=1):
-        lead = ", ".join(organisations.get(o, o) for o in action.leads) or "No lead set"
-        rows.append(
-            [
-                action.ref,
-                action.text.replace("**", ""),
-                lead,
-                status_words(action),
-                _day(action.updated_at) if action.updated_at else "Never",
-            ]
-        )
-        fills[(n, 3)] = STATUS_FILL[action.status]
+    rows, fills = _rows_of(
+        stale, organisations, lambda action: _day(action.updated_at) if action.updated_at else "Never"
+    )
     blocks.append(
         Table(("Ref", "Action", "Lead", "Status", "Last update"), rows, (1.1, 7.4, 3.0, 2.5, 1.9), fills)
     )

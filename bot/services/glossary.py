@@ -395,6 +395,10 @@ class GlossaryService:
             "You can suggest one instead: `/csp glossary suggest TERM = meaning`.",
         )
         entry = self._new_entry(key, text, kind, context, note, aliases, source="Added in Slack")
+        return self._insert(actor, entry, "add")
+
+    def _insert(self, actor: Actor, entry: GlossaryEntry, how: str) -> GlossaryEntry:
+        """A new active entry, with its history (``how``: add, adopt) and its misses forgotten."""
         with self._db.transaction() as session:
             self._refuse_duplicate(session, entry)
             entry = entry.model_copy(update={"id": repo.free_slug(session, entry.id)})
@@ -402,7 +406,7 @@ class GlossaryService:
                 entry, actor=actor.user_id, status=repo.ACTIVE, position=repo.next_position(session)
             )
             session.add(row)
-            self._log(session, actor, "add", row, before=None)
+            self._log(session, actor, how, row, before=None)
             repo.forget_misses(session, [fold(entry.key)])
         self._refresh(force=True)
         return entry
@@ -562,17 +566,7 @@ class GlossaryService:
             found.aliases,
             source=origin if len(origin) <= 200 else found.source,
         )
-        with self._db.transaction() as session:
-            self._refuse_duplicate(session, entry)
-            entry = entry.model_copy(update={"id": repo.free_slug(session, entry.id)})
-            row = repo.new_row(
-                entry, actor=actor.user_id, status=repo.ACTIVE, position=repo.next_position(session)
-            )
-            session.add(row)
-            self._log(session, actor, "adopt", row, before=None)
-            repo.forget_misses(session, [fold(entry.key)])
-        self._refresh(force=True)
-        return entry
+        return self._insert(actor, entry, "adopt")
 
     def hide(self, actor: Actor, ref: str) -> PackEntry:
         """Stop a pack entry answering for this partnership."""

@@ -25,23 +25,12 @@ from bot.services.achievements import Achievement, AchievementService
 from bot.services.actions import Action, ActionFilter, ActionService, Status
 from bot.services.alerts import aware
 from bot.services.history import field_change
-from bot.services.plan import Organisation, Partnership, PlanService, Priority
+from bot.services.plan import Organisation, Partnership, PlanService, Priority, checked_year
 from bot.services.risk_rating import RatingRule
 from bot.services.risks import Risk, RiskService
 from store.db import Database
 from store.models import ActionChange, AlertRow, Member, RiskChange
-from store.plan_data import plan_year_bounds
 from store.seed import SEED_ACTOR
-
-
-def checked_year(year: str) -> str:
-    try:
-        plan_year_bounds(year)
-    except ValueError:
-        raise InvalidInput(
-            f"`{year[:12]}` is not a plan year.", "Plan years run April to March: write 2018/19."
-        ) from None
-    return year
 
 
 @dataclass(frozen=True)
