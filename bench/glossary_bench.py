@@ -574,7 +574,7 @@ def main(argv: list[str] | None = None) -> None:
         f"current RSS {rss_now_mb():.1f} MB"
     )
     time_long_inputs(index, gen, args.long_sizes, args.seed, args.long_repeat)
-    time_pack(index, [q for q, _ in exact_q], args.seed, n)
+    time_pack(index, [q for q, _ in exact_q], args.seed, n, [q for q, *_ in typo_src])
     print()
     print(
         f"RESULT build_s={build_s:.3f} rss_mb={rss_built:.1f} exact_p99_ms={exact.ms(99):.4f} "
@@ -585,7 +585,13 @@ def main(argv: list[str] | None = None) -> None:
 # ---------------------------------------------------------------------- the national pack
 
 
-def time_pack(index: GlossaryIndex, own_exact: Sequence[str], seed: int, n: Callable[[int], int]) -> None:
+def time_pack(
+    index: GlossaryIndex,
+    own_exact: Sequence[str],
+    seed: int,
+    n: Callable[[int], int],
+    own_typos: Sequence[str] = (),
+) -> None:
     """The shipped pack behind the synthetic glossary, as the service tiers them: its load and build,
     the glossary's own exact keys with the pack loaded, and the pack's keys (exact and one typo), which
     the glossary misses first and the pack then answers."""
@@ -613,7 +619,13 @@ def time_pack(index: GlossaryIndex, own_exact: Sequence[str], seed: int, n: Call
     for q in [*own_exact[:500], *(rng.choice(keys) for _ in range(500))]:  # warm-up, untimed
         tiered_lookup(index, packs, q)
     own = timed("own exact, pack loaded", own_exact)
-    pack_exact = timed("pack exact", [key_query(rng, rng.choice(keys))[0] for _ in range(n(5_000))])
+    own_typo = timed("own one typo, pack loaded", own_typos)
+
+    def typed(key: str) -> str:
+        # an acronym as people type it (MARACs, m.a.r.a.c); a term's name in any case
+        return key_query(rng, key)[0] if key.isupper() and " " not in key else vary_case(rng, key)
+
+    pack_exact = timed("pack exact", [typed(rng.choice(keys)) for _ in range(n(5_000))])
     long_keys = [k for k in keys if len(k) >= 4] or keys
     pack_typo = timed("pack one typo", [one_edit(rng, rng.choice(long_keys))[0] for _ in range(n(2_000))])
     # the same pack queries behind a real partnership's glossary (the plan's, about 60 entries)
@@ -621,7 +633,11 @@ def time_pack(index: GlossaryIndex, own_exact: Sequence[str], seed: int, n: Call
     plan_keys = {fold(e.key) for e in plan.entries}
     real_keys = [e.key for e in pack.entries if fold(e.key) not in plan_keys] or keys
     behind_plan = timed(
-        "pack exact, plan's own", [key_query(rng, rng.choice(real_keys))[0] for _ in range(n(5_000))], plan
+        "pack exact, plan's own", [typed(rng.choice(real_keys)) for _ in range(n(5_000))], plan
+    )
+    real_long = [k for k in real_keys if len(k) >= 4] or real_keys
+    typo_behind_plan = timed(
+        "pack typo, plan's own", [one_edit(rng, rng.choice(real_long))[0] for _ in range(n(2_000))], plan
     )
     from_pack = sum(1 for r in pack_exact.results if r.found and getattr(r.matches[0], "pack", None))
     print()
@@ -629,15 +645,17 @@ def time_pack(index: GlossaryIndex, own_exact: Sequence[str], seed: int, n: Call
         f"national pack: {len(pack.entries):,} entries, loaded, validated and indexed in {pack_s * 1e3:.1f} ms "
         "(once per process)"
     )
-    print(f"{'tiered query':<24}{'n':>7}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'max ms':>10}  target")
+    print(f"{'tiered query':<27}{'n':>7}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'max ms':>10}  target")
     for t, target in (
         (own, "p99 ≤ 0.1"),
         (pack_exact, ""),
+        (own_typo, "p99 ≤ 5"),
         (pack_typo, "p99 ≤ 5"),
         (behind_plan, "p99 ≤ 0.1"),
+        (typo_behind_plan, "p99 ≤ 5"),
     ):
         print(
-            f"{t.name:<24}{len(t.ns):>7,}{t.ms(50):>10.4f}{t.ms(90):>10.4f}{t.ms(99):>10.4f}{t.max_ms:>10.3f}"
+            f"{t.name:<27}{len(t.ns):>7,}{t.ms(50):>10.4f}{t.ms(90):>10.4f}{t.ms(99):>10.4f}{t.max_ms:>10.3f}"
             f"  {target}"
         )
     print(
@@ -646,8 +664,10 @@ def time_pack(index: GlossaryIndex, own_exact: Sequence[str], seed: int, n: Call
     )
     print(
         f"RESULT pack_build_ms={pack_s * 1e3:.1f} pack_own_exact_p99_ms={own.ms(99):.4f} "
+        f"pack_own_typo_p99_ms={own_typo.ms(99):.3f} "
         f"pack_exact_p99_ms={pack_exact.ms(99):.4f} pack_typo_p99_ms={pack_typo.ms(99):.3f} "
-        f"pack_exact_behind_plan_p99_ms={behind_plan.ms(99):.4f}"
+        f"pack_exact_behind_plan_p99_ms={behind_plan.ms(99):.4f} "
+        f"pack_typo_behind_plan_p99_ms={typo_behind_plan.ms(99):.3f}"
     )
 
 

@@ -69,6 +69,8 @@ QUALIFIERS = frozenset(
 SAME, CLOSE, OFFER = 0, 1, 2
 #: candidates checked word by word for one query, however common its words
 MAX_CANDIDATES = 500
+#: … and when only one of its words (of three or more) is in any name
+MAX_CANDIDATES_ONE_WORD = 40
 
 
 def _variant(word: str) -> str:
@@ -226,9 +228,12 @@ class ReverseIndex:
         spare = sum(len(w) - 1 for w in query if w not in self._by_word and 2 <= len(w) <= 6) + 1
         size, sizes = len(query), self._sizes
         viable = [i for i in candidates if size - 1 <= sizes[i] <= size + spare]
-        if len(viable) > MAX_CANDIDATES:  # a bound on the cost: names of the query's length first
+        # a bound on the cost: names of the query's length first. When a single word of three or more is
+        # known at all, every other word must be a typo or initials of the name's: few names can be it
+        limit = MAX_CANDIDATES_ONE_WORD if len(known) == 1 and len(distinct) >= 3 else MAX_CANDIDATES
+        if len(viable) > limit:
             viable.sort(key=lambda i: (abs(sizes[i] - size), i))
-            del viable[MAX_CANDIDATES:]
+            del viable[limit:]
         found = []
         for name_id in sorted(viable):
             match = align(name_id, query, (self._forms[name_id] or self._names[name_id]).split())
