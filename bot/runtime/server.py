@@ -161,6 +161,10 @@ def serve_http(
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
+            # Each worker binds a socket of its own (SO_REUSEPORT) and the kernel spreads new connections
+            # across them. On one shared socket the first worker to wake took every keep-alive connection:
+            # 4 workers served 1.1x one worker's requests, one of them doing 86% of the work.
+            self.cfg.set("reuse_port", workers > 1)
             self.cfg.set("accesslog", None)  # access logs carry nothing useful here; keep them off
             self.cfg.set("timeout", 30)
             self.cfg.set("graceful_timeout", 10)
