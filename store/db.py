@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -97,6 +99,48 @@ def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
     # read-then-write transactions deadlock on the lock upgrade and one fails at once with
     # "database is locked", whatever the busy timeout; this way writers queue.
     connection.exec_driver_sql(f"BEGIN {connection.get_execution_options().get('sqlite_begin', 'DEFERRED')}")
+
+
+#: the values read once per request (:func:`request_scope`), by reader; None outside a request
+_REQUEST_READS: ContextVar[dict[tuple[int, str], str | None] | None] = ContextVar(
+    "csp_request_reads", default=None
+)
+
+
+@contextmanager
+def request_scope() -> Iterator[None]:
+    """One request: a per-request check (the glossary version) reads the database once within it,
+    however many times the request's code asks. Outside a request every ask reads."""
+    token = _REQUEST_READS.set({})
+    try:
+        yield
+    finally:
+        _REQUEST_READS.reset(token)
+
+
+#: a pooled PostgreSQL connection idle for longer than this is pinged before use
+IDLE_PING_SECONDS = 10.0
+
+
+def _note_checkin(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+    """A busy pool's connections were in use a moment ago and need no ping; one that sat idle (a
+    database restart or a firewall may have dropped it) is checked, and replaced if it is dead."""
+    idle_since = record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+    except Exception as error:
+        # the pool drops this connection and checks out another (SQLAlchemy's documented recipe)
+        raise DisconnectionError("idle connection is gone") from error
 
 
 class _SideConnection:
@@ -228,7 +272,11 @@ class Database:
                 event.listen(self.engine, "connect", _sqlite_connect)
                 event.listen(self.engine, "begin", _sqlite_begin)
             else:
-                self.engine = create_engine(url, pool_pre_ping=True)
+                # No pre-ping on every checkout (a round trip per transaction, 6 of a log's 27): a
+                # connection idle long enough to have been dropped is pinged instead (_ping_if_idle).
+                self.engine = create_engine(url, pool_pre_ping=False)
+                event.listen(self.engine.pool, "checkout", _ping_if_idle)
+                event.listen(self.engine.pool, "checkin", _note_checkin)
             if shared is None:
                 self.base_engine = self.engine
         except (NoSuchModuleError, ModuleNotFoundError) as exc:
@@ -267,13 +315,22 @@ class Database:
 
     def state_reader(self, name: str) -> Callable[[], str | None]:
         """A reader of one ``app_state`` value for a per-request check (the glossary version), on the
-        store's side connection (:class:`_SideConnection`): no pool checkout and no transaction."""
+        store's side connection (:class:`_SideConnection`): no pool checkout and no transaction, and
+        within a :func:`request_scope` one read per request."""
         table = f'"{self.schema}".app_state' if self.schema else "app_state"
         sql = f"SELECT value FROM {table} WHERE name = {'?' if self.is_sqlite else '%s'}"
 
+        key = (id(self._side), sql + name)
+
         def read() -> str | None:
+            memo = _REQUEST_READS.get()
+            if memo is not None and key in memo:
+                return memo[key]
             row = self._side.fetch_one(sql, (name,))
-            return None if row is None else str(row[0])
+            value = None if row is None else str(row[0])
+            if memo is not None:
+                memo[key] = value
+            return value
 
         return read
 

@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.errors import UserFacingError
 from bot.logs import BOLT_LOGGER, log_failure
+from store.db import request_scope
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 EVENTS_PATH = "/slack/events"
@@ -60,7 +61,8 @@ def wsgi_app(app: App, health: Health | None = None, *, signing_secret: str | No
                 if refusal is not None:
                     log.info("request refused: %s", refusal[1])
                     return _json(start_response, refusal[0], {"error": refusal[1]})
-            return slack(environ, start_response)
+            with request_scope():
+                return slack(environ, start_response)
         except Exception as error:  # never a traceback (it could quote a body): the kind and place only
             log_failure(log, "request", error)
             return _json(start_response, "500 Internal Server Error", {"error": "internal error"})

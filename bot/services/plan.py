@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
 
@@ -42,30 +43,60 @@ class Partnership:
 
 
 class PlanService:
-    """Reference data changes rarely; it is read fresh (a few rows) so every worker agrees."""
+    """The partnership, its organisations and its priorities: read once per process and kept.
+
+    Only seeding writes these rows (before a store's services are built, and before ``serve`` starts
+    its workers), so a log no longer re-reads them on every request (three reads of 27 statements).
+    A command that edits them at run time must call :meth:`forget`, and, for other workers, give the
+    plan a version in ``app_state`` as the glossary has (``store.glossary_repo.bump_version``)."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._lock = threading.Lock()
+        self._partnership: Partnership | None = None
+        self._organisations: list[Organisation] | None = None
+        self._priorities: list[Priority] | None = None
+
+    def forget(self) -> None:
+        """Drop what this process has kept, after a change to the plan's rows."""
+        with self._lock:
+            self._partnership = self._organisations = self._priorities = None
 
     def partnership(self) -> Partnership:
+        kept = self._partnership
+        if kept is not None:
+            return kept
         with self._db.read() as session:
             row = session.scalars(select(PartnershipRow).order_by(PartnershipRow.id)).first()
             if row is None:
                 raise InvalidInput("The partnership plan has not been loaded.", "Run `csp-bot db upgrade`.")
-            return Partnership(
+            kept = Partnership(
                 row.name, row.short_name, row.plan_title, row.plan_start, row.plan_end,
                 row.achievements_intro, row.achievements_intro_year,
             )  # fmt: skip
+        with self._lock:
+            self._partnership = kept
+        return kept
 
     def organisations(self) -> list[Organisation]:
-        with self._db.read() as session:
-            rows = session.scalars(select(OrganisationRow).order_by(OrganisationRow.position))
-            return [Organisation(r.short, r.name) for r in rows]
+        kept = self._organisations
+        if kept is None:
+            with self._db.read() as session:
+                rows = session.scalars(select(OrganisationRow).order_by(OrganisationRow.position))
+                kept = [Organisation(r.short, r.name) for r in rows]
+            with self._lock:
+                self._organisations = kept
+        return list(kept)  # a copy: callers may sort or filter theirs
 
     def priorities(self) -> list[Priority]:
-        with self._db.read() as session:
-            rows = session.scalars(select(PriorityRow).order_by(PriorityRow.number))
-            return [Priority(r.number, r.title, r.description, r.achievements_heading) for r in rows]
+        kept = self._priorities
+        if kept is None:
+            with self._db.read() as session:
+                rows = session.scalars(select(PriorityRow).order_by(PriorityRow.number))
+                kept = [Priority(r.number, r.title, r.description, r.achievements_heading) for r in rows]
+            with self._lock:
+                self._priorities = kept
+        return list(kept)
 
     def organisation(self, short: str) -> Organisation:
         wanted = short.strip().upper()
