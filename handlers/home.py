@@ -11,6 +11,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.container import Services
+from bot.runtime.home_refresh import Publish
 from bot.views.home import home_view
 from handlers.context import CommandContext, services_of
 
@@ -20,12 +21,16 @@ def publish_home(client: WebClient, services: Services, user_id: str) -> None:
     client.views_publish(user_id=user_id, view=home_view(services.home.data(actor)))
 
 
+def publisher(services: Services) -> Publish:
+    """``publish_home`` for one partnership's services, as the refresher calls it."""
+    return lambda client, user_id: publish_home(client, services, user_id)
+
+
 def refresh_home_later(ctx: CommandContext) -> None:
-    """After a change: the person's dashboard catches up without delaying their reply."""
+    """After a change: the person's dashboard catches up without delaying their reply (coalesced:
+    several changes in a row are one refresh, see ``bot.runtime.home_refresh``)."""
     if ctx.client is not None:
-        ctx.services.background.submit(
-            "app home refresh", publish_home, ctx.client, ctx.services, ctx.user_id
-        )
+        ctx.services.home_refresh.request(ctx.client, ctx.user_id, publisher(ctx.services))
 
 
 def app_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -34,3 +39,4 @@ def app_home_opened(event: dict[str, Any], client: WebClient, context: BoltConte
     if event.get("tab") != "home":
         return
     publish_home(client, services, event["user"])
+    services.home_refresh.opened(event["user"])

@@ -21,6 +21,7 @@ from bot.runtime.installations import installation_store
 from bot.services.alerts import PeriodicReport
 from bot.services.data_protection import Purge
 from bot.settings import Settings
+from handlers.home import publisher
 
 log = logging.getLogger("csp_bot.alert_worker")
 
@@ -107,7 +108,10 @@ class AlertWorker:
             self._stop.wait(self._interval)
 
     def _pass(self, slug: str) -> None:
-        result = run_pass(self._partnerships.get(slug), self._clients.client(slug))
+        services, client = self._partnerships.get(slug), self._clients.client(slug)
+        if client is not None:  # App Home refreshes a stopped worker still owed (the first pass is at start)
+            services.home_refresh.replay_owed(client, publisher(services))
+        result = run_pass(services, client)
         if result.purge is not None:
             log.info("retention (%s): %d rows past their retention deleted", slug, result.purge.total)
         if result.delivery.posted or result.delivery.blocked:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -37,11 +38,16 @@ class Background:
             log_failure(log, name, error)
 
     def drain(self, timeout: float = 30.0) -> None:
-        """Wait for what is under way (the CLI does, before it prints and exits)."""
-        with self._lock:
-            pending = set(self._pending)
-        if pending:
-            wait(pending, timeout=timeout)
+        """Wait for what is under way, and for what it queues in turn (a refresh that found another
+        change waiting), up to ``timeout`` in all. The CLI does, before it prints and exits."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = set(self._pending)
+            left = deadline - time.monotonic()
+            if not pending or left <= 0:
+                return
+            wait(pending, timeout=left)
 
     def shutdown(self) -> None:
         self.drain()

@@ -152,9 +152,25 @@ def _quiet_exit() -> None:
 
 
 def serve_http(
-    build: Callable[[], WsgiApp], host: str, port: int, workers: int = 1, threads: int = 8
+    build: Callable[[], WsgiApp],
+    host: str,
+    port: int,
+    workers: int = 1,
+    threads: int = 8,
+    *,
+    on_worker_exit: Callable[[], None] | None = None,
 ) -> None:
-    """Run on gunicorn; each worker builds its own app after forking (no shared connections)."""
+    """Run on gunicorn; each worker builds its own app after forking (no shared connections).
+    ``on_worker_exit`` runs in a worker once it has stopped serving (it records unfinished work)."""
+
+    def worker_exit(_arbiter: Any, _worker: Any) -> None:
+        _quiet_exit()
+        if on_worker_exit is not None:
+            try:
+                on_worker_exit()
+            except Exception as error:
+                log_failure(log, "worker shutdown", error)
+
     from gunicorn.app.base import BaseApplication
 
     class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -170,7 +186,7 @@ def serve_http(
             self.cfg.set("accesslog", None)  # access logs carry nothing useful here; keep them off
             self.cfg.set("timeout", 30)
             self.cfg.set("graceful_timeout", 10)
-            self.cfg.set("worker_exit", lambda _arbiter, _worker: _quiet_exit())
+            self.cfg.set("worker_exit", worker_exit)
             self.cfg.set("on_exit", lambda _arbiter: _quiet_exit())
 
         def load(self) -> WsgiApp:
