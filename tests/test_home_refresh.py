@@ -38,7 +38,7 @@ class Gate:
 @pytest.fixture
 def refresher(services: Services) -> Iterator[tuple[HomeRefresher, Background]]:
     background = Background(workers=2)
-    yield HomeRefresher(services.db, background, limit=3), background
+    yield HomeRefresher(services.db, background, limit=3, delay=0), background
     background.shutdown()
 
 
@@ -86,7 +86,7 @@ def test_the_queue_is_bounded_and_the_overflow_is_owed_not_dropped(
 
 def test_refreshes_a_stopping_worker_still_owes_are_made_on_the_next_start(services: Services) -> None:
     background = Background(workers=1)
-    stopping = HomeRefresher(services.db, background)
+    stopping = HomeRefresher(services.db, background, delay=0)
     gate = Gate()
     for user in ("U0A", "U0B", "U0C"):
         stopping.request(CLIENT, user, gate)
@@ -110,7 +110,7 @@ def test_refreshes_a_stopping_worker_still_owes_are_made_on_the_next_start(servi
 
 def test_a_refresh_finished_while_stopping_is_not_owed(services: Services) -> None:
     background = Background(workers=1)
-    home = HomeRefresher(services.db, background)
+    home = HomeRefresher(services.db, background, delay=0)
     gate = Gate()
     gate.open.set()
     home.request(CLIENT, "U0DONE", gate)
@@ -140,3 +140,29 @@ def test_a_burst_of_logs_publishes_the_home_tab_with_the_last_one(
     assert 1 <= len(publishes) <= 4
     latest = home_view(slack.services.home.data(slack.services.members.actor(member))).to_dict()
     assert publishes[-1].args["view"] == latest, "the latest state wins"
+
+
+def test_a_burst_within_the_delay_is_one_publish(services: Services) -> None:
+    background = Background()
+    home = HomeRefresher(services.db, background, delay=30)  # drain() starts it early
+    gate = Gate()
+    gate.open.set()
+    for change in range(5):
+        gate.state = change
+        home.request(CLIENT, "U0BURST", gate)
+    assert gate.published == [], "nothing starts before the delay"
+    background.drain(timeout=5)
+    assert gate.published == [("U0BURST", 4)]
+    background.shutdown()
+
+
+def test_work_scheduled_for_later_runs_in_order_when_due() -> None:
+    background = Background(workers=1)
+    ran: list[str] = []
+    done = threading.Event()
+    background.submit_after(0.2, "second", ran.append, "second")
+    background.submit_after(0.05, "first", ran.append, "first")
+    background.submit_after(0.3, "last", lambda: done.set())
+    assert done.wait(5)
+    assert ran == ["first", "second"]
+    background.shutdown()

@@ -4,7 +4,7 @@ bounded, and a refresh still owed when the worker stops is recorded and made on 
 Each change someone makes asks for their Home tab to be republished. Ten logs in a row need one
 publish, not ten: a person already waiting is not queued again (the refresh reads the state when it
 runs, so it shows every change made before it starts), and a person whose refresh is under way gets
-one more afterwards. At most ``limit`` people wait at once; past that, and whenever the process stops
+one more afterwards. A refresh waits DELAY before it starts, so a burst of changes is one publish. At most ``limit`` people wait at once; past that, and whenever the process stops
 with refreshes still to make, they are written to ``home_refresh_owed`` and published by the next
 start's first pass (:meth:`HomeRefresher.replay_owed`) or when the person opens the tab.
 """
@@ -27,6 +27,9 @@ log = logging.getLogger("csp_bot.home_refresh")
 #: publishes one person's Home tab (``handlers.home.publish_home``, bound to its services)
 Publish = Callable[[WebClient, str], None]
 
+#: how long a refresh waits before it starts, so a burst of changes is one publish (the Home tab is
+#: seldom in view while someone is typing commands; a fraction of a second later is unnoticed)
+DELAY = 0.3
 #: refreshes waiting or under way at once, per process, before the rest are recorded as owed
 LIMIT = 200
 #: owed refreshes one start-up pass publishes (the rest wait for the next pass)
@@ -34,8 +37,11 @@ REPLAY_BATCH = 100
 
 
 class HomeRefresher:
-    def __init__(self, db: Database, background: Background, *, limit: int = LIMIT) -> None:
+    def __init__(
+        self, db: Database, background: Background, *, limit: int = LIMIT, delay: float = DELAY
+    ) -> None:
         self._db = db
+        self._delay = delay
         self._background = background
         self._limit = limit
         self._lock = threading.Lock()
@@ -64,7 +70,7 @@ class HomeRefresher:
         if owe:
             self._record_owed([user_id])
         elif start:
-            self._background.submit("app home refresh", self._run, user_id)
+            self._background.submit_after(self._delay, "app home refresh", self._run, user_id)
 
     def _run(self, user_id: str) -> None:
         with self._lock:
@@ -86,7 +92,7 @@ class HomeRefresher:
                         self._finished_while_closing.add(user_id)
                 again = user_id in self._waiting
             if again:  # changed again while this refresh ran: one more, with the newest state
-                self._background.submit("app home refresh", self._run, user_id)
+                self._background.submit_after(self._delay, "app home refresh", self._run, user_id)
 
     # ------------------------------------------------------------------ stopping and starting
 
