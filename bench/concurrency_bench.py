@@ -407,7 +407,8 @@ def bench_one(
     csp_bot: Path,
     flags: set[str],
 ) -> RunResult:
-    run_tag = f"{database}-w{workers}-{uuid.uuid4().hex[:6]}"
+    # digits only: a random tag like "w1-b7d6ff" can read as a postcode, and the privacy check refuses it
+    run_tag = f"{database}-{workers}x-{uuid.uuid4().int % 10**8:08d}"
     result = RunResult(database, workers, threads, args.clients, args.connection)
     env = server_env(database_url, standin.base_url)
     register_members(csp_bot, env)

@@ -103,6 +103,7 @@ def burst(port: int, plans: Sequence[Sequence[Planned]], response_url: str, mini
     """Every client sends its planned requests over one keep-alive connection; all start together."""
     result = Burst()
     lock = threading.Lock()
+    once = uuid.uuid4().hex[:8]  # trigger ids are request keys: a repeated one is answered as a retry
     start = threading.Barrier(len(plans))
 
     def one_client(number: int, planned: Sequence[Planned]) -> None:
@@ -114,7 +115,7 @@ def burst(port: int, plans: Sequence[Sequence[Planned]], response_url: str, mini
                 user_id=item.user,
                 channel_id=CHANNEL,
                 response_url=response_url,
-                trigger_id=f"{number}.{sequence}.cpu",
+                trigger_id=f"{number}.{sequence}.{once}",
             ).encode()
             try:
                 _ns, status, payload = send(conn, body)
@@ -202,7 +203,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     csp_bot = Path(sys.executable).parent / "csp-bot"
     here = Path(__file__).resolve().parent
-    tag = uuid.uuid4().hex[:6]
+    tag = f"{uuid.uuid4().int % 10**8:08d}-"  # digits: a hex tag can read as a postcode
     machine_before = machine_ticks()
     print(
         f"cpu bench: {args.rounds} rounds × {args.burst} requests to each server, {args.clients} keep-alive "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
 import time
@@ -21,6 +22,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
     from alembic.config import Config
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: SQLite's busy timeout alone queues writers there
+    fcntl = None  # type: ignore[assignment]
 
 # Alembic (and through it Mako and Pygments) is imported only when a migration runs or a `db` command
 # asks: it cost about 0.1 s of every command's start-up. Start-up compares revisions cheaply instead.
@@ -143,6 +149,62 @@ def _ping_if_idle(dbapi_connection, record, _proxy) -> None:  # type: ignore[no-
         raise DisconnectionError("idle connection is gone") from error
 
 
+class _WriteQueue:
+    """Writers to one SQLite file queue here before BEGIN IMMEDIATE: the threads of this process on a
+    lock, the processes on an flock() of ``<database>.write-lock``. Both wake the next writer the moment
+    the last one finishes. Without it, a writer that found the file locked slept in SQLite's busy
+    handler (1, 2, 5, … then 100 ms at a time), and with 8 writers in 4 workers the slowest log took
+    0.75 s. Re-entrant within a thread, so a nested write transaction behaves as it did before."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path.with_name(path.name + ".write-lock")
+        self._lock = threading.RLock()
+        self._depth = threading.local()
+        self._fd: int | None = None
+        self._pid = 0
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._lock:
+            depth = getattr(self._depth, "n", 0)
+            self._depth.n = depth + 1
+            fd = self._file() if depth == 0 else None
+            try:
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_EX)  # blocks without the GIL; a dead holder's lock is freed
+                try:
+                    yield
+                finally:
+                    if fd is not None:
+                        fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                self._depth.n = depth
+
+    def _file(self) -> int | None:
+        if (
+            self._fd is None or self._pid != os.getpid()
+        ):  # a forked worker opens its own (flock is per open file)
+            try:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError:  # a read-only folder: SQLite's busy timeout still queues writers
+                self._fd = None
+            self._pid = os.getpid()
+        return self._fd
+
+
+_WRITE_QUEUES: dict[Path, _WriteQueue] = {}
+_WRITE_QUEUES_LOCK = threading.Lock()
+
+
+def _write_queue(path: Path) -> _WriteQueue:
+    """One queue per SQLite file in a process, however many Database objects open it."""
+    with _WRITE_QUEUES_LOCK:
+        queue = _WRITE_QUEUES.get(path)
+        if queue is None:
+            queue = _WRITE_QUEUES[path] = _WriteQueue(path)
+        return queue
+
+
 class _SideConnection:
     """One connection kept out of the pool, in autocommit mode, for tiny reads made on every request.
 
@@ -252,10 +314,14 @@ class Database:
         self.schema = f"csp_{partition}" if shared is not None else None
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self._owns_engine = shared is None
+        self._write_queue: _WriteQueue | None = None
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             # a URI filename (``sqlite:///file:PATH?mode=ro&uri=true``) names PATH
             name = parsed.database.removeprefix("file:") if parsed.query.get("uri") else parsed.database
-            folder = Path(name.split("?")[0]).expanduser().parent
+            file = Path(name.split("?")[0]).expanduser()
+            folder = file.parent
+            if fcntl is not None and parsed.query.get("mode") != "ro":
+                self._write_queue = _write_queue(file.resolve())
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -302,7 +368,11 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """The unit of work for a write: everything in it commits together or not at all."""
-        with self._sessions.begin() as session:
+        if self._write_queue is None:
+            with self._sessions.begin() as session:
+                yield session
+            return
+        with self._write_queue.held(), self._sessions.begin() as session:
             yield session
 
     @contextmanager
