@@ -387,6 +387,17 @@ def worker_cpu_seconds(master_pid: int) -> dict[int, float] | None:
     return found or None
 
 
+def wait_for_workers(master_pid: int, workers: int, timeout: float = 20.0) -> None:
+    """Until every worker has started, and a second more for it to load the app: the first healthy
+    answer comes from the first worker, and long-lived connections made before the others bind their
+    sockets (SO_REUSEPORT) would all stay with the early ones, which no long-running server sees."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and len(worker_cpu_seconds(master_pid) or {}) < workers:
+        time.sleep(0.1)
+    if workers > 1:
+        time.sleep(1.0)
+
+
 def machine_ticks() -> tuple[int, int] | None:
     """(busy, total) clock ticks of all cores so far, from the first line of /proc/stat."""
     try:
@@ -429,6 +440,7 @@ def bench_one(
             proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             ready_s = wait_healthy(port, proc, timeout=60)
+            wait_for_workers(proc.pid, workers)
             calls_before = Counter(c.method for c in standin.calls)
             ready, go = threading.Barrier(args.clients + 1), threading.Event()
             pool = [
