@@ -166,3 +166,13 @@ def test_work_scheduled_for_later_runs_in_order_when_due() -> None:
     assert done.wait(5)
     assert ran == ["first", "second"]
     background.shutdown()
+
+
+def test_an_erasure_deletes_an_owed_refresh(services: Services, people: dict[str, str]) -> None:
+    from bot.permissions import Actor
+
+    member = people["member"]
+    with services.db.transaction() as session:
+        session.add(HomeRefreshOwed(user_id=member))
+    services.data_protection.erase(Actor.operator(), member, apply=True)
+    assert owed(services) == []
