@@ -58,7 +58,6 @@ def test_an_achievement_log_is_at_most_12_statements(slack: SlackHarness, people
     with counted(slack) as statements:
         reply = slack.ask("log P1 secured four Criminal Behaviour Orders", user=member)
     assert "Logged under P1" in str(reply)
-    print(len(statements), statements)
     assert len(statements) <= 12, statements
 
 
