@@ -686,6 +686,21 @@ def main(argv: list[str] | None = None) -> int:
                 else "clients and the stand-in."
             )
         )
+    print("targets (issue 14):")
+    for database in dict.fromkeys(r.database for r in results):
+        ones = [r for r in results if r.database == database and r.workers == 1]
+        for r in results:
+            if r.database == database and r.workers == 4 and ones and ones[0].rps:
+                ratio = r.rps / ones[0].rps
+                print(f"  {database}: 4 workers ×{ratio:.2f} one worker's throughput (target ≥ ×1.8)")
+        if database == "sqlite":
+            for r in results:
+                if r.database == database and r.ns("log"):
+                    p99, worst = r.ms(99, "log"), max(r.ns("log")) / 1e6
+                    print(
+                        f"  sqlite --workers {r.workers}: {len(r.ns('log')):,} logs from {r.clients} clients, "
+                        f"p99 {p99:.1f} ms, max {worst:.1f} ms (target p99 ≤ 100 ms, never near 3,000 ms)"
+                    )
     for r in results:
         if r.workers > 1 and r.worker_cpu_s:
             busiest = r.worker_cpu[0] / r.worker_cpu_s
