@@ -467,8 +467,13 @@ class Database:
             if self.stored_revision() != packaged_head():
                 self.upgrade()
             if seed is None:
+                from store.seed import is_seeded
                 from store.seed import seed_all as seed  # seeding needs the migrated schema
 
+                with self.read() as session:  # the usual start: seeded long ago, so no write transaction
+                    if is_seeded(session):
+                        self._ready = True
+                        return
             with self.transaction() as session:
                 seed(session)
             self._ready = True
