@@ -404,6 +404,20 @@ class Database:
 
         return read
 
+    def row_reader(
+        self, table: str, columns: tuple[str, ...], key: str
+    ) -> Callable[[str], tuple[Any, ...] | None]:
+        """A reader of one row by its key (the member acting), on the side connection: the same
+        answer as a read transaction, at a fraction of its cost (no session, checkout, BEGIN or COMMIT;
+        each statement reads the latest committed state). For fixed, trusted table and column names."""
+        qualified = f'"{self.schema}".{table}' if self.schema else table
+        sql = f"SELECT {', '.join(columns)} FROM {qualified} WHERE {key} = {'?' if self.is_sqlite else '%s'}"
+
+        def read(value: str) -> tuple[Any, ...] | None:
+            return self._side.fetch_one(sql, (value,))
+
+        return read
+
     # ------------------------------------------------------------------ partnerships
 
     def partition(self, slug: str) -> Database:

@@ -19,8 +19,9 @@ from tests.harness import SlackHarness
 
 @contextmanager
 def counted(slack: SlackHarness) -> Iterator[list[str]]:
-    """Every round trip the request's own thread makes: statements, and the BEGIN, COMMIT, ROLLBACK and
-    pre-ping that PostgreSQL's driver sends without a statement event (background work is not counted)."""
+    """Every round trip the request's own thread makes: statements, the BEGIN, COMMIT, ROLLBACK and
+    pre-ping that PostgreSQL's driver sends without a statement event, and the reads made on the side
+    connection (``Database.state_reader``, ``row_reader``). Background work is not counted."""
     statements: list[str] = []
     mine = threading.get_ident()
     engine = slack.services.db.base_engine
@@ -42,11 +43,20 @@ def counted(slack: SlackHarness) -> Iterator[list[str]]:
         listeners.append((engine, "begin", lambda _conn: note("BEGIN")))
     if pings:
         listeners.append((engine.pool, "checkout", lambda *_args: note("PING")))
+    side = slack.services.db._side  # small reads outside the pool (the glossary version, who is acting)
+    fetch = side.fetch_one
+
+    def side_read(sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        note("SIDE " + sql.split(None, 1)[0].upper())
+        return fetch(sql, params)
+
     for target, name, listener in listeners:
         event.listen(target, name, listener)
+    side.fetch_one = side_read  # type: ignore[method-assign]
     try:
         yield statements
     finally:
+        side.fetch_one = fetch  # type: ignore[method-assign]
         for target, name, listener in listeners:
             event.remove(target, name, listener)
 
@@ -59,6 +69,7 @@ def test_an_achievement_log_is_at_most_12_statements(slack: SlackHarness, people
         reply = slack.ask("log P1 secured four Criminal Behaviour Orders", user=member)
     assert "Logged under P1" in str(reply)
     assert len(statements) <= 12, statements
+    assert statements.count("SIDE SELECT") == 1, "who is acting: one small read"
 
 
 def test_a_look_up_reads_the_glossary_version_once(slack: SlackHarness, monkeypatch: Any) -> None:
