@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
@@ -350,6 +350,7 @@ class Database:
                 f"DATABASE_URL names a database driver that is not installed ({parsed.drivername}): {exc}"
             ) from None
         writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
+        self._writer = writer
         self._sessions = sessionmaker(writer, expire_on_commit=False, info={CLOCK: now})
         self._readers = sessionmaker(self.engine, expire_on_commit=False, info={CLOCK: now})
         self._ready_lock = threading.Lock()
@@ -374,6 +375,14 @@ class Database:
             return
         with self._write_queue.held(), self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def statements(self) -> Iterator[Connection]:
+        """A write transaction for Core statements alone (a request key's claim): the same queueing and
+        ``BEGIN IMMEDIATE`` as :meth:`transaction`, without a Session's identity map and flush."""
+        queued = self._write_queue.held() if self._write_queue else contextlib.nullcontext()
+        with queued, self._writer.begin() as connection:
+            yield connection
 
     @contextmanager
     def read(self) -> Iterator[Session]:

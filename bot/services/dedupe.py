@@ -30,8 +30,8 @@ class RequestKeys:
         now = self._db.utcnow()
         key = key[:200]
         try:
-            with self._db.transaction() as session:
-                insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            with self._db.statements() as connection:
+                insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
                 table = RequestKey.__table__
                 claim = insert(table).values(key=key, seen_at=now)
                 claim = claim.on_conflict_do_update(
@@ -39,11 +39,11 @@ class RequestKeys:
                     set_={"seen_at": claim.excluded.seen_at},
                     where=table.c.seen_at <= now - window,
                 ).returning(table.c.key)  # a row back when inserted or taken over; none for a repeat
-                if session.execute(claim).first() is None:
+                if connection.execute(claim).first() is None:
                     return False
                 self._claims += 1
                 if self._claims % 500 == 0:
-                    session.execute(delete(RequestKey).where(RequestKey.seen_at < now - KEEP))
+                    connection.execute(delete(table).where(table.c.seen_at < now - KEEP))
             return True
         except IntegrityError:  # another worker recorded it at the same moment: theirs to handle
             return False
