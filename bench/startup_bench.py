@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     python = sys.executable
     csp_bot = (
-        [python, "-m", "bot.cli"]
+        [python, "-c", "from bot.cli import cli; cli()"]  # no console script: the same entry point
         if not (Path(python).parent / "csp-bot").exists()
         else [str(Path(python).parent / "csp-bot")]
     )
