@@ -1129,8 +1129,11 @@ def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -
         prepared.get(slug)
     prepared.close()
 
+    built = []  # this worker's partnerships, closed when it stops (owed App Home refreshes are recorded)
+
     def build():  # type: ignore[no-untyped-def]
         partnerships = _partnerships(settings)
+        built.append(partnerships)
         _start_alert_worker(settings, partnerships)  # one per worker: leases and claims keep them apart
         return wsgi_app(
             create_app(settings, partnerships),
@@ -1143,7 +1146,9 @@ def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -
         f"csp-bot listening on http://{host}:{port} ({paths}; {workers} {'worker' if workers == 1 else 'workers'})",
         err=True,
     )
-    serve_http(build, host, port, workers=workers, threads=threads)
+    serve_http(
+        build, host, port, workers=workers, threads=threads, on_worker_exit=lambda: [p.close() for p in built]
+    )
 
 
 def _start_alert_worker(settings: Settings, partnerships) -> None:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.clock import Now, system_now
 from bot.runtime.background import Background
 from bot.runtime.delivery import Deliverer
+from bot.runtime.home_refresh import HomeRefresher
 from bot.services.achievements import AchievementService
 from bot.services.actions import ActionService
 from bot.services.alerts import AlertService
@@ -37,6 +38,7 @@ class Services:
     reports: ReportService
     home: HomeService
     background: Background
+    home_refresh: HomeRefresher
     risks: RiskService
     alerts: AlertService
     deliverer: Deliverer
@@ -78,6 +80,7 @@ class Services:
         )
         actions = ActionService(db, plan, alerts, today)
         members = MemberService(db, plan)
+        background = Background()
         risks = RiskService(db, plan, settings.rating_rule, alerts, today)
         nudges = NudgeService(
             db,
@@ -98,7 +101,8 @@ class Services:
             actions=actions,
             reports=ReportService(plan, achievements, actions, risks, db),
             home=HomeService(glossary, plan, actions, achievements, alerts, risks, nudges, members),
-            background=Background(),
+            background=background,
+            home_refresh=HomeRefresher(db, background),
             risks=risks,
             alerts=alerts,
             deliverer=Deliverer(db, alerts),
@@ -117,6 +121,7 @@ class Services:
         )
 
     def close(self) -> None:
+        self.home_refresh.close()  # first: what is still owed is recorded before anything waits
         self.background.shutdown()
         self.glossary.usage.flush()
         self.db.dispose()

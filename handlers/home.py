@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from bot.container import Services
 from bot.errors import UserFacingError
 from bot.privacy import PersonalDataError
+from bot.runtime.home_refresh import Publish
 from bot.views.common import Reply, error_reply, notice, personal_data_reply
 from bot.views.home import home_view
 from handlers import glossary
@@ -28,12 +29,16 @@ def publish_home(client: WebClient, services: Services, user_id: str, answer: Re
     client.views_publish(user_id=user_id, view=home_view(services.home.data(actor), answer))
 
 
+def publisher(services: Services) -> Publish:
+    """``publish_home`` for one partnership's services, as the refresher calls it."""
+    return lambda client, user_id: publish_home(client, services, user_id)
+
+
 def refresh_home_later(ctx: CommandContext) -> None:
-    """After a change: the person's dashboard catches up without delaying their reply."""
+    """After a change: the person's dashboard catches up without delaying their reply (coalesced:
+    several changes in a row are one refresh, see ``bot.runtime.home_refresh``)."""
     if ctx.client is not None:
-        ctx.services.background.submit(
-            "app home refresh", publish_home, ctx.client, ctx.services, ctx.user_id
-        )
+        ctx.services.home_refresh.request(ctx.client, ctx.user_id, publisher(ctx.services))
 
 
 def app_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -42,6 +47,7 @@ def app_home_opened(event: dict[str, Any], client: WebClient, context: BoltConte
     if event.get("tab") != "home":
         return
     publish_home(client, services, event["user"])
+    services.home_refresh.opened(event["user"])
 
 
 def home_search(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:

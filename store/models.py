@@ -299,6 +299,19 @@ class AchievementRow(Base):
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+# "Recent achievements" on every App Home: newest first, read straight off this index (no sort of the
+# whole table); the directions match AchievementService.list's ORDER BY.
+Index(
+    "ix_achievements_recent",
+    AchievementRow.status,
+    AchievementRow.plan_year.desc(),
+    AchievementRow.achieved_on.desc(),
+    AchievementRow.position,
+    AchievementRow.logged_at.desc(),
+    AchievementRow.id.desc(),
+)
+
+
 class AchievementChange(Base):
     __tablename__ = "achievement_changes"
 
@@ -402,6 +415,16 @@ class RequestKey(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class HomeRefreshOwed(Base):
+    """Someone whose App Home a stopping worker still owed a refresh: published on the next start
+    (or when they next open the tab), so no change they made is missing from it."""
+
+    __tablename__ = "home_refresh_owed"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owed_since: Mapped[datetime] = stamp_column()
 
 
 # ---------------------------------------------------------------------- partnerships (main store only)

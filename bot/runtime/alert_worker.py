@@ -22,6 +22,7 @@ from bot.services.alerts import PeriodicReport
 from bot.services.data_protection import Purge
 from bot.services.nudges import NudgeRun
 from bot.settings import Settings
+from handlers.home import publisher
 
 log = logging.getLogger("csp_bot.alert_worker")
 
@@ -111,7 +112,10 @@ class AlertWorker:
             self._stop.wait(self._interval)
 
     def _pass(self, slug: str) -> None:
-        result = run_pass(self._partnerships.get(slug), self._clients.client(slug))
+        services, client = self._partnerships.get(slug), self._clients.client(slug)
+        if client is not None:  # App Home refreshes a stopped worker still owed (the first pass is at start)
+            services.home_refresh.replay_owed(client, publisher(services))
+        result = run_pass(services, client)
         if result.nudges is not None and result.nudges.queued:
             log.info("nudges (%s): %d queued", slug, len(result.nudges.queued))
         if result.purge is not None:

@@ -75,7 +75,7 @@ ERASED = "erased_member"
 MAIN_ONLY = frozenset({"partnership_directory", "workspace_links"})
 #: rows that only mark something (a request already handled, a look-up that found nothing): an erasure
 #: deletes the ones holding the ID instead of rewriting a unique key
-DELETED_ON_ERASE = frozenset({"members", "request_keys", "glossary_misses"})
+DELETED_ON_ERASE = frozenset({"members", "request_keys", "glossary_misses", "home_refresh_owed"})
 
 #: the columns that hold a Slack user ID by design; every other text column is searched too
 PEOPLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -95,6 +95,7 @@ PEOPLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "alerts": ("acknowledged_by", "payload", "subject_id"),  # subject_id: a nudge's member
     "partnership_directory": ("created_by",),
     "workspace_links": ("linked_by",),
+    "home_refresh_owed": ("user_id",),
 }
 
 #: Slack's install records (slack_sdk's own tables, in the main store): only the installer's ID is
@@ -122,6 +123,7 @@ TABLE_LABELS: dict[str, str] = {
     "partnership_directory": "Partnerships they added",
     "workspace_links": "Slack workspaces they linked",
     "slack_installations": "Slack workspaces they installed the app in (tokens are never shown)",
+    "home_refresh_owed": "An App Home refresh still to be published to them (kept until it is)",
 }
 
 

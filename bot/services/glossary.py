@@ -250,12 +250,15 @@ class GlossaryService:
 
     def tiered_lookup(self, query: str, prefer: EntryKind | None = None) -> LookupResult:
         """The partnership's glossary first; its packs only where it has nothing (``glossary.packs``)."""
-        index = self.index  # first: it refreshes the pack settings too
-        return tiered_lookup(index, self.active_packs(), query, prefer, self._packs_hidden)
+        index = self.index  # first, and once: it refreshes the pack settings too
+        return tiered_lookup(index, self._enabled_packs(), query, prefer, self._packs_hidden)
 
     def active_packs(self) -> list[Pack]:
         """The shipped packs switched on for this partnership, in name order."""
         self.index  # noqa: B018 - refreshes the pack settings along with the index when they change
+        return self._enabled_packs()
+
+    def _enabled_packs(self) -> list[Pack]:
         return [p for p in shipped_packs() if self._packs_enabled.get(p.name, True)]
 
     def answer(self, query: str, prefer: EntryKind | None = None, *, count: bool = True) -> GlossaryAnswer:

@@ -39,14 +39,15 @@ class MemberService:
     def __init__(self, db: Database, plan: PlanService) -> None:
         self._db = db
         self._plan = plan
+        # every write request asks who is acting: one small read, not a read transaction
+        self._role_of = db.row_reader("members", ("role", "org"), "user_id")
 
     def actor(self, user_id: str) -> Actor:
         """The acting user with their role (no role: they can read, not write)."""
-        with self._db.read() as session:
-            row = session.get(Member, user_id)
-            if row is None:
-                return Actor(user_id=user_id)
-            return Actor(user_id=user_id, role=Role(row.role), org=row.org)
+        row = self._role_of(user_id)
+        if row is None:
+            return Actor(user_id=user_id)
+        return Actor(user_id=user_id, role=Role(row[0]), org=row[1])
 
     def add(self, actor: Actor, user_id: str, role: Role = Role.MEMBER, org: str | None = None) -> MemberInfo:
         require_coordinator(actor, "add members")

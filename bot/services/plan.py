@@ -93,7 +93,8 @@ def no_plan_error() -> InvalidInput:
 
 
 class PlanService:
-    """Reference data changes rarely; it is read fresh (a few rows) so every worker agrees."""
+    """Plans, years, organisations and priorities. Coordinators change them at run time (plan import,
+    rollover, orgs), so they are read fresh (a few rows) and every worker agrees; no per-process copy."""
 
     def __init__(self, db: Database) -> None:
         self._db = db

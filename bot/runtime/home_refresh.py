@@ -1,0 +1,157 @@
+"""App Home refreshes after a change: one per person at a time, the latest state wins, the queue is
+bounded, and a refresh still owed when the worker stops is recorded and made on the next start.
+
+Each change someone makes asks for their Home tab to be republished. Ten logs in a row need one
+publish, not ten: a person already waiting is not queued again (the refresh reads the state when it
+runs, so it shows every change made before it starts), and a person whose refresh is under way gets
+one more afterwards. A refresh waits DELAY before it starts, so a burst of changes is one publish. At most ``limit`` people wait at once; past that, and whenever the process stops
+with refreshes still to make, they are written to ``home_refresh_owed`` and published by the next
+start's first pass (:meth:`HomeRefresher.replay_owed`) or when the person opens the tab.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+
+from slack_sdk import WebClient
+from sqlalchemy import delete, select
+
+from bot.runtime.background import Background
+from store.db import Database
+from store.models import HomeRefreshOwed
+
+log = logging.getLogger("csp_bot.home_refresh")
+
+#: publishes one person's Home tab (``handlers.home.publish_home``, bound to its services)
+Publish = Callable[[WebClient, str], None]
+
+#: how long a refresh waits before it starts, so a burst of changes is one publish (the Home tab is
+#: seldom in view while someone is typing commands; a fraction of a second later is unnoticed)
+DELAY = 0.3
+#: refreshes waiting or under way at once, per process, before the rest are recorded as owed
+LIMIT = 200
+#: owed refreshes one start-up pass publishes (the rest wait for the next pass)
+REPLAY_BATCH = 100
+
+
+class HomeRefresher:
+    def __init__(
+        self, db: Database, background: Background, *, limit: int = LIMIT, delay: float = DELAY
+    ) -> None:
+        self._db = db
+        self._delay = delay
+        self._background = background
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._waiting: dict[str, tuple[WebClient, Publish]] = {}  # queued, not yet started
+        self._running: set[str] = set()
+        self._closing = False
+        self._finished_while_closing: set[str] = set()
+        #: whether home_refresh_owed may hold rows (unknown until a replay pass has looked)
+        self._maybe_owed = True
+        #: refreshes asked for, and publishes made (for the benchmark and tests)
+        self.asked = 0
+        self.published = 0
+
+    def request(self, client: WebClient, user_id: str, publish: Publish) -> None:
+        """Refresh ``user_id``'s Home tab soon, off the request path."""
+        with self._lock:
+            self.asked += 1
+            already = user_id in self._waiting
+            pending = len(self._waiting) + len(self._running)
+            if not already and (self._closing or pending >= self._limit):
+                owe = True
+            else:
+                owe = False
+                self._waiting[user_id] = (client, publish)  # the newest client (and token) is used
+            start = not owe and not already and user_id not in self._running
+        if owe:
+            self._record_owed([user_id])
+        elif start:
+            self._background.submit_after(self._delay, "app home refresh", self._run, user_id)
+
+    def _run(self, user_id: str) -> None:
+        with self._lock:
+            item = self._waiting.pop(user_id, None)
+            if item is None:
+                return
+            self._running.add(user_id)
+        client, publish = item
+        done = False
+        try:
+            publish(client, user_id)
+            done = True
+        finally:
+            with self._lock:
+                self._running.discard(user_id)
+                if done:
+                    self.published += 1
+                    if self._closing:
+                        self._finished_while_closing.add(user_id)
+                again = user_id in self._waiting
+            if again:  # changed again while this refresh ran: one more, with the newest state
+                self._background.submit_after(self._delay, "app home refresh", self._run, user_id)
+
+    # ------------------------------------------------------------------ stopping and starting
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Record every refresh still to make, let those under way finish (up to ``timeout``), then
+        clear the records of the ones that did. Nothing owed is lost if the process is then killed."""
+        with self._lock:
+            self._closing = True
+            owed = set(self._waiting) | self._running
+        if not owed:
+            return
+        self._record_owed(owed)
+        self._background.drain(timeout)
+        with self._lock:
+            made = self._finished_while_closing - set(self._waiting) - self._running
+        if made:
+            self._clear_owed(made)
+
+    def replay_owed(self, client: WebClient, publish: Publish) -> int:
+        """Take up to REPLAY_BATCH owed refreshes (each taken by one worker only) and queue them."""
+        with self._db.read() as session:
+            if session.scalars(select(HomeRefreshOwed.user_id).limit(1)).first() is None:
+                self._maybe_owed = False
+                return 0  # the usual case: one cheap read
+        with self._db.transaction() as session:
+            query = select(HomeRefreshOwed.user_id).order_by(HomeRefreshOwed.owed_since).limit(REPLAY_BATCH)
+            if not self._db.is_sqlite:
+                query = query.with_for_update(skip_locked=True)
+            users = list(session.scalars(query))
+            if users:
+                session.execute(delete(HomeRefreshOwed).where(HomeRefreshOwed.user_id.in_(users)))
+        for user_id in users:
+            self.request(client, user_id, publish)
+        if users:
+            log.info("%d owed App Home refreshes queued", len(users))
+        return len(users)
+
+    def opened(self, user_id: str) -> None:
+        """The person opened their Home tab and it is being published: nothing is owed to them now."""
+        if not self._maybe_owed:
+            return
+        with self._db.read() as session:
+            owed = session.get(HomeRefreshOwed, user_id) is not None
+        if owed:
+            self._clear_owed([user_id])
+
+    def _record_owed(self, users: Iterable[str]) -> None:
+        users = sorted(set(users))
+        self._maybe_owed = True
+        try:
+            with self._db.transaction() as session:
+                known = set(
+                    session.scalars(select(HomeRefreshOwed.user_id).where(HomeRefreshOwed.user_id.in_(users)))
+                )
+                session.add_all(HomeRefreshOwed(user_id=user) for user in users if user not in known)
+        except Exception as error:  # the tab is still refreshed when next opened
+            log.warning("could not record %d owed App Home refreshes (%s)", len(users), type(error).__name__)
+
+    def _clear_owed(self, users: Iterable[str]) -> None:
+        users = list(users)
+        with self._db.transaction() as session:
+            session.execute(delete(HomeRefreshOwed).where(HomeRefreshOwed.user_id.in_(users)))

@@ -1,0 +1,55 @@
+"""Start-up stays lean: a command imports only what it needs, and the migration check needs no Alembic."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.clock import system_now
+from store.db import Database, packaged_head
+
+HEAVY = ("alembic", "mako", "pygments", "docx", "openpyxl", "reportlab", "matplotlib")
+
+PROBE = """
+import json, sys
+from bot.cli import cli
+try:
+    cli(sys.argv[1:], standalone_mode=False)
+except SystemExit:
+    pass
+print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & set(%r))), file=sys.stderr)
+"""
+
+
+def _heavy_modules_after(tmp_path: Path, *argv: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE % (HEAVY,), *argv],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'startup.db'}",
+            "HOME": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stderr.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def test_help_and_a_warm_ask_import_no_migration_tool_or_report_renderer(tmp_path: Path) -> None:
+    assert _heavy_modules_after(tmp_path, "--help") == []
+    _heavy_modules_after(tmp_path, "ask", "acronym", "MARAC")  # the first run migrates: Alembic is fine then
+    assert _heavy_modules_after(tmp_path, "ask", "acronym", "MARAC") == []
+
+
+def test_the_packaged_head_read_from_the_files_is_alembics(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path / 'head.db'}", now=system_now)
+    assert packaged_head() == database.head_revision()
+    assert database.stored_revision() is None  # nothing migrated yet, and no error
+    database.upgrade()
+    assert database.stored_revision() == packaged_head()
+    database.dispose()
