@@ -379,7 +379,10 @@ def _write_report(built, output: Path | None) -> None:  # type: ignore[no-untype
 
 
 @report.command("achievements")
-@click.option("--year", help="One plan year, e.g. 2017/18 (default: every year, newest first).")
+@click.option(
+    "--year",
+    help="One plan year, e.g. 2017/18, or all for every year, newest first (default: the current one).",
+)
 @click.option("--quarter", help="One quarter, e.g. 2017/18-Q4 (Q1 April–June … Q4 January–March).")
 @click.option(
     "--format",
