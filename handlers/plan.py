@@ -15,13 +15,13 @@ from bot.documents.formats import (
     ACTION_FORMATS,
     BOARD_FORMATS,
     RISK_FORMATS,
-    Report,
     ReportFormat,
     parse_format,
 )
-from bot.documents.render import render_achievements, render_actions, render_board, render_risks
+from bot.documents.render import render_report, report_title
 from bot.errors import InvalidInput, UserFacingError
 from bot.privacy import PersonalDataError
+from bot.runtime.display_names import display_names
 from bot.services.achievements import Achievement, AchievementFilter
 from bot.services.actions import ActionFilter, ActionUpdate, Status, parse_status
 from bot.services.plan import parse_priority
@@ -317,33 +317,32 @@ def report(ctx: CommandContext, rest: str) -> Outcome:
             quarter = token
         else:
             fmt = parse_format(token, allowed)
-    built: Report
+    data: Any
     if kind == "achievements":
-        data: Any = services.reports.achievements(year, quarter)
-        built = render_achievements(data, fmt or ReportFormat.DOCX)
+        data, fmt = services.reports.achievements(year, quarter), fmt or ReportFormat.DOCX
     elif kind == "actions":
-        data = services.reports.actions(year)
-        built = render_actions(data, fmt or ReportFormat.XLSX)
+        data, fmt = services.reports.actions(year), fmt or ReportFormat.XLSX
     elif kind == "risks":
-        data = services.reports.risks()
-        built = render_risks(data, fmt or ReportFormat.DOCX)
+        data, fmt = services.reports.risks(), fmt or ReportFormat.DOCX
     else:
-        data = services.reports.board(quarter)
-        built = render_board(data, fmt or ReportFormat.DOCX)
+        data, fmt = services.reports.board(quarter), fmt or ReportFormat.DOCX
     if ctx.client is None:
         raise InvalidInput("Reports are sent through Slack.", "From a terminal use `csp-bot report`.")
-    services.background.submit("report upload", send_report, ctx.client, ctx.user_id, built, data.as_at)
-    return views.report_coming_reply(built.title)
+    # names are looked up and the file made after the reply: Slack waits 3 seconds for it
+    services.background.submit("report upload", send_report, ctx.client, ctx.user_id, data, fmt)
+    return views.report_coming_reply(report_title(data, fmt))
 
 
-def send_report(client: WebClient, user_id: str, built: Report, as_at: date) -> None:
+def send_report(client: WebClient, user_id: str, data: Any, fmt: ReportFormat) -> None:
+    names = display_names(client, getattr(data, "people", {}))
+    built = render_report(data, fmt, names)
     channel = client.conversations_open(users=user_id)["channel"]["id"]
     client.files_upload_v2(
         channel=channel,
         content=built.content,
         filename=built.filename,
         title=built.title,
-        initial_comment=f"{built.title}, as at {as_at:%-d %B %Y}.",
+        initial_comment=f"{built.title}, as at {data.as_at:%-d %B %Y}.",
     )
 
 

@@ -170,6 +170,18 @@ def achievements_docx(
     return word_bytes(document)
 
 
+def achievements_report_title(year: str | None, quarter: Quarter | None) -> tuple[str, str]:
+    """The report's title and its file name without the extension."""
+    if quarter is not None:
+        return (
+            f"Our Achievements, {quarter.title}",
+            f"our-achievements-{quarter.label.replace('/', '-').lower()}",
+        )
+    if year:
+        return achievements_title(year), f"our-achievements-{year.replace('/', '-')}"
+    return "Our Achievements", "our-achievements"
+
+
 def achievements_report(
     fmt: ReportFormat,
     partnership: Partnership,
@@ -184,15 +196,7 @@ def achievements_report(
 ) -> Report:
     organisations = organisations or {}
     years = [year] if year else _years(achievements)
-    if quarter is not None:
-        title, stem = (
-            f"Our Achievements, {quarter.title}",
-            f"our-achievements-{quarter.label.replace('/', '-').lower()}",
-        )
-    elif year:
-        title, stem = achievements_title(year), f"our-achievements-{year.replace('/', '-')}"
-    else:
-        title, stem = "Our Achievements", "our-achievements"
+    title, stem = achievements_report_title(year, quarter)
     if fmt is ReportFormat.CSV:
         content = achievements_csv(priorities, achievements, organisations, people).encode()
     elif fmt is ReportFormat.DOCX:
@@ -209,6 +213,7 @@ def achievements_report(
 
 # ---------------------------------------------------------------------- actions
 
+ACTIONS_TITLE = "Action status"
 ACTION_COLUMNS = (
     "Priority",
     "Ref",
@@ -317,4 +322,4 @@ def actions_report(
         content = actions_markdown(partnership, rows, as_at).encode()
     else:
         raise ValueError(f"actions come as {', '.join(ACTION_FORMATS)}, not {fmt}")
-    return Report(title="Action status", filename=f"action-status.{fmt.value}", content=content)
+    return Report(title=ACTIONS_TITLE, filename=f"action-status.{fmt.value}", content=content)

@@ -13,7 +13,12 @@ from bot.documents.formats import (
     ReportFormat,
 )
 from bot.documents.people import Names, named_people
-from bot.documents.plan_reports import achievements_report, actions_report
+from bot.documents.plan_reports import (
+    ACTIONS_TITLE,
+    achievements_report,
+    achievements_report_title,
+    actions_report,
+)
 from bot.errors import InvalidInput
 from bot.services.reports import AchievementsData, ActionsData, BoardPackData, RiskRegisterData
 
@@ -89,3 +94,33 @@ def render_board(
             ],
         )
     return board_report(fmt, data)
+
+
+def render_report(
+    data: AchievementsData | ActionsData | RiskRegisterData | BoardPackData,
+    fmt: ReportFormat,
+    names: Names | None = None,
+) -> Report:
+    """Any report from its data (the Slack handler renders after looking names up)."""
+    if isinstance(data, AchievementsData):
+        return render_achievements(data, fmt, names)
+    if isinstance(data, ActionsData):
+        return render_actions(data, fmt, names)
+    if isinstance(data, BoardPackData):
+        return render_board(data, fmt, names)
+    return render_risks(data, fmt)
+
+
+def report_title(
+    data: AchievementsData | ActionsData | RiskRegisterData | BoardPackData, fmt: ReportFormat
+) -> str:
+    """The title the file will have, without making it."""
+    if isinstance(data, AchievementsData):
+        return achievements_report_title(data.year, data.quarter)[0]
+    if isinstance(data, ActionsData):
+        return ACTIONS_TITLE
+    if isinstance(data, BoardPackData):
+        from bot.documents.board_pack import board_report_title
+
+        return board_report_title(data)
+    return f"{data.partnership.short_name} risk register"
