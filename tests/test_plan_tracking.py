@@ -150,7 +150,9 @@ def test_achievements_list_newest_first_with_filters(slack: SlackHarness, team) 
     # without a year: the current plan year only (the seeded plan's 2018/19), and it says which
     current = slack.ask("achievements P1", user=NOBODY)
     assert "(2018/19, P1)" in rendered_text(current)
-    assert "first new thing" not in rendered_text(current) and "TVP have secured 4" not in rendered_text(current)
+    assert "first new thing" not in rendered_text(current) and "TVP have secured 4" not in rendered_text(
+        current
+    )
     assert f"<@{TVP_MEMBER}>" in text and "the plan" in text
     only_2017 = rendered_text(slack.ask("achievements 2017/18 WDC"))
     assert "WDC has issued a Community Protection Notice." in only_2017
