@@ -129,3 +129,14 @@ def test_the_command_line_uses_role_words_without_a_bot_token(
     assert code == 0, err
     assert out.splitlines()[-1].endswith(",2 closure orders,2019-03-01,a TVP member")
     assert TVP_MEMBER not in out
+
+
+def test_every_year_reads_as_the_seeded_2017_18_report_did(services: Services) -> None:
+    from bot.documents.render import render_achievements
+
+    seeded = render_achievements(services.reports.achievements("2017/18")).text
+    assert render_achievements(services.reports.achievements("all")).text == seeded
+    assert render_achievements(services.reports.achievements("ALL")).text == seeded
+    # the default is the current plan year (2018/19 for the seeded plan), which has nothing yet
+    current = services.reports.achievements()
+    assert current.year == "2018/19" and not current.achievements
