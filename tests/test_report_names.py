@@ -140,3 +140,21 @@ def test_every_year_reads_as_the_seeded_2017_18_report_did(services: Services) -
     # the default is the current plan year (2018/19 for the seeded plan), which has nothing yet
     current = services.reports.achievements()
     assert current.year == "2018/19" and not current.achievements
+
+
+def test_the_command_line_looks_names_up_when_it_has_a_bot_token(
+    cli_env: None,
+    services: Services,
+    standin: SlackStandIn,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_API_URL", standin.base_url)
+    standin.set_profile(TVP_MEMBER, display_name=SAM)
+    services.members.add(Actor.operator(), TVP_MEMBER, Role.MEMBER, "TVP")
+    services.actions.set_status(services.members.actor(TVP_MEMBER), "P1.6", Status.GREEN, None)
+    code, out, err = run_cli(capsys, "report", "actions", "--format", "csv")
+    assert code == 0, err
+    assert f"{SAM} (TVP member)" in next(r for r in out.splitlines() if ",P1.6," in r)
+    assert TVP_MEMBER not in out
