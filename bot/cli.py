@@ -369,6 +369,21 @@ def report() -> None:
     """The plan's reports as files: achievements, action status, the risk register and the quarterly board pack."""
 
 
+def _display_names(settings: Settings, data: Any) -> dict[str, str]:
+    """With SLACK_BOT_TOKEN set, the people a report names are looked up (``users:read``); without
+    it, or when Slack says no, they appear as their role ("a TVP member")."""
+    if settings.slack_bot_token is None or not getattr(data, "people", None):
+        return {}
+    from slack_sdk import WebClient
+
+    from bot.runtime.display_names import display_names
+
+    client = WebClient(
+        token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url, timeout=5
+    )
+    return display_names(client, data.people)
+
+
 def _write_report(built, output: Path | None) -> None:  # type: ignore[no-untyped-def]
     if output is not None:
         output.write_bytes(built.content)
@@ -381,7 +396,10 @@ def _write_report(built, output: Path | None) -> None:  # type: ignore[no-untype
 
 
 @report.command("achievements")
-@click.option("--year", help="One plan year, e.g. 2017/18 (default: every year, newest first).")
+@click.option(
+    "--year",
+    help="One plan year, e.g. 2017/18, or all for every year, newest first (default: the current one).",
+)
 @click.option("--quarter", help="One quarter, e.g. 2017/18-Q4 (Q1 April–June … Q4 January–March).")
 @click.option(
     "--format",
@@ -397,8 +415,9 @@ def report_achievements(year: str | None, quarter: str | None, fmt: str, output:
     """The plan's "Our Achievements during <year>" section, a heading per priority."""
     from bot.documents.render import render_achievements
 
-    data = _services(_settings()).reports.achievements(year, quarter)
-    _write_report(render_achievements(data, ReportFormat(fmt)), output)
+    settings = _settings()
+    data = _services(settings).reports.achievements(year, quarter)
+    _write_report(render_achievements(data, ReportFormat(fmt), _display_names(settings, data)), output)
 
 
 @report.command("actions")
@@ -413,7 +432,9 @@ def report_actions(fmt: str, output: Path | None, year: str | None) -> None:
     """The action status table: priority, ref, action, lead, RAG, last update, reason."""
     from bot.documents.render import render_actions
 
-    _write_report(render_actions(_services(_settings()).reports.actions(year), ReportFormat(fmt)), output)
+    settings = _settings()
+    data = _services(settings).reports.actions(year)
+    _write_report(render_actions(data, ReportFormat(fmt), _display_names(settings, data)), output)
 
 
 @report.command("risks")
@@ -442,7 +463,9 @@ def report_board(quarter: str | None, fmt: str, output: Path | None) -> None:
     """The quarterly board pack: progress by priority, achievements, risks, alerts, stale actions."""
     from bot.documents.render import render_board
 
-    _write_report(render_board(_services(_settings()).reports.board(quarter), ReportFormat(fmt)), output)
+    settings = _settings()
+    data = _services(settings).reports.board(quarter)
+    _write_report(render_board(data, ReportFormat(fmt), _display_names(settings, data)), output)
 
 
 # ---------------------------------------------------------------------- the plan

@@ -15,17 +15,17 @@ from bot.documents.formats import (
     ACTION_FORMATS,
     BOARD_FORMATS,
     RISK_FORMATS,
-    Report,
     ReportFormat,
     parse_format,
 )
-from bot.documents.render import render_achievements, render_actions, render_board, render_risks
+from bot.documents.render import render_report, report_title
 from bot.errors import InvalidInput, UserFacingError
 from bot.privacy import PersonalDataError
+from bot.runtime.display_names import display_names
 from bot.services.achievements import Achievement, AchievementFilter
 from bot.services.actions import ActionFilter, ActionUpdate, Status, parse_status
 from bot.services.plan import parse_priority
-from bot.services.reports import checked_year
+from bot.services.reports import ALL_YEARS, checked_year
 from bot.views import plan as views
 from handlers.alerting import deliver_alerts_later
 from handlers.context import CommandContext, OpenModal, Outcome, interaction_context, services_of
@@ -152,8 +152,10 @@ def _achievement_form(
 
 
 def achievements(ctx: CommandContext, rest: str) -> Outcome:
-    """``/csp achievements [P1] [2018/19] [TVP] [mine]``, in any order."""
+    """``/csp achievements [P1] [2018/19|all] [TVP] [mine]``, in any order: without a year, the current
+    plan year; ``all``, every year."""
     priority = year = organisation = logged_by = None
+    every_year = False
     described: list[str] = []
     for token in rest.split():
         if _is_priority_token(token):
@@ -162,18 +164,24 @@ def achievements(ctx: CommandContext, rest: str) -> Outcome:
         elif _PLAN_YEAR.match(token):
             year = checked_year(token)
             described.append(year)
+        elif token.lower() == ALL_YEARS:
+            every_year = True
+            described.append("every year")
         elif token.lower() == "mine":
             logged_by = ctx.user_id
             described.append("logged by you")
         else:
             organisation = ctx.services.plan.organisation(token).short
             described.append(organisation)
+    if year is None and not every_year:
+        year = ctx.services.plan.current_year()
+        described.insert(0, year)
     wanted = AchievementFilter(
         priority=priority, plan_year=year, organisation=organisation, logged_by=logged_by
     )
     found = ctx.services.achievements.list(wanted)
     label = f" ({', '.join(described)})" if described else ""
-    return views.achievements_reply(found[: views.LIST_LIMIT], label, len(found))
+    return views.achievements_reply(found[: views.LIST_LIMIT], label, len(found), every_year=every_year)
 
 
 # ---------------------------------------------------------------------- actions
@@ -285,7 +293,7 @@ _REPORTS = ("achievements", "actions", "risks", "board")
 
 
 def report(ctx: CommandContext, rest: str) -> Outcome:
-    """``/csp report achievements [2018/19|2018/19-Q4] [md|csv|docx]``, ``actions [md|csv|xlsx]``,
+    """``/csp report achievements [2018/19|all|2018/19-Q4] [md|csv|docx]``, ``actions [md|csv|xlsx]``,
     ``risks [docx|xlsx|png|md]`` or ``board [Q3|2018/19-Q4] [docx|pdf]``: the file is sent as a DM."""
     kind, options = split_verb(rest)
     services = ctx.services
@@ -303,37 +311,38 @@ def report(ctx: CommandContext, rest: str) -> Outcome:
     for token in options.split():
         if _PLAN_YEAR.match(token) and kind in ("achievements", "actions"):
             year = checked_year(token)
+        elif token.lower() == ALL_YEARS and kind == "achievements":
+            year = ALL_YEARS
         elif _QUARTER.match(token) and kind in ("achievements", "board"):
             quarter = token
         else:
             fmt = parse_format(token, allowed)
-    built: Report
+    data: Any
     if kind == "achievements":
-        data: Any = services.reports.achievements(year, quarter)
-        built = render_achievements(data, fmt or ReportFormat.DOCX)
+        data, fmt = services.reports.achievements(year, quarter), fmt or ReportFormat.DOCX
     elif kind == "actions":
-        data = services.reports.actions(year)
-        built = render_actions(data, fmt or ReportFormat.XLSX)
+        data, fmt = services.reports.actions(year), fmt or ReportFormat.XLSX
     elif kind == "risks":
-        data = services.reports.risks()
-        built = render_risks(data, fmt or ReportFormat.DOCX)
+        data, fmt = services.reports.risks(), fmt or ReportFormat.DOCX
     else:
-        data = services.reports.board(quarter)
-        built = render_board(data, fmt or ReportFormat.DOCX)
+        data, fmt = services.reports.board(quarter), fmt or ReportFormat.DOCX
     if ctx.client is None:
         raise InvalidInput("Reports are sent through Slack.", "From a terminal use `csp-bot report`.")
-    services.background.submit("report upload", send_report, ctx.client, ctx.user_id, built, data.as_at)
-    return views.report_coming_reply(built.title)
+    # names are looked up and the file made after the reply: Slack waits 3 seconds for it
+    services.background.submit("report upload", send_report, ctx.client, ctx.user_id, data, fmt)
+    return views.report_coming_reply(report_title(data, fmt))
 
 
-def send_report(client: WebClient, user_id: str, built: Report, as_at: date) -> None:
+def send_report(client: WebClient, user_id: str, data: Any, fmt: ReportFormat) -> None:
+    names = display_names(client, getattr(data, "people", {}))
+    built = render_report(data, fmt, names)
     channel = client.conversations_open(users=user_id)["channel"]["id"]
     client.files_upload_v2(
         channel=channel,
         content=built.content,
         filename=built.filename,
         title=built.title,
-        initial_comment=f"{built.title}, as at {as_at:%-d %B %Y}.",
+        initial_comment=f"{built.title}, as at {data.as_at:%-d %B %Y}.",
     )
 
 

@@ -10,7 +10,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.documents.formats import ReportFormat
-from bot.documents.render import render_risks
+from bot.documents.render import report_title
 from bot.errors import InvalidInput
 from bot.services.risk_rating import parse_level
 from bot.services.risks import RiskUpdate, is_risk_ref
@@ -182,9 +182,13 @@ def heat_map(
     services = services_of(context)
     ack()
     data = services.reports.risks()
-    built = render_risks(data, ReportFormat.PNG)
-    services.background.submit("report upload", send_report, client, body["user"]["id"], built, data.as_at)
-    respond(**plan_views.report_coming_reply(built.title).message(), replace_original=False)
+    services.background.submit(
+        "report upload", send_report, client, body["user"]["id"], data, ReportFormat.PNG
+    )
+    respond(
+        **plan_views.report_coming_reply(report_title(data, ReportFormat.PNG)).message(),
+        replace_original=False,
+    )
 
 
 def submit_risk(

@@ -91,8 +91,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "achievements",
-        "[P1] [2018/19] [TVP] [mine]",
-        "Achievements, newest first, with who logged each",
+        "[P1] [2018/19|all] [TVP] [mine]",
+        "Achievements of the current plan year (or one named, or all), newest first, with who logged each",
         p.achievements,
     ),
     Subcommand(
@@ -137,7 +137,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     ),
     Subcommand(
         "report",
-        "achievements|actions|risks|board [2026/27|Q3] [md|csv|docx|xlsx|pdf]",
+        "achievements|actions|risks|board [2026/27|all|Q3] [md|csv|docx|xlsx|pdf]",
         "The report as a file, sent to you in a DM",
         p.report,
     ),

@@ -108,7 +108,7 @@ def test_a_reason_like_a_formula_is_inert_in_every_export(services: Services, te
     actions_csv = render_actions(services.reports.actions(), ReportFormat.CSV).text
     row = next(r for r in csv.reader(io.StringIO(actions_csv)) if r[1] == "P1.1")
     assert row[-1] == "'" + INJECTION
-    achievements_csv = render_achievements(services.reports.achievements(), ReportFormat.CSV).text
+    achievements_csv = render_achievements(services.reports.achievements("2026/27"), ReportFormat.CSV).text
     assert "'@SUM(1+1) officers trained" in achievements_csv
 
     for content in (
@@ -153,14 +153,15 @@ def test_achievements_word_file(services: Services, team) -> None:
         services.members.actor(TVP_MEMBER), "TVP secured 5 ABCs", priority=1, achieved_on=date(2025, 5, 1)
     )
     document = Document(
-        io.BytesIO(render_achievements(services.reports.achievements(), ReportFormat.DOCX).content)
+        io.BytesIO(render_achievements(services.reports.achievements("all"), ReportFormat.DOCX).content)
     )
     _assert_word_page(document, "Our Achievements")
     texts = [p.text for p in document.paragraphs]
     assert "No achievements logged for this priority yet." not in texts
     # 2025/26 has one entry under priority 1: one line names the three empty priorities, once
     assert sum(t.startswith("Nothing logged yet under:") for t in texts) == 1
-    assert "TVP secured 5 ABCs (Thames Valley Police)" in texts
+    # who logged it: by role here (no Slack to ask for a name); the plan's own entries name nobody
+    assert "TVP secured 5 ABCs (Thames Valley Police, logged by a TVP member)" in texts
     assert (
         "TVP have secured 4 Criminal Behaviour Orders and 2 Closure Orders. (Thames Valley Police)" in texts
     )
@@ -213,6 +214,7 @@ def test_action_spreadsheet_prints_on_a4_one_page_wide(services: Services, team)
         "Overdue",
         "Due date",
         "Last update",
+        "Updated by",
         "Reason",
     ]
     setup = sheet.page_setup
@@ -221,13 +223,14 @@ def test_action_spreadsheet_prints_on_a4_one_page_wide(services: Services, team)
     )  # fmt: skip
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.print_title_rows == "$4:$4"
-    assert sheet.auto_filter.ref == "A4:I27"
+    assert sheet.auto_filter.ref == "A4:J27"
     assert "OFFICIAL" in sheet.oddHeader.center.text and "&P" in sheet.oddFooter.center.text
     rows = {r[1].value: r for r in sheet.iter_rows(min_row=5)}
     p24 = rows["P2.4"]
     assert [c.value for c in p24[:2]] == ["P2 Safeguarding our communities", "P2.4"]
     assert (p24[4].value, p24[5].value, p24[6].value) == ("Red (off track)", "Overdue", "2019-03-31")
     assert rows["P1.3"][3].value == "Thames Valley Police"  # names, not IDs
+    assert (p24[8].value, p24[9].value) == ("a WDC coordinator", "Funding withdrawn")  # a role, not an ID
     # P2.4's long text wraps onto several lines: its row is taller than a one-line row
     assert sheet.row_dimensions[p24[0].row].height > 3 * sheet.row_dimensions[rows["P1.4"][0].row].height / 2
 
@@ -430,8 +433,9 @@ def test_board_pack_and_register_from_slack_arrive_as_dms(slack: SlackHarness, t
     slack.ask("report risks", user=TVP_MEMBER)
     slack.ask("report risks xlsx", user=TVP_MEMBER)
     slack.services.background.drain()
-    assert _uploaded_names(slack) == [
-        "board-report-2026-27-q3.docx", "board-report-2017-18-q4.pdf", "risk-register.docx", "risk-register.xlsx",
+    # each file is made in the background after the reply, so they may arrive in any order
+    assert sorted(_uploaded_names(slack)) == [
+        "board-report-2017-18-q4.pdf", "board-report-2026-27-q3.docx", "risk-register.docx", "risk-register.xlsx",
     ]  # fmt: skip
     assert {c.args["users"] for c in slack.calls("conversations.open")} == {TVP_MEMBER}
     assert "is not a quarter" in all_text(slack.ask("report board Q9"))

@@ -196,7 +196,7 @@ def test_uninstalling_removes_the_installation_and_keeps_the_partnerships_data(
 
     install(app, standin, CHILTERN_TEAM)  # reinstalled: the same partnership, its data as it was
     assert _count_achievements(partnerships, "chiltern") == before
-    assert f"{CHILTERN_ONLY} again" in all_text(chiltern.ask("achievements", user=COORDINATOR))
+    assert f"{CHILTERN_ONLY} again" in all_text(chiltern.ask("achievements all", user=COORDINATOR))
 
 
 def test_revoked_bot_tokens_remove_the_installation(
@@ -311,8 +311,8 @@ def test_one_partnership_can_never_read_or_change_anothers_data(
     # what one wrote, the other cannot see
     assert "Quorum Board Bravo" in all_text(actor.ask("acronym QQB"))
     assert "Quorum Board Bravo" not in all_text(bystander.ask("acronym QQB"))
-    assert "closure orders" in all_text(actor.ask("achievements", user=COORDINATOR))
-    assert "closure orders" not in all_text(bystander.ask("achievements", user=COORDINATOR))
+    assert "closure orders" in all_text(actor.ask("achievements all", user=COORDINATOR))
+    assert "closure orders" not in all_text(bystander.ask("achievements all", user=COORDINATOR))
     assert "C0ALERTS" in all_text(actor.ask("alerts", user=COORDINATOR))
     assert "C0ALERTS" not in all_text(bystander.ask("alerts", user=COORDINATOR))
     assert "action.status" in all_text(actor.ask("audit", user=COORDINATOR))

@@ -144,9 +144,15 @@ def test_edit_and_undo_buttons(slack: SlackHarness, team) -> None:
 def test_achievements_list_newest_first_with_filters(slack: SlackHarness, team) -> None:
     slack.ask("log P1 2025-05-01 first new thing", user=TVP_MEMBER)
     slack.ask("log P1 2025-06-01 second new thing", user=TVP_MEMBER)
-    reply = slack.ask("achievements P1", user=NOBODY)
+    reply = slack.ask("achievements P1 all", user=NOBODY)
     text = rendered_text(reply)
     assert text.index("second new thing") < text.index("first new thing") < text.index("TVP have secured 4")
+    # without a year: the current plan year only (the seeded plan's 2018/19), and it says which
+    current = slack.ask("achievements P1", user=NOBODY)
+    assert "(2018/19, P1)" in rendered_text(current)
+    assert "first new thing" not in rendered_text(current) and "TVP have secured 4" not in rendered_text(
+        current
+    )
     assert f"<@{TVP_MEMBER}>" in text and "the plan" in text
     only_2017 = rendered_text(slack.ask("achievements 2017/18 WDC"))
     assert "WDC has issued a Community Protection Notice." in only_2017
@@ -400,15 +406,21 @@ def test_reports_in_every_format(services: Services, team) -> None:
     services.achievements.log(
         services.members.actor(TVP_MEMBER), "5 ABCs issued", priority=1, achieved_on=date(2025, 5, 1)
     )
-    every_year = render_achievements(services.reports.achievements()).text
+    every_year = render_achievements(services.reports.achievements("all")).text
     assert every_year.index("# Our Achievements during 2025/26") < every_year.index(
         "# Our Achievements during 2017/18"
     )
-    csv_text = render_achievements(services.reports.achievements(), ReportFormat.CSV).text
-    assert csv_text.splitlines()[0].startswith(
-        "plan_year,priority,priority_heading,organisation,organisation_name,achievement"
+    # without a year, the current plan year (the seeded plan's 2018/19) alone
+    current = render_achievements(services.reports.achievements()).text
+    assert "# Our Achievements during 2018/19" in current and "2017/18" not in current
+    csv_text = render_achievements(services.reports.achievements("all"), ReportFormat.CSV).text
+    assert csv_text.splitlines()[0] == (
+        "plan_year,priority,priority_heading,organisation,organisation_name,achievement,achieved_on,logged_by"
     )
     assert "**" not in csv_text
+    # who logged it, by role (no display names without Slack); the plan's own rows name nobody
+    assert csv_text.splitlines()[1].endswith(",2025-05-01,a TVP member") and TVP_MEMBER not in csv_text
+    assert csv_text.splitlines()[-1].endswith(",")
 
     document = Document(
         io.BytesIO(render_achievements(services.reports.achievements("2017/18"), ReportFormat.DOCX).content)
@@ -425,7 +437,8 @@ def test_reports_in_every_format(services: Services, team) -> None:
     rows = list(workbook.active.iter_rows(values_only=True))
     assert rows[0][0] == "Action status: Wycombe Community Safety Partnership Plan 2017 – 2020"
     assert rows[3] == (
-        "Priority", "Ref", "Action", "Lead", "Status", "Overdue", "Due date", "Last update", "Reason"
+        "Priority", "Ref", "Action", "Lead", "Status", "Overdue", "Due date", "Last update", "Updated by",
+        "Reason",
     )  # fmt: skip
     assert len(rows) == 4 + 23 and rows[9][1] == "P1.6"
     table = render_actions(services.reports.actions(), ReportFormat.MD).text

@@ -156,6 +156,10 @@ def board_title(data: BoardPackData) -> str:
     return f"Board report {data.quarter.label}"
 
 
+def board_report_title(data: BoardPackData) -> str:
+    return f"{board_title(data)}: {data.partnership.short_name}"
+
+
 def board_blocks(data: BoardPackData) -> list[Block]:
     p = data.partnership
     q = data.quarter
@@ -420,6 +424,4 @@ def board_report(fmt: ReportFormat, data: BoardPackData) -> Report:
     else:
         raise ValueError(f"the board pack comes as {', '.join(BOARD_FORMATS)}, not {fmt}")
     stem = f"board-report-{data.quarter.label.replace('/', '-').lower()}"
-    return Report(
-        title=f"{title}: {data.partnership.short_name}", filename=f"{stem}.{fmt.value}", content=content
-    )
+    return Report(title=board_report_title(data), filename=f"{stem}.{fmt.value}", content=content)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from bot.documents.cells import csv_safe_rows
@@ -27,6 +27,7 @@ from bot.quarters import Quarter
 from bot.services.achievements import Achievement
 from bot.services.actions import Action, Status
 from bot.services.plan import Partnership, Priority
+from store.seed import SEED_ACTOR
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
@@ -82,20 +83,31 @@ def achievements_markdown(
 
 
 def achievements_csv(
-    priorities: Sequence[Priority], achievements: Sequence[Achievement], organisations: dict[str, str]
+    priorities: Sequence[Priority],
+    achievements: Sequence[Achievement],
+    organisations: dict[str, str],
+    people: Mapping[str, str] | None = None,
 ) -> str:
     headings = {p.number: p.achievements_heading for p in priorities}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["plan_year", "priority", "priority_heading", "organisation", "organisation_name",
-                     "achievement", "achieved_on"])  # fmt: skip
+                     "achievement", "achieved_on", "logged_by"])  # fmt: skip
     rows = [
         [a.plan_year, f"P{a.priority}", headings.get(a.priority, ""), a.organisation or "",
-         organisations.get(a.organisation or "", ""), _plain(a.text), a.achieved_on.isoformat()]
+         organisations.get(a.organisation or "", ""), _plain(a.text), a.achieved_on.isoformat(),
+         logged_by_words(a, people or {})]
         for a in achievements
     ]  # fmt: skip
     writer.writerows(csv_safe_rows(rows))
     return out.getvalue()
+
+
+def logged_by_words(achievement: Achievement, people: Mapping[str, str]) -> str:
+    """Who logged it, as the report names them; "" for the plan's own entries (nobody logged them)."""
+    if achievement.logged_by is None or achievement.logged_by == SEED_ACTOR:
+        return ""
+    return people.get(achievement.logged_by, "a member")
 
 
 def organisation_words(achievement: Achievement, organisations: dict[str, str]) -> str:
@@ -114,6 +126,7 @@ def achievements_docx(
     as_at: date,
     organisations: dict[str, str],
     quarter: Quarter | None = None,
+    people: Mapping[str, str] | None = None,
 ) -> bytes:
     from docx.shared import Pt, RGBColor
 
@@ -143,7 +156,9 @@ def achievements_docx(
                 paragraph = document.add_paragraph(style="List Bullet")
                 for n, part in enumerate(_BOLD.split(achievement.text)):
                     paragraph.add_run(part).bold = n % 2 == 1  # odd parts were inside ** **
-                who = paragraph.add_run(f" ({organisation_words(achievement, organisations)})")
+                logged_by = logged_by_words(achievement, people or {})
+                logged = f", logged by {logged_by}" if logged_by else ""
+                who = paragraph.add_run(f" ({organisation_words(achievement, organisations)}{logged})")
                 who.font.color.rgb = RGBColor(0x40, 0x40, 0x40)
                 who.font.size = Pt(10)
         if empty:
@@ -153,6 +168,18 @@ def achievements_docx(
     if not years:
         document.add_paragraph("No achievements logged yet.")
     return word_bytes(document)
+
+
+def achievements_report_title(year: str | None, quarter: Quarter | None) -> tuple[str, str]:
+    """The report's title and its file name without the extension."""
+    if quarter is not None:
+        return (
+            f"Our Achievements, {quarter.title}",
+            f"our-achievements-{quarter.label.replace('/', '-').lower()}",
+        )
+    if year:
+        return achievements_title(year), f"our-achievements-{year.replace('/', '-')}"
+    return "Our Achievements", "our-achievements"
 
 
 def achievements_report(
@@ -165,24 +192,17 @@ def achievements_report(
     as_at: date,
     organisations: dict[str, str] | None = None,
     quarter: Quarter | None = None,
+    people: Mapping[str, str] | None = None,
 ) -> Report:
     organisations = organisations or {}
     years = [year] if year else _years(achievements)
-    if quarter is not None:
-        title, stem = (
-            f"Our Achievements, {quarter.title}",
-            f"our-achievements-{quarter.label.replace('/', '-').lower()}",
-        )
-    elif year:
-        title, stem = achievements_title(year), f"our-achievements-{year.replace('/', '-')}"
-    else:
-        title, stem = "Our Achievements", "our-achievements"
+    title, stem = achievements_report_title(year, quarter)
     if fmt is ReportFormat.CSV:
-        content = achievements_csv(priorities, achievements, organisations).encode()
+        content = achievements_csv(priorities, achievements, organisations, people).encode()
     elif fmt is ReportFormat.DOCX:
         content = achievements_docx(
             partnership, priorities, achievements, years, title=title, as_at=as_at,
-            organisations=organisations, quarter=quarter,
+            organisations=organisations, quarter=quarter, people=people,
         )  # fmt: skip
     elif fmt is ReportFormat.MD:
         content = achievements_markdown(partnership, priorities, achievements, years, quarter).encode()
@@ -193,6 +213,7 @@ def achievements_report(
 
 # ---------------------------------------------------------------------- actions
 
+ACTIONS_TITLE = "Action status"
 ACTION_COLUMNS = (
     "Priority",
     "Ref",
@@ -202,6 +223,7 @@ ACTION_COLUMNS = (
     "Overdue",
     "Due date",
     "Last update",
+    "Updated by",
     "Reason",
 )
 _RAG_FILL = {
@@ -210,8 +232,14 @@ _RAG_FILL = {
 }  # fmt: skip
 
 
-def _action_row(action: Action, organisations: dict[str, str], priorities: dict[int, str]) -> list[str]:
+def _action_row(
+    action: Action, organisations: dict[str, str], priorities: dict[int, str], people: Mapping[str, str]
+) -> list[str]:
     updated = action.updated_at.date().isoformat() if action.updated_at else ""
+    if action.updated_by is None or action.updated_by == SEED_ACTOR:
+        updated_by = ""  # the plan's own status: nobody updated it
+    else:
+        updated_by = people.get(action.updated_by, "a member")
     lead = ", ".join(organisations.get(o, o) for o in action.leads)
     return [
         priorities.get(action.priority, f"P{action.priority}"),
@@ -222,6 +250,7 @@ def _action_row(action: Action, organisations: dict[str, str], priorities: dict[
         "Overdue" if action.overdue else "No",
         action.due_date.isoformat(),
         updated,
+        updated_by,
         action.reason or "",
     ]
 
@@ -258,7 +287,12 @@ def actions_xlsx(
     fills = {(n, 4): _RAG_FILL[a.status] for n, a in enumerate(actions, start=1)}
     fills.update({(n, 5): "FFC7CE" for n, a in enumerate(actions, start=1) if a.overdue})
     table_on_sheet(
-        sheet, ACTION_COLUMNS, rows, (18, 5.5, 50, 16, 13, 8.5, 11.5, 11.5, 32), fills=fills, page_title=title
+        sheet,
+        ACTION_COLUMNS,
+        rows,
+        (18, 5.5, 50, 16, 13, 8.5, 11.5, 11.5, 20, 32),
+        fills=fills,
+        page_title=title,
     )
     workbook.properties.title = title
     workbook.properties.creator = partnership.name
@@ -277,8 +311,9 @@ def actions_report(
     as_at: date,
     organisations: dict[str, str] | None = None,
     priorities: dict[int, str] | None = None,
+    people: Mapping[str, str] | None = None,
 ) -> Report:
-    rows = [_action_row(a, organisations or {}, priorities or {}) for a in actions]
+    rows = [_action_row(a, organisations or {}, priorities or {}, people or {}) for a in actions]
     if fmt is ReportFormat.CSV:
         content = actions_csv(rows).encode()
     elif fmt is ReportFormat.XLSX:
@@ -287,4 +322,4 @@ def actions_report(
         content = actions_markdown(partnership, rows, as_at).encode()
     else:
         raise ValueError(f"actions come as {', '.join(ACTION_FORMATS)}, not {fmt}")
-    return Report(title="Action status", filename=f"action-status.{fmt.value}", content=content)
+    return Report(title=ACTIONS_TITLE, filename=f"action-status.{fmt.value}", content=content)

@@ -262,6 +262,8 @@ class SlackStandIn:
         self._blocked: dict[str, str] = {}
         self._messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages, oldest first
         self._files: dict[str, dict[str, Any]] = {}
+        self._uploads: dict[str, bytes] = {}  # file ID -> the bytes uploaded
+        self._profiles: dict[str, dict[str, str]] = {}  # user ID -> scripted profile names
         self._ts_counter = _TS_START
         self._id_counter = 0
         self._oauth_app: tuple[str, str] | None = None  # (client id, client secret)
@@ -405,6 +407,25 @@ class SlackStandIn:
         with self._lock:
             self._blocked[channel] = error
 
+    def set_profile(self, user_id: str, *, display_name: str = "", real_name: str = "") -> None:
+        """``users.info`` answers with these names for ``user_id`` (Slack leaves ``display_name`` empty
+        when a person never set one). Others get ``user-<id>``. A missing scope is scripted with
+        ``fail_next("users.info", error="missing_scope")``."""
+        with self._lock:
+            self._profiles[user_id] = {"display_name": display_name, "real_name": real_name}
+
+    def uploaded(self, filename: str) -> bytes:
+        """The bytes last uploaded under ``filename`` (``files.getUploadURLExternal`` named it)."""
+        with self._lock:
+            found = [
+                self._uploads[i]
+                for i, f in self._files.items()
+                if f.get("name") == filename and i in self._uploads
+            ]
+        if not found:
+            raise AssertionError(f"SlackStandIn: nothing uploaded as {filename!r}")
+        return found[-1]
+
     def unblock_channel(self, channel: str) -> None:
         with self._lock:
             self._blocked.pop(channel, None)
@@ -504,6 +525,8 @@ class SlackStandIn:
         if path.startswith("/upload/"):
             method = "upload"
             args = {"file_id": unquote(path.removeprefix("/upload/")), "size": len(body)}
+            with self._lock:
+                self._uploads[args["file_id"]] = body
         else:
             args.update(_parse_body(body, headers.get("content-type", "")))
             _decode_json_args(args)
@@ -761,18 +784,20 @@ class SlackStandIn:
             return {"ok": False, "error": "user_not_found"}
         is_bot = user_id == self.bot_user_id
         name = "csp-bot" if is_bot else f"user-{user_id.lower()}"
+        scripted = self._profiles.get(user_id)
+        profile = dict(scripted) if scripted else {"display_name": name, "real_name": name}
         return {
             "ok": True,
             "user": {
                 "id": user_id,
                 "team_id": self.team_id,
                 "name": name,
-                "real_name": name,
+                "real_name": profile["real_name"] or name,
                 "deleted": False,
                 "is_bot": is_bot,
                 "is_admin": False,
                 "tz": "Europe/London",
-                "profile": {"display_name": name, "real_name": name},
+                "profile": profile,
             },
         }
 

@@ -13,7 +13,8 @@ from handlers.router import usage_hint
 # chat:write: confirmations, alerts and answers to questions; im:write, files:write: reports and nudges
 # as a DM; channels:history, groups:history: finding an alert already posted before posting it again;
 # app_mentions:read: questions asked with @csp-bot in a channel; im:history: questions in a DM to the
-# app, and finding a nudge already posted before posting it again
+# app, and finding a nudge already posted before posting it again; users:read: display names in report
+# files (users.info when a report is made, never stored)
 BOT_SCOPES = [
     "commands",
     "chat:write",
@@ -23,6 +24,7 @@ BOT_SCOPES = [
     "groups:history",
     "app_mentions:read",
     "im:history",
+    "users:read",
 ]
 # tokens_revoked, app_uninstalled: an OAuth install's rows are removed when a workspace leaves;
 # app_mention, message.im: questions in plain words (only a DM's messages, never a channel's)

@@ -2,15 +2,16 @@
 
 The board pack looks back at one quarter: the actions and risks as they stood at its end (or today,
 for the quarter in progress), rebuilt from their change history, with the quarter's updates,
-achievements, register changes and alerts. People appear as their organisation and role
-("a TVP member"), never as a Slack ID: a board paper is not the place for staff identifiers.
+achievements, register changes and alerts. Services name people by user ID plus the words for them
+("a TVP member"); the Slack handler may look up display names for the file (``bot.documents.people``),
+and a file never shows a Slack ID: a board paper is not the place for staff identifiers.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -32,6 +33,9 @@ from store.db import Database
 from store.models import ActionChange, AlertRow, Member, RiskChange
 from store.seed import SEED_ACTOR
 
+#: the word that asks for every plan year, newest first, where a year is otherwise the current one
+ALL_YEARS = "all"
+
 
 @dataclass(frozen=True)
 class AchievementsData:
@@ -42,6 +46,7 @@ class AchievementsData:
     as_at: date
     quarter: Quarter | None = None  # only this quarter's achievements
     organisations: Sequence[Organisation] = ()
+    people: Mapping[str, str] = field(default_factory=dict)  # who logged them: user ID -> "a TVP member"
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class ActionsData:
     as_at: date
     organisations: Sequence[Organisation] = ()
     priorities: Sequence[Priority] = ()
+    people: Mapping[str, str] = field(default_factory=dict)  # who last updated them
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,7 @@ class Change:
     reason: str | None
     by: str
     at: datetime
+    actor: str | None = None  # the user ID, for a display name in the file; never printed
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,7 @@ class AlertEntry:
     raised_at: datetime
     acknowledged_by: str | None  # "a TVP member", or None
     acknowledged_at: datetime | None
+    acknowledged_by_id: str | None = None  # for a display name in the file; never printed
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,15 @@ class BoardPackData:
     rule: RatingRule
     alerts_raised: Sequence[AlertEntry]
     alerts_acknowledged: Sequence[AlertEntry]
+
+    @property
+    def people(self) -> dict[str, str]:
+        """Every member the pack names: user ID -> the words the service gave them."""
+        found = {c.actor: c.by for c in (*self.action_changes, *self.risk_changes) if c.actor}
+        for alert in self.alerts_acknowledged:
+            if alert.acknowledged_by_id and alert.acknowledged_by:
+                found[alert.acknowledged_by_id] = alert.acknowledged_by
+        return {user_id: words for user_id, words in found.items() if is_member_id(user_id)}
 
     @property
     def stale_actions(self) -> list[Action]:
@@ -148,8 +165,12 @@ class ReportService:
         return parse_quarter(text, self._today()) if text else quarter_of(self._today())
 
     def achievements(self, year: str | None = None, quarter: str | None = None) -> AchievementsData:
-        year = checked_year(year) if year else None
+        """One plan year (by default the current one), one quarter, or every year (``year="all"``)."""
+        every_year = year is not None and year.strip().lower() == ALL_YEARS
+        year = checked_year(year) if year and not every_year else None
         wanted = parse_quarter(quarter, self._today()) if quarter else None
+        if wanted is None and year is None and not every_year:
+            year = self._plan.current_year()
         if wanted is not None:
             if year is not None and year != wanted.plan_year:
                 raise InvalidInput(
@@ -164,6 +185,7 @@ class ReportService:
         return AchievementsData(
             self._plan.partnership(year), self._plan.priorities(year), entries, year, as_at=self._today(),
             quarter=wanted, organisations=self._plan.organisations(),
+            people=self._people(a.logged_by for a in entries),
         )  # fmt: skip
 
     def actions(self, year: str | None = None) -> ActionsData:
@@ -175,7 +197,19 @@ class ReportService:
         return ActionsData(
             self._plan.partnership(year), actions, as_at=self._today(),
             organisations=self._plan.organisations(include_retired=True), priorities=self._plan.priorities(year),
+            people=self._people(a.updated_by for a in actions),
         )  # fmt: skip
+
+    def _people(self, user_ids: Iterable[str | None]) -> dict[str, str]:
+        """The members among ``user_ids``, each as the words for them ("a TVP member", "a former member")."""
+        wanted = {u for u in user_ids if u and is_member_id(u)}
+        if not wanted or self._db is None:
+            return dict.fromkeys(wanted, "a member")
+        with self._db.read() as session:
+            known = {
+                m.user_id: _who(m) for m in session.scalars(select(Member).where(Member.user_id.in_(wanted)))
+            }
+        return {u: known.get(u, "a former member") for u in wanted}
 
     def risks(self) -> RiskRegisterData:
         return RiskRegisterData(
@@ -220,7 +254,9 @@ class ReportService:
 
         def change(subject: str, row: Any) -> Change:
             c = field_change(row)
-            return Change(subject, c.field, c.before, c.after, c.reason, person(c.actor), aware(c.at))
+            return Change(
+                subject, c.field, c.before, c.after, c.reason, person(c.actor), aware(c.at), c.actor
+            )
 
         # the quarter's own plan year when it has actions, else the current year
         year = wanted.plan_year if wanted.plan_year in self._plan.started_years() else None
@@ -321,6 +357,11 @@ def _london_day(at: datetime) -> date:
     return aware(at).astimezone(LONDON).date()
 
 
+def is_member_id(user_id: str) -> bool:
+    """A person's Slack ID, not the plan's seed or the command line standing in as the actor."""
+    return user_id not in (SEED_ACTOR, Actor.operator().user_id)
+
+
 def _who(member: Member) -> str:
     org = member.org or "partnership"
     return f"a {org} coordinator" if member.role == "coordinator" else f"a {org} member"
@@ -335,4 +376,5 @@ def _alert(row: AlertRow, person: Any) -> AlertEntry:
         raised_at=aware(row.created_at),
         acknowledged_by=person(row.acknowledged_by) if row.acknowledged_by else None,
         acknowledged_at=aware(row.acknowledged_at) if row.acknowledged_at else None,
+        acknowledged_by_id=row.acknowledged_by,
     )

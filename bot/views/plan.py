@@ -169,11 +169,18 @@ def achievement_undone_reply(a: Achievement) -> Reply:
     )
 
 
-def achievements_reply(items: Sequence[Achievement], described: str, total: int) -> Reply:
+def achievements_reply(
+    items: Sequence[Achievement], described: str, total: int, *, every_year: bool = True
+) -> Reply:
     if not items:
+        earlier = (
+            ""
+            if every_year
+            else " Another year: name it (e.g. `/csp achievements 2017/18`); every year: `all`."
+        )
         return notice(
             f"No achievements logged{escape(described)}.",
-            "Log one with `/csp log P1 what was achieved`.",
+            f"Log one with `/csp log P1 what was achieved`.{earlier}",
             icon=":mag:",
         )
     described = escape(described)
