@@ -1252,7 +1252,7 @@ def _address_spans(text: _Text) -> Iterator[_Span]:
     for match in _HOUSE_NUMBER_STREET.finditer(raw):
         words = match.group().split()
         number = words[0].rstrip(",")
-        if _YEAR.fullmatch(number) or int("".join(c for c in number if c.isdigit())) == 0:
+        if _YEAR.fullmatch(number) or int("".join(c for c in number if c in "0123456789") or "0") == 0:
             continue
         street_words = words[1:-1]
         # lower-case words only count when the whole address is lower case ("22 desborough road")

@@ -74,7 +74,7 @@ def _admit(environ: dict[str, Any], secret: bytes | None) -> Refusal | None:
     """Read the body (at most MAX_BODY), check its signature and that Bolt can parse it; on success
     the body is put back for Bolt to read."""
     declared = (environ.get("CONTENT_LENGTH") or "").strip()
-    if declared and not declared.isdigit():
+    if declared and not (declared.isascii() and declared.isdigit()):
         return "400 Bad Request", "bad Content-Length"
     if declared and int(declared) > MAX_BODY:
         return "413 Payload Too Large", f"body over {MAX_BODY // 1024} KiB"

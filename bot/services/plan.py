@@ -246,7 +246,7 @@ def parse_priority(token: str) -> int | None:
     """ "P1", "p1", "P1:" and "1" are priority 1."""
     token = token.strip().rstrip(":.,").upper().removeprefix("PRIORITY").strip()
     token = token.removeprefix("P")
-    return int(token) if token.isdigit() and len(token) <= 2 else None
+    return int(token) if token.isascii() and token.isdigit() and len(token) <= 2 else None  # not "²"
 
 
 def _priority_hint(priorities: list[Priority]) -> str:

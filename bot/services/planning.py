@@ -359,7 +359,11 @@ class PlanningService:
         for number, record in records:
             problems: list[str] = []
             priority_text = record.get("priority", "").strip().upper().removeprefix("P")
-            priority = int(priority_text) if priority_text.isdigit() and len(priority_text) == 1 else 0
+            priority = (
+                int(priority_text)
+                if priority_text.isascii() and priority_text.isdigit() and len(priority_text) == 1
+                else 0
+            )
             if not 1 <= priority <= 9:
                 problems.append(f"priority {record.get('priority', '')[:10]!r} is not a number from 1 to 9")
             ref = record.get("ref", "").strip().upper()

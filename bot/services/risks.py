@@ -110,7 +110,7 @@ REVIEW_WINDOW_DAYS = 30
 
 def _number(ref: str) -> int:
     """R2 before R10."""
-    return int(ref[1:]) if ref[1:].isdigit() else 0
+    return int(ref[1:]) if ref[1:].isascii() and ref[1:].isdigit() else 0
 
 
 def is_risk_ref(text: str) -> bool:
