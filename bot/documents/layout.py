@@ -67,7 +67,8 @@ class PageBreak:
 
 @dataclass(frozen=True)
 class Contents:
-    pass
+    """Where the contents list stands: each renderer fills it from the headings (a Word TOC field, PDF
+    entries with page numbers)."""
 
 
 Block = Heading | Para | Table | Image | Beside | PageBreak | Contents

@@ -270,15 +270,7 @@ class Deliverer:
 
     def _deliver_one(self, client: WebClient, channel: str, alert: Alert, report: DeliveryReport) -> None:
         try:
-            if alert.attempts > 1:
-                ts = find_posted(client, channel, alert.key, aware(alert.created_at).timestamp() - 60)
-                if ts is not None:
-                    self._record(alert, channel, ts)
-                    report.reconciled.append(alert.key)
-                    return
-            response = client.chat_postMessage(**alert_message(alert, channel))
-            self._record(alert, channel, response["ts"])
-            report.posted.append(alert.key)
+            self._post_once(client, channel, alert, report)
         except SlackApiError as error:
             code = str(error.response.get("error", "")) if error.response is not None else ""
             if code in BLOCKING_ERRORS:
@@ -293,19 +285,24 @@ class Deliverer:
             self._release(alert, type(error).__name__, retry_in=self._backoff(alert.attempts))
             report.deferred.append(alert.key)
 
+    def _post_once(self, client: WebClient, channel: str, alert: Alert, report: DeliveryReport) -> None:
+        """Post and record it; after an attempt that may have posted (a crash, a timeout), first look for
+        it in the channel, so it is never posted twice."""
+        if alert.attempts > 1:
+            ts = find_posted(client, channel, alert.key, aware(alert.created_at).timestamp() - 60)
+            if ts is not None:
+                self._record(alert, channel, ts)
+                report.reconciled.append(alert.key)
+                return
+        response = client.chat_postMessage(**alert_message(alert, channel))
+        self._record(alert, channel, response["ts"])
+        report.posted.append(alert.key)
+
     def _deliver_nudge(self, client: WebClient, alert: Alert, report: DeliveryReport) -> None:
         """To the member's direct messages: found there already (a retry after a crash) or posted."""
         try:
             dm = client.conversations_open(users=alert.subject_id)["channel"]["id"]
-            if alert.attempts > 1:
-                ts = find_posted(client, dm, alert.key, aware(alert.created_at).timestamp() - 60)
-                if ts is not None:
-                    self._record(alert, dm, ts)
-                    report.reconciled.append(alert.key)
-                    return
-            response = client.chat_postMessage(**alert_message(alert, dm))
-            self._record(alert, dm, response["ts"])
-            report.posted.append(alert.key)
+            self._post_once(client, dm, alert, report)
         except SlackApiError as error:
             code = str(error.response.get("error", "")) if error.response is not None else ""
             if code in UNREACHABLE_ERRORS:
