@@ -174,6 +174,13 @@ def repeat_header_row(row: Any) -> None:
     properties.append(marker)
 
 
+def keep_row_together(row: Any) -> None:
+    """A row is not split across two pages (a risk's text and its actions stay side by side)."""
+    from docx.oxml import OxmlElement
+
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+
+
 def word_table(
     document: Any,
     columns: Sequence[str],
@@ -198,7 +205,9 @@ def word_table(
         shade(cell, "D9D9D9")
     repeat_header_row(table.rows[0])
     for r, values in enumerate(rows, start=1):
-        cells = table.add_row().cells
+        row = table.add_row()
+        keep_row_together(row)
+        cells = row.cells
         for n, value in enumerate(values):
             cells[n].text = ""
             run = cells[n].paragraphs[0].add_run(value)
