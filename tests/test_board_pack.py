@@ -228,11 +228,23 @@ def test_action_spreadsheet_prints_on_a4_one_page_wide(services: Services, team)
     rows = {r[1].value: r for r in sheet.iter_rows(min_row=5)}
     p24 = rows["P2.4"]
     assert [c.value for c in p24[:2]] == ["P2 Safeguarding our communities", "P2.4"]
-    assert (p24[4].value, p24[5].value, p24[6].value) == ("Red (off track)", "Overdue", "2019-03-31")
+    assert (p24[4].value, p24[5].value) == ("Red (off track)", "Overdue")
+    # the due date is a date cell (sorts and filters as a date), shown the British way
+    assert p24[6].value.date() == date(2019, 3, 31) and p24[6].number_format == "d mmm yyyy"
     assert rows["P1.3"][3].value == "Thames Valley Police"  # names, not IDs
     assert (p24[8].value, p24[9].value) == ("a WDC coordinator", "Funding withdrawn")  # a role, not an ID
     # P2.4's long text wraps onto several lines: its row is taller than a one-line row
     assert sheet.row_dimensions[p24[0].row].height > 3 * sheet.row_dimensions[rows["P1.4"][0].row].height / 2
+
+
+def test_a_plan_year_without_actions_says_so(services: Services) -> None:
+    from openpyxl import load_workbook
+
+    data = services.reports.actions(year="2017/18")  # the demo plan's actions are in 2018/19
+    assert not data.actions
+    sheet = load_workbook(io.BytesIO(render_actions(data, ReportFormat.XLSX).content)).active
+    assert sheet["A5"].value == "No actions in this plan year."
+    assert render_actions(data, ReportFormat.MD).content.decode().endswith("No actions in this plan year.\n")
 
 
 def test_risk_register_as_word_and_excel(services: Services, team) -> None:

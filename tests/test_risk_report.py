@@ -247,8 +247,8 @@ def test_risks_markdown() -> None:
     rows = {line.split("|")[1].strip(): line for line in listing[3:] if line.startswith("| R")}
     assert list(rows) == ["R1", "R2", "R5", "R6", "R3", "R4", "R7"]
     assert "| Medium (4) |" in rows["R1"]
-    assert "2018-03-31 (overdue)" in rows["R2"]
-    assert "2018-09-01 |" in rows["R1"] and "overdue" not in rows["R1"]
+    assert "31 Mar 2018 (overdue)" in rows["R2"]
+    assert "01 Sep 2018 |" in rows["R1"] and "overdue" not in rows["R1"]
     assert "| – |" in rows["R6"]  # no review date
     assert BY_REF["R6"].description in rows["R6"]  # in full
 

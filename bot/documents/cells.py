@@ -11,6 +11,7 @@ prefixed with an apostrophe, the prefix OWASP recommends; in xlsx it is written 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -34,7 +35,9 @@ def csv_safe_rows(rows: Iterable[Sequence[Any]]) -> list[list[Any]]:
 def put(cell: Any, value: Any) -> None:
     """Write ``value`` into an openpyxl cell; text is always a string cell, never a formula."""
     cell.value = value
-    if isinstance(value, str):
+    if isinstance(value, date):  # a real date cell, shown the British way, still sorted as a date
+        cell.number_format = "d mmm yyyy"
+    elif isinstance(value, str):
         cell.data_type = "s"  # openpyxl would otherwise store "=…" as a formula
         if is_formula_like(value):
             cell.quotePrefix = True

@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from bot.documents.cells import csv_safe_rows
+from bot.documents.cells import csv_safe_rows, put
 from bot.documents.formats import ACHIEVEMENT_FORMATS, ACTION_FORMATS, Report, ReportFormat
 from bot.documents.office import (
     MARKING,
@@ -214,6 +214,7 @@ def achievements_report(
 # ---------------------------------------------------------------------- actions
 
 ACTIONS_TITLE = "Action status"
+NO_ACTIONS = "No actions in this plan year."
 ACTION_COLUMNS = (
     "Priority",
     "Ref",
@@ -234,8 +235,9 @@ _RAG_FILL = {
 
 def _action_row(
     action: Action, organisations: dict[str, str], priorities: dict[int, str], people: Mapping[str, str]
-) -> list[str]:
-    updated = action.updated_at.date().isoformat() if action.updated_at else ""
+) -> list[str | date]:
+    # dates stay dates: the workbook stores real date cells (sortable, filterable), the CSV ISO text
+    updated: date | str = action.updated_at.date() if action.updated_at else ""
     if action.updated_by is None or action.updated_by == SEED_ACTOR:
         updated_by = ""  # the plan's own status: nobody updated it
     else:
@@ -248,34 +250,40 @@ def _action_row(
         lead,
         action.status.label[:1].upper() + action.status.label[1:],
         "Overdue" if action.overdue else "No",
-        action.due_date.isoformat(),
+        action.due_date,
         updated,
         updated_by,
         action.reason or "",
     ]
 
 
-def actions_markdown(partnership: Partnership, rows: Sequence[Sequence[str]], as_at: date) -> str:
-    def cell(value: str) -> str:
+def actions_markdown(partnership: Partnership, rows: Sequence[Sequence[str | date]], as_at: date) -> str:
+    def cell(value: str | date) -> str:
+        if isinstance(value, date):
+            return f"{value:%d %b %Y}"
         return value.replace("|", "\\|").replace("\n", " ")
 
     lines = [f"# Action status: {partnership.plan_title}", "", f"As at {long_date(as_at)}.", ""]
     lines.append("| " + " | ".join(ACTION_COLUMNS) + " |")
     lines.append("|" + "---|" * len(ACTION_COLUMNS))
     lines += ["| " + " | ".join(cell(v) or "–" for v in row) + " |" for row in rows]
+    if not rows:
+        lines += ["", NO_ACTIONS]
     return "\n".join(lines) + "\n"
 
 
-def actions_csv(rows: Sequence[Sequence[str]]) -> str:
+def actions_csv(rows: Sequence[Sequence[str | date]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([c.lower().replace(" ", "_") for c in ACTION_COLUMNS])
-    writer.writerows(csv_safe_rows(rows))
+    writer.writerows(
+        csv_safe_rows([[v.isoformat() if isinstance(v, date) else v for v in row] for row in rows])
+    )
     return out.getvalue()
 
 
 def actions_xlsx(
-    partnership: Partnership, actions: Sequence[Action], rows: Sequence[Sequence[str]], as_at: date
+    partnership: Partnership, actions: Sequence[Action], rows: Sequence[Sequence[str | date]], as_at: date
 ) -> bytes:
     from openpyxl import Workbook
 
@@ -294,6 +302,8 @@ def actions_xlsx(
         fills=fills,
         page_title=title,
     )
+    if not rows:  # an empty table reads as a broken file: say why it is empty
+        put(sheet.cell(row=5, column=1), NO_ACTIONS)
     workbook.properties.title = title
     workbook.properties.creator = partnership.name
     workbook.properties.lastModifiedBy = partnership.name

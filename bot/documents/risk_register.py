@@ -140,7 +140,7 @@ def _review(risk: RiskSummary, today: date) -> str:
     if risk.next_review is None:
         return _EMPTY_MD
     overdue = not risk.closed and risk.next_review < today
-    return risk.next_review.isoformat() + (" (overdue)" if overdue else "")
+    return f"{risk.next_review:%d %b %Y}" + (" (overdue)" if overdue else "")
 
 
 def risks_markdown(
@@ -290,7 +290,7 @@ def heat_map_png(
     rule = rule_text.strip()
     if rule and not rule.endswith((".", "!", "?")):
         rule += "."
-    caption = f"{rule} Open risks as at {today.isoformat()}.".strip()
+    caption = f"{rule} Open risks as at {today.day} {today:%B %Y}.".strip()
     if overdue:
         caption += f" {_OVERDUE_MARK} review overdue."
     figure.text(
