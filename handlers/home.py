@@ -47,7 +47,7 @@ def app_home_opened(event: dict[str, Any], client: WebClient, context: BoltConte
     if event.get("tab") != "home":
         return
     publish_home(client, services, event["user"])
-    services.home_refresh.opened(event["user"])
+    services.home_refresh.superseded(event["user"])
 
 
 def home_search(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -73,6 +73,7 @@ def home_search(ack: Ack, body: dict[str, Any], client: WebClient, context: Bolt
     except UserFacingError as error:
         answer = error_reply(error)
     publish_home(client, services, user_id, answer)
+    services.home_refresh.superseded(user_id)
 
 
 def home_pick(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -82,3 +83,4 @@ def home_pick(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltCo
     ack()
     answer = glossary.render_answer(glossary.picked_answer(services, body))
     publish_home(client, services, body["user"]["id"], answer)
+    services.home_refresh.superseded(body["user"]["id"])

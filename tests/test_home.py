@@ -262,3 +262,16 @@ def test_the_search_box_works_for_a_member_and_keeps_their_dashboard(
     _, text = _published(slack, "U0YOS")
     assert "*CPN* has 2 meanings:" in _answer_part(text)
     assert "*YOS's actions*" in text and "*YOS's risks*" in text
+
+
+def test_a_search_answer_is_not_wiped_by_a_refresh_still_waiting(
+    slack: SlackHarness, people: dict[str, str]
+) -> None:
+    member = people["member"]
+    slack.services.home_refresh.delay = 30  # so the refresh is surely still waiting when the search comes
+    slack.ask("log P1 ran a street-drinking patrol", user=member)  # queues a Home refresh for a moment later
+    assert _typed(slack, "MARAC", user=member) == 200
+    slack.services.background.drain()  # starts whatever still waits at once
+    *_, last = slack.calls("views.publish")  # the search box's answer is still what the tab shows
+    assert "Multi Agency Risk Assessment Committee" in rendered_text(last.args["view"])
+    assert "ran a street-drinking patrol" in rendered_text(last.args["view"])  # and the log is on it

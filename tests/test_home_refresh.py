@@ -176,3 +176,34 @@ def test_an_erasure_deletes_an_owed_refresh(services: Services, people: dict[str
         session.add(HomeRefreshOwed(user_id=member))
     services.data_protection.erase(Actor.operator(), member, apply=True)
     assert owed(services) == []
+
+
+def test_an_owed_refresh_stays_owed_until_its_publish_is_made(services: Services) -> None:
+    def add_owed() -> None:
+        with services.db.transaction() as session:
+            session.add_all(HomeRefreshOwed(user_id=user) for user in ("U0A", "U0B"))
+
+    add_owed()
+    background = Background(workers=1)
+    home = HomeRefresher(services.db, background, delay=60)
+    made = Gate()
+    made.open.set()
+    assert home.replay_owed(CLIENT, made) == 2
+    assert home.replay_owed(CLIENT, made) == 0, "queued here already: not taken twice"
+    assert owed(services) == ["U0A", "U0B"], "a worker killed now, before publishing, loses nothing"
+    background.shutdown()  # publishes what waits
+    assert sorted(user for user, _ in made.published) == ["U0A", "U0B"]
+    assert owed(services) == []
+
+    def failing(_client: WebClient, user_id: str) -> None:
+        if user_id == "U0A":
+            raise RuntimeError("Slack said no")
+
+    add_owed()
+    restarted_background = Background(workers=1)
+    restarted = HomeRefresher(services.db, restarted_background, delay=0)
+    assert restarted.replay_owed(CLIENT, failing) == 2
+    restarted_background.drain()
+    assert owed(services) == ["U0A"], "U0B was published; U0A's publish failed, so it is still owed"
+    assert restarted.replay_owed(CLIENT, failing) == 0, "not retried in a loop by the same worker"
+    restarted_background.shutdown()

@@ -41,7 +41,7 @@ class HomeRefresher:
         self, db: Database, background: Background, *, limit: int = LIMIT, delay: float = DELAY
     ) -> None:
         self._db = db
-        self._delay = delay
+        self.delay = delay
         self._background = background
         self._limit = limit
         self._lock = threading.Lock()
@@ -51,12 +51,18 @@ class HomeRefresher:
         self._finished_while_closing: set[str] = set()
         #: whether home_refresh_owed may hold rows (unknown until a replay pass has looked)
         self._maybe_owed = True
+        #: owed refreshes this process has queued: each record is cleared once its publish is made, so a
+        #: worker that dies first leaves it for the next (a second publish of a Home is harmless)
+        self._replaying: set[str] = set()
+        #: owed refreshes whose publish failed here: retried on the next start or when the tab is opened
+        self._failed: set[str] = set()
         #: refreshes asked for, and publishes made (for the benchmark and tests)
         self.asked = 0
         self.published = 0
 
-    def request(self, client: WebClient, user_id: str, publish: Publish) -> None:
-        """Refresh ``user_id``'s Home tab soon, off the request path."""
+    def request(self, client: WebClient, user_id: str, publish: Publish) -> bool:
+        """Refresh ``user_id``'s Home tab soon, off the request path. False when the queue was full and
+        the refresh was recorded as owed instead."""
         with self._lock:
             self.asked += 1
             already = user_id in self._waiting
@@ -70,7 +76,15 @@ class HomeRefresher:
         if owe:
             self._record_owed([user_id])
         elif start:
-            self._background.submit_after(self._delay, "app home refresh", self._run, user_id)
+            self._background.submit_after(self.delay, "app home refresh", self._run, user_id)
+        return not owe
+
+    def superseded(self, user_id: str) -> None:
+        """The Home tab was just published with the latest state (opened, or answering its search box):
+        a refresh still waiting would only repeat it, and would wipe the search answer under the box."""
+        with self._lock:
+            self._waiting.pop(user_id, None)
+        self.opened(user_id)
 
     def _run(self, user_id: str) -> None:
         with self._lock:
@@ -86,13 +100,19 @@ class HomeRefresher:
         finally:
             with self._lock:
                 self._running.discard(user_id)
+                replayed = user_id in self._replaying
+                self._replaying.discard(user_id)
                 if done:
                     self.published += 1
                     if self._closing:
                         self._finished_while_closing.add(user_id)
+                elif replayed:
+                    self._failed.add(user_id)
                 again = user_id in self._waiting
+            if replayed and done:
+                self._clear_owed([user_id])
             if again:  # changed again while this refresh ran: one more, with the newest state
-                self._background.submit_after(self._delay, "app home refresh", self._run, user_id)
+                self._background.submit_after(self.delay, "app home refresh", self._run, user_id)
 
     # ------------------------------------------------------------------ stopping and starting
 
@@ -112,23 +132,29 @@ class HomeRefresher:
             self._clear_owed(made)
 
     def replay_owed(self, client: WebClient, publish: Publish) -> int:
-        """Take up to REPLAY_BATCH owed refreshes (each taken by one worker only) and queue them."""
+        """Queue up to REPLAY_BATCH owed refreshes. Each record stays until its publish is made, so none
+        is lost to a worker that stops before publishing; two workers may both publish one, harmlessly."""
+        with self._lock:
+            skip = self._replaying | self._failed
         with self._db.read() as session:
-            if session.scalars(select(HomeRefreshOwed.user_id).limit(1)).first() is None:
-                self._maybe_owed = False
-                return 0  # the usual case: one cheap read
-        with self._db.transaction() as session:
-            query = select(HomeRefreshOwed.user_id).order_by(HomeRefreshOwed.owed_since).limit(REPLAY_BATCH)
-            if not self._db.is_sqlite:
-                query = query.with_for_update(skip_locked=True)
-            users = list(session.scalars(query))
-            if users:
-                session.execute(delete(HomeRefreshOwed).where(HomeRefreshOwed.user_id.in_(users)))
+            query = select(HomeRefreshOwed.user_id).order_by(HomeRefreshOwed.owed_since)
+            if skip:
+                query = query.where(HomeRefreshOwed.user_id.not_in(sorted(skip)))
+            users = list(session.scalars(query.limit(REPLAY_BATCH)))
+        if not users:
+            self._maybe_owed = bool(skip)
+            return 0  # the usual case: one cheap read
+        queued = 0
         for user_id in users:
-            self.request(client, user_id, publish)
-        if users:
-            log.info("%d owed App Home refreshes queued", len(users))
-        return len(users)
+            with self._lock:
+                self._replaying.add(user_id)
+            if self.request(client, user_id, publish):
+                queued += 1
+            else:  # the queue is full: still owed, for a later pass
+                with self._lock:
+                    self._replaying.discard(user_id)
+        log.info("%d owed App Home refreshes queued", queued)
+        return queued
 
     def opened(self, user_id: str) -> None:
         """The person opened their Home tab and it is being published: nothing is owed to them now."""
