@@ -184,9 +184,37 @@ _GROUPS = {s.name.split()[0] for s in SUBCOMMANDS if " " in s.name}
 _VERBS = sorted({name.split()[0] for name in _BY_NAME if len(name) > 2} | _GROUPS)
 
 
+#: the help's headings, each with its subcommands in the order shown (every subcommand is in one:
+#: tests/test_parsing.py checks)
+HELP_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Ask the glossary", ("acronym", "define", "search", "explain")),
+    ("Keep the glossary", tuple(s.name for s in SUBCOMMANDS if s.name.startswith("glossary "))),
+    ("Report progress", ("log", "achievements", "action", "actions", "actions stale", "report")),
+    (
+        "The plan (coordinators change it)",
+        (
+            "plan",
+            "action add",
+            "priority add",
+            "priority edit",
+            "priority retire",
+            "orgs",
+            "plan rollover",
+            "plan board-dates",
+            "nudge",
+        ),
+    ),
+    ("Risks and alerts", ("risks", "risk", "risk add", "risk close", "alerts")),
+    ("People and records", ("whoami", "members list", "members add", "members remove", "audit", "help")),
+)
+
+
 def help_lines() -> list[HelpLine]:
-    lines = [HelpLine("/csp TERM", "Look up an acronym or term directly, typos and all")]
-    lines.extend(HelpLine(s.usage, s.summary) for s in SUBCOMMANDS)
+    by_name = {s.name: s for s in SUBCOMMANDS}
+    first = HELP_GROUPS[0][0]
+    lines = [HelpLine("/csp TERM", "Look up an acronym or term directly, typos and all", first)]
+    for group, names in HELP_GROUPS:
+        lines.extend(HelpLine(by_name[n].usage, by_name[n].summary, group) for n in names)
     return lines
 
 

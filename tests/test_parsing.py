@@ -10,7 +10,7 @@ from bot.container import Services
 from bot.views.common import Reply
 from handlers.context import CommandContext, OpenModal
 from handlers.parsing import parse_definition, split_verb, unquote
-from handlers.router import SUBCOMMANDS, closest_verb, dispatch, help_lines
+from handlers.router import HELP_GROUPS, SUBCOMMANDS, closest_verb, dispatch, help_lines
 from tests.harness import assert_valid_message, rendered_text
 
 
@@ -54,7 +54,8 @@ def test_closest_verb() -> None:
 def test_help_lists_every_subcommand_from_the_table() -> None:
     usages = [line.usage for line in help_lines()]
     for sub in SUBCOMMANDS:
-        assert sub.usage in usages
+        assert usages.count(sub.usage) == 1, sub.name  # each under one heading, once
+    assert len(usages) == len(SUBCOMMANDS) + 1  # and `/csp TERM`
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -156,3 +157,14 @@ def test_control_characters_never_get_in() -> None:
         from_slack("glossary suggest NPS\x00 = National\x07 Probation")
         == "glossary suggest NPS = National Probation"
     )
+
+
+def test_help_reads_as_short_lists_under_headings_and_a_topic_picks_one() -> None:
+    from bot.views.help import help_reply
+
+    reply = help_reply(help_lines())
+    sections = [b.text.text for b in reply.blocks if getattr(b, "text", None) and b.type == "section"]
+    assert [s.split("\n", 1)[0] for s in sections] == [f"*{group}*" for group, _ in HELP_GROUPS]
+    progress = help_reply(help_lines(), topic="progress")
+    (only,) = [b.text.text for b in progress.blocks if b.type == "section"]
+    assert only.startswith("*Report progress*") and "/csp log" in only and "/csp risk" not in only
