@@ -680,7 +680,23 @@ _LOCAL_PROPER_NOUNS: Final = _words(
     Grow Live Choice Choices Lighthouse Rainbow
     """
 )
-_NOT_NAMES: Final = _SERVICE_WORDS | _FUNCTION_WORDS | _DEMOGRAPHIC_WORDS | _LOCAL_PROPER_NOUNS
+# More words of public-sector names, found refused in Title Case names such as "Survivor Surveillance
+# Cross" and "Perpetrator Nuisance Case" (a role word, an ordinary word, a word that is also a surname).
+# None is in the name lexicons.
+_PUBLIC_SECTOR_WORDS: Final = _words(
+    """
+    Accountability Active Adolescent Alliance Allocation Antisocial Application Approved Assets Assistance
+    Assurance Asylum Breach Capability Caution Circle Citizen Civil Closure Cohesion Collaborative Command
+    Compliance Conditional Confidential Crisis Damage Deprivation Designated Detention Dispersal Employment
+    Enforcement Environmental Equality Exclusion Governance Improvement Inspection Investigation Mediation
+    Monitoring Mutual Nuisance Observatory Operational Parish Patrol Peer Penalty Performance Persistent
+    Primary Provider Quality Rapid Reform Reoffending Restorative Rough Rural Scrutiny Sleeping Space
+    Stronger Supervision Surveillance Threat Trading Treatment Urban Warden Work
+    """
+)
+_NOT_NAMES: Final = (
+    _SERVICE_WORDS | _FUNCTION_WORDS | _DEMOGRAPHIC_WORDS | _LOCAL_PROPER_NOUNS | _PUBLIC_SECTOR_WORDS
+)
 # Listed words that are also common surnames: as the second word they still make a name ("Jane White").
 _SURNAMES_ALSO_LISTED: Final = _words(
     """
@@ -1196,8 +1212,10 @@ def _family_spans(text: _Text) -> Iterator[_Span]:
             capitalised = raw[word_start].isupper()
             preceded_by_the = folded[max(0, word_start - 4) : word_start] == "the "
             if capitalised:  # "the Smith family", "the Okoro household", "visited Okoro family"
+                # A service word that is also a surname ("Case Family Practice", "Ward Family Hub") is
+                # capitalised as a heading is: a family only with "the" or a contact verb before it.
                 is_family = (
-                    name in _SURNAMES
+                    (name in _SURNAMES and name not in _NOT_NAMES)
                     or preceded_by_the
                     or (
                         name not in _GIVEN_NAMES

@@ -285,6 +285,33 @@ def test_role_words_in_service_names_are_not_names(phrase: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "phrase",
+    [
+        # Title Case names from a synthetic 50,000-entry glossary, once refused as a person or a family
+        "Survivor Surveillance Cross",
+        "Offender Compliance Ward",
+        "Perpetrator Nuisance Case",
+        "Children Assurance Young",
+        "Night Victim Threat Ward",
+        "Victim Penalty",
+        "Case Family Practice Coordinator",
+        "Charter Hub Ward Family",
+        "Civil the Reform Cross Family Marriage Sexual",
+    ],
+)
+def test_title_case_service_names_are_not_people(phrase: str) -> None:
+    assert find_personal_data(phrase) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Visited the Ward family", "visited Ward family on Tuesday", "the Cross family", "Met the Case family"],
+)
+def test_a_service_word_that_is_a_surname_is_still_a_family_after_the_or_a_visit(line: str) -> None:
+    assert [f.kind for f in find_personal_data(line)] == [PersonalDataKind.FAMILY]
+
+
+@pytest.mark.parametrize(
     "line",
     [
         "2017/18",
