@@ -936,7 +936,9 @@ def _lexicon_name_at(text: _Text, position: int) -> _Span | None:
 
 def _role_cue_spans(text: _Text) -> Iterator[_Span]:
     raw, folded = text.raw, text.folded
-    for stem in _ROLE_STEMS + _VERB_STEMS:
+    for stem in _CUE_STEMS:
+        if stem not in folded:  # most stems are in no given text: skip them without a generator each
+            continue
         for position in _word_starts(folded, stem):
             role = _ROLE_WORD.match(folded, position)
             if role is None:
@@ -971,6 +973,7 @@ def _role_cue_spans(text: _Text) -> Iterator[_Span]:
 
 
 _VERB_STEMS_SET: Final = frozenset(_VERB_STEMS)
+_CUE_STEMS: Final = _ROLE_STEMS + _VERB_STEMS
 
 
 def _title_spans(text: _Text) -> Iterator[_Span]:
