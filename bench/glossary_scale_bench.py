@@ -168,9 +168,7 @@ def run(kind: str, url: str, entries: list, runs: int) -> dict[str, float]:  # t
     flagged = sum(
         1
         for e in entries
-        if any(
-            find_personal_data(v) for v in (e.key, e.text, e.context or "", e.note or "", *e.aliases)
-        )
+        if any(find_personal_data(v) for v in (e.key, e.text, e.context or "", e.note or "", *e.aliases))
     )
     screen_s = time.perf_counter() - started
     screened_chars = sum(
@@ -214,7 +212,9 @@ def run(kind: str, url: str, entries: list, runs: int) -> dict[str, float]:  # t
         ready.append(child(_READY, url))
         splits.append(child(_SPLIT, url))
     med = {k: statistics.median(r[k] for r in ready) for k in ("imports", "ready")}
-    split = {k: statistics.median(s[k] for s in splits) for k in ("open", "entries", "rows", "index", "answer")}
+    split = {
+        k: statistics.median(s[k] for s in splits) for k in ("open", "entries", "rows", "index", "answer")
+    }
     print(
         f"  a fresh process ready to answer: {med['ready']:.2f} s median of {runs} "
         f"(min {min(r['ready'] for r in ready):.2f}, max {max(r['ready'] for r in ready):.2f}; "
@@ -238,7 +238,9 @@ def run(kind: str, url: str, entries: list, runs: int) -> dict[str, float]:  # t
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--entries", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--runs", type=int, default=5, help="fresh processes timed (default 5)")
@@ -255,9 +257,10 @@ def main(argv: list[str] | None = None) -> None:
     entries = generate(args.entries, args.seed).entries
     results: dict[str, dict[str, float]] = {}
     for kind in args.databases:
-        with tempfile.TemporaryDirectory() as folder, fresh_database(
-            kind, args.postgres_url, Path(folder)
-        ) as url:
+        with (
+            tempfile.TemporaryDirectory() as folder,
+            fresh_database(kind, args.postgres_url, Path(folder)) as url,
+        ):
             if url is not None:
                 results[kind] = run(kind, url, entries, args.runs)
     print(f"\nload average at the end: {load_average()}")
