@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,6 +41,7 @@ from bot.clock import LONDON, SettableClock  # noqa: E402
 from bot.permissions import Actor  # noqa: E402
 from bot.privacy import find_personal_data  # noqa: E402
 from bot.services.glossary import GlossaryService  # noqa: E402
+from glossary.loader import to_csv  # noqa: E402
 from store import glossary_repo as repo  # noqa: E402
 from store.db import Database  # noqa: E402
 
@@ -57,13 +59,13 @@ from datetime import datetime
 from bot.clock import LONDON, SettableClock
 from bot.services.glossary import GlossaryService
 from store.db import Database
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), time.process_time()
 db = Database(sys.argv[1], now=SettableClock(datetime(2026, 11, 24, 10, 0, tzinfo=LONDON)))
 db.ensure_ready()
 answer = GlossaryService(db).answer("MARAC", count=False)
-t2 = time.perf_counter()
+t2, c2 = time.perf_counter(), time.process_time()
 assert answer.result.found, answer.result.status
-print(json.dumps({"imports": t1 - t0, "ready": t2 - t1}))
+print(json.dumps({"imports": t1 - t0, "ready": t2 - t1, "ready_cpu": c2 - c1}))
 """
 
 _SPLIT = """
@@ -157,6 +159,29 @@ def child(code: str, url: str) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def cli_import(entries: list, folder: Path) -> tuple[float, float, int, str]:  # type: ignore[type-arg]
+    """``csp-bot glossary import FILE --apply`` on a new SQLite store, wall clock, process start and
+    parsing the CSV included; the store is migrated and seeded by an untimed command first."""
+    path = folder / "glossary.csv"
+    path.write_text(to_csv(entries), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.endswith(("_proxy", "_PROXY"))}
+    env.update(DATABASE_URL=f"sqlite:///{folder / 'cli.sqlite3'}", CSP_LOG_LEVEL="WARNING")
+    command = [str(Path(sys.executable).with_name("csp-bot")), "glossary"]
+    subprocess.run([*command, "export", "--format", "csv"], env=env, capture_output=True, check=False)
+    started, cpu = time.perf_counter(), _children_cpu()
+    out = subprocess.run(
+        [*command, "import", str(path), "--apply"], env=env, capture_output=True, text=True, check=False
+    )
+    elapsed, cpu = time.perf_counter() - started, _children_cpu() - cpu
+    summary = next((line for line in out.stdout.splitlines() if line.startswith(("Added", "Would"))), "")
+    return elapsed, cpu, out.returncode, summary or out.stderr.strip()[-200:]
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run(kind: str, url: str, entries: list, runs: int) -> dict[str, float]:  # type: ignore[type-arg]
     db = Database(url, now=SettableClock(MOMENT, ticking=True))
     db.ensure_ready()
@@ -178,9 +203,20 @@ def run(kind: str, url: str, entries: list, runs: int) -> dict[str, float]:  # t
     with db.read() as session:
         version_before = repo.read_version(session)
     with counted(db) as statements:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = service.import_entries(actor, entries, apply=True)
-        import_s = time.perf_counter() - started
+        import_s, import_cpu = time.perf_counter() - started, time.process_time() - cpu
+    refused = len(report.refused)
+    if refused:  # as a user would: leave the refused out and import the rest, to time the write
+        for entry_id in report.refused[:10]:
+            print(f"    refused: {entry_id}: {report.reasons[entry_id]}")
+        print(f"  {refused} refused: importing the other {len(entries) - refused:,} to time the write")
+        left_out = set(report.refused)
+        entries = [e for e in entries if e.id not in left_out]
+        with counted(db) as statements:
+            started, cpu = time.perf_counter(), time.process_time()
+            report = service.import_entries(actor, entries, apply=True)
+            import_s, import_cpu = time.perf_counter() - started, time.process_time() - cpu
     with db.read() as session:
         version_after = repo.read_version(session)
     with counted(db) as again_statements:
@@ -194,13 +230,11 @@ def run(kind: str, url: str, entries: list, runs: int) -> dict[str, float]:  # t
         f"({flagged} entries flagged)"
     )
     print(
-        f"  import --apply: {import_s:.2f} s (target ≤ {IMPORT_TARGET_S:.0f} s), "
+        f"  import --apply: {import_s:.2f} s (target ≤ {IMPORT_TARGET_S:.0f} s; CPU {import_cpu:.2f} s), "
         f"{statements[0]:,} SQL statements, version bumped {version_after - version_before} time(s); "
         f"added {len(report.added):,}, changed {len(report.changed):,}, unchanged {len(report.unchanged):,}, "
-        f"refused {len(report.refused):,} (target 0); applied: {report.applied}"
+        f"refused {refused:,} (target 0); applied: {report.applied}"
     )
-    for entry_id in report.refused[:10]:
-        print(f"    refused: {entry_id}: {report.reasons[entry_id]}")
     print(
         f"  the same file again: {again_s:.2f} s, {again_statements[0]:,} statements; "
         f"unchanged {len(again.unchanged):,}, added {len(again.added)}, changed {len(again.changed)}"
@@ -211,14 +245,14 @@ def run(kind: str, url: str, entries: list, runs: int) -> dict[str, float]:  # t
     for _ in range(runs):  # interleaved, so a burst of load hits both alike
         ready.append(child(_READY, url))
         splits.append(child(_SPLIT, url))
-    med = {k: statistics.median(r[k] for r in ready) for k in ("imports", "ready")}
+    med = {k: statistics.median(r[k] for r in ready) for k in ("imports", "ready", "ready_cpu")}
     split = {
         k: statistics.median(s[k] for s in splits) for k in ("open", "entries", "rows", "index", "answer")
     }
     print(
         f"  a fresh process ready to answer: {med['ready']:.2f} s median of {runs} "
         f"(min {min(r['ready'] for r in ready):.2f}, max {max(r['ready'] for r in ready):.2f}; "
-        f"target ≤ {READY_TARGET_S} s); its imports before that {med['imports']:.2f} s"
+        f"target ≤ {READY_TARGET_S} s; CPU {med['ready_cpu']:.2f} s); its imports before that {med['imports']:.2f} s"
     )
     models = split["entries"] - split["rows"]
     print(
@@ -229,8 +263,10 @@ def run(kind: str, url: str, entries: list, runs: int) -> dict[str, float]:  # t
     )
     return {
         "import_s": import_s,
+        "import_cpu_s": import_cpu,
+        "ready_cpu_s": med["ready_cpu"],
         "statements": statements[0],
-        "refused": len(report.refused),
+        "refused": refused,
         "ready_s": med["ready"],
         "index_s": split["index"],
         "entries_s": split["entries"],
@@ -251,6 +287,7 @@ def main(argv: list[str] | None = None) -> None:
         or os.environ.get("CSP_TEST_POSTGRES_URL")
         or "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
     )
+    parser.add_argument("--no-cli", action="store_true", help="skip the command-line import")
     args = parser.parse_args(argv)
 
     print(f"load average at the start: {load_average()}")
@@ -263,12 +300,23 @@ def main(argv: list[str] | None = None) -> None:
         ):
             if url is not None:
                 results[kind] = run(kind, url, entries, args.runs)
+    cli = ""
+    if not args.no_cli:
+        with tempfile.TemporaryDirectory() as folder:
+            cli_s, cli_cpu, code, summary = cli_import(entries, Path(folder))
+        print(
+            f"\ncsp-bot glossary import FILE --apply (SQLite, a {len(entries):,}-entry CSV, process start and "
+            f"parsing included): {cli_s:.2f} s (target ≤ {IMPORT_TARGET_S:.0f} s; CPU {cli_cpu:.2f} s), "
+            f"exit {code}: {summary}"
+        )
+        cli = f" cli_import_s={cli_s:.2f} cli_import_cpu_s={cli_cpu:.2f}"
     print(f"\nload average at the end: {load_average()}")
     for kind, r in results.items():
         print(
             f"RESULT db={kind} entries={len(entries)} import_s={r['import_s']:.2f} "
+            f"import_cpu_s={r['import_cpu_s']:.2f} ready_cpu_s={r['ready_cpu_s']:.2f} "
             f"statements={r['statements']} refused={r['refused']} ready_s={r['ready_s']:.2f} "
-            f"entries_s={r['entries_s']:.2f} index_s={r['index_s']:.2f}"
+            f"entries_s={r['entries_s']:.2f} index_s={r['index_s']:.2f}" + (cli if kind == "sqlite" else "")
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy import event, func, select
 
 from bot.container import Services
 from bot.permissions import Actor, Role
+from glossary.loader import MAX_IMPORT_BYTES, GlossaryFileError, parse_file
 from glossary.model import EntryKind, GlossaryEntry, LookupStatus
 from store import audit
 from store import glossary_repo as repo
@@ -173,3 +175,16 @@ def test_stored_entries_come_back_as_validated_entries(services: Services) -> No
         assert isinstance(entry.kind, EntryKind) and isinstance(entry.aliases, tuple)
         assert entry == GlossaryEntry(**entry.model_dump()), entry.id
         assert hash(entry) == hash(GlossaryEntry(**entry.model_dump()))
+
+
+def test_a_50000_entry_file_is_not_too_large_but_a_larger_one_is_named(tmp_path: Path) -> None:
+    """A 50,000-entry glossary as CSV is about 6 MB: it reads; a file over the limit is one clear line."""
+    fits = tmp_path / "large.csv"
+    text = "Zonal quartet exchange venture for the partnership's area and its communities " * 4
+    fits.write_text("kind,key,text\n" + "".join(f"term,ZQ{n},{text}{n}\n" for n in range(20_000)))
+    assert fits.stat().st_size > 6_000_000
+    assert len(parse_file(fits)) == 20_000
+    too_large = tmp_path / "too-large.csv"
+    too_large.write_bytes(b"kind,key,text\n" + b"x" * MAX_IMPORT_BYTES)
+    with pytest.raises(GlossaryFileError, match="larger than 20 MB"):
+        parse_file(too_large)
