@@ -94,8 +94,13 @@ with db.read() as session:  # the rows alone, again (warm now): what of t2 - t1 
     cols = (R.slug, R.kind, R.key, R.text, R.source, R.aliases, R.context, R.note, R.see_also)
     rows = session.execute(select(*cols).where(R.status == "active").order_by(R.position)).all()
 t5 = time.perf_counter()
+with db.read() as session:  # the way before issue 14, for comparison: ORM rows, each entry validated
+    orm = session.scalars(select(R).where(R.status == "active").order_by(R.position))
+    old = [repo.to_entry(row) for row in orm]
+t6 = time.perf_counter()
+assert old == entries
 print(json.dumps({"open": t1 - t0, "entries": t2 - t1, "rows": t5 - t4, "index": t3 - t2,
-                  "answer": t4 - t3, "n": len(entries)}))
+                  "answer": t4 - t3, "old_entries": t6 - t5, "n": len(entries)}))
 """
 
 
@@ -247,7 +252,8 @@ def run(kind: str, url: str, entries: list, runs: int) -> dict[str, float]:  # t
         splits.append(child(_SPLIT, url))
     med = {k: statistics.median(r[k] for r in ready) for k in ("imports", "ready", "ready_cpu")}
     split = {
-        k: statistics.median(s[k] for s in splits) for k in ("open", "entries", "rows", "index", "answer")
+        k: statistics.median(s[k] for s in splits)
+        for k in ("open", "entries", "rows", "index", "answer", "old_entries")
     }
     print(
         f"  a fresh process ready to answer: {med['ready']:.2f} s median of {runs} "
@@ -260,6 +266,10 @@ def run(kind: str, url: str, entries: list, runs: int) -> dict[str, float]:  # t
         f"read rows {split['rows'] * 1000:.0f} ms, rows → entries {models * 1000:.0f} ms, "
         f"build the index {split['index'] * 1000:.0f} ms, first answer {split['answer'] * 1000:.1f} ms "
         f"({int(splits[0]['n']):,} entries)"
+    )
+    print(
+        f"    stored rows → entries: {split['entries'] * 1000:.0f} ms (Core columns, model_construct) against "
+        f"{split['old_entries'] * 1000:.0f} ms the way before issue 14 (ORM rows, each validated), same process"
     )
     return {
         "import_s": import_s,
