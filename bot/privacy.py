@@ -1049,8 +1049,35 @@ def _follows_capitalised_given_name(raw: str, position: int) -> bool:
     return start < end and raw[start].isupper() and raw[start:end].casefold() in _GIVEN_NAMES
 
 
+# Every given name in the lexicons is ASCII letters, so a bare name can only start at a word (a run of letters)
+# that is one: a text with no such word is passed over in one scan (most of a glossary's texts).
+_FIRST_NAME_WORDS: Final = _GIVEN_NAMES | _AMBIGUOUS_FIRST_NAMES
+_FIRST_NAMES_ARE_ASCII_WORDS: Final = all(name.isascii() and name.isalpha() for name in _FIRST_NAME_WORDS)
+_ASCII_LETTERS: Final = re.compile(r"[a-z]+")
+_ASCII_LETTERS_ANY_CASE: Final = re.compile(r"[A-Za-z]+")
+_LATIN_LETTERS: Final = re.compile(rf"[{_UPPER}{_LOWER}]+")
+
+
+def _may_hold_given_name(raw: str) -> bool:
+    """Whether a word of ``raw`` is a given name of the lexicons: the words the name patterns can match are
+    runs of Latin letters (casefolded: "Roß" is "ross") or of ASCII letters ("JANÉ" holds "JAN")."""
+    if not _FIRST_NAMES_ARE_ASCII_WORDS:
+        return True
+    if raw.isascii():
+        words = set(_ASCII_LETTERS.findall(raw.lower()))
+    else:  # runs taken from the text itself: lower() can turn a character after one into ASCII ("İ")
+        words = {word.lower() for word in _ASCII_LETTERS_ANY_CASE.findall(raw)}
+        words.update(word.casefold() for word in _LATIN_LETTERS.findall(raw))
+    return not _FIRST_NAME_WORDS.isdisjoint(words)
+
+
 def _bare_name_spans(text: _Text) -> Iterator[_Span]:
     """A given name and a surname with no cue: "Jane Doe attended", "Met Sarah Jones", "JANE SMITH"."""
+    if _may_hold_given_name(text.raw):
+        yield from _bare_name_pairs(text)
+
+
+def _bare_name_pairs(text: _Text) -> Iterator[_Span]:
     raw = text.raw
     for match in _CAPITALISED_WORD.finditer(raw):
         start = match.start()

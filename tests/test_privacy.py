@@ -771,3 +771,50 @@ def test_lower_case_names_are_found_wherever_the_pair_starts() -> None:
 )
 def test_places_buildings_days_and_offices_named_after_people_pass(line: str) -> None:
     assert find_personal_data(line) == []
+
+
+# ---------------------------------------------------------------------- the bare-name pre-filter (issue 14)
+# A text with no word from the given-name lexicons skips the bare-name scan: that must never hide a name.
+
+_NAME_PIECES = [
+    *"aAeEjJnNsSmMtThHiIoOrR '’-.,\t",
+    "ß",
+    "É",
+    "é",
+    "İ",
+    "ø",
+    "Jane",
+    "JANE",
+    "Roß",
+    "Smith",
+    "SMITH",
+]
+_NAME_TEXT = st.lists(st.sampled_from(_NAME_PIECES), max_size=30).map("".join)
+
+
+@given(_NAME_TEXT)
+def test_the_bare_name_prefilter_never_hides_a_name(text: str) -> None:
+    from bot.privacy import _bare_name_pairs, _may_hold_given_name, _Text
+
+    subject = _Text(text)
+    if not _may_hold_given_name(subject.raw):
+        assert list(_bare_name_pairs(subject)) == []
+
+
+def test_the_bare_name_prefilter_never_hides_a_name_in_the_labelled_lines() -> None:
+    from bot.privacy import _bare_name_pairs, _may_hold_given_name, _Text
+
+    data = Path(__file__).parent / "data"
+    lines = [
+        line.split("\t", 1)[-1]
+        for name in ("privacy_tuning.tsv", "privacy_heldout.tsv")
+        for line in (data / name).read_text(encoding="utf-8").splitlines()
+    ]
+    skipped = 0
+    for line in lines:
+        subject = _Text(line)
+        if not _may_hold_given_name(subject.raw):
+            skipped += 1
+            assert list(_bare_name_pairs(subject)) == [], line
+    assert skipped > 50, "the filter passes over texts without a given name"
+    assert _may_hold_given_name("the victim JANÉ") and _may_hold_given_name("Roß Smith")
