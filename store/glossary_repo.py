@@ -146,10 +146,20 @@ def stored_entries(
 
 
 def entry_snapshot(entry: GlossaryEntry, status: str) -> dict[str, Any]:
-    """An entry as history keeps it (before/after): the same as :func:`snapshot` of its row."""
-    data = entry.model_dump(mode="json")
-    data["status"] = status
-    return data
+    """An entry as history keeps it (before/after): what :func:`snapshot` of its row gives (its
+    ``model_dump(mode="json")`` and the status), built directly: an import makes 50,000 of them."""
+    return {
+        "id": entry.id,
+        "kind": entry.kind.value,
+        "key": entry.key,
+        "text": entry.text,
+        "source": entry.source,
+        "aliases": list(entry.aliases),
+        "context": entry.context,
+        "note": entry.note,
+        "see_also": list(entry.see_also),
+        "status": status,
+    }
 
 
 def row_values(entry: GlossaryEntry, **columns: Any) -> dict[str, Any]:

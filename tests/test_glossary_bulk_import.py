@@ -175,6 +175,7 @@ def test_stored_entries_come_back_as_validated_entries(services: Services) -> No
         assert isinstance(entry.kind, EntryKind) and isinstance(entry.aliases, tuple)
         assert entry == GlossaryEntry(**entry.model_dump()), entry.id
         assert hash(entry) == hash(GlossaryEntry(**entry.model_dump()))
+        assert repo.entry_snapshot(entry, "active") == {**entry.model_dump(mode="json"), "status": "active"}
 
 
 def test_a_50000_entry_file_is_not_too_large_but_a_larger_one_is_named(tmp_path: Path) -> None:
