@@ -680,7 +680,23 @@ _LOCAL_PROPER_NOUNS: Final = _words(
     Grow Live Choice Choices Lighthouse Rainbow
     """
 )
-_NOT_NAMES: Final = _SERVICE_WORDS | _FUNCTION_WORDS | _DEMOGRAPHIC_WORDS | _LOCAL_PROPER_NOUNS
+# More words of public-sector names, found refused in Title Case names such as "Survivor Surveillance
+# Cross" and "Perpetrator Nuisance Case" (a role word, an ordinary word, a word that is also a surname).
+# None is in the name lexicons.
+_PUBLIC_SECTOR_WORDS: Final = _words(
+    """
+    Accountability Active Adolescent Alliance Allocation Antisocial Application Approved Assets Assistance
+    Assurance Asylum Breach Capability Caution Circle Citizen Civil Closure Cohesion Collaborative Command
+    Compliance Conditional Confidential Crisis Damage Deprivation Designated Detention Dispersal Employment
+    Enforcement Environmental Equality Exclusion Governance Improvement Inspection Investigation Mediation
+    Monitoring Mutual Nuisance Observatory Operational Parish Patrol Peer Penalty Performance Persistent
+    Primary Provider Quality Rapid Reform Reoffending Restorative Rough Rural Scrutiny Sleeping Space
+    Stronger Supervision Surveillance Threat Trading Treatment Urban Warden Work
+    """
+)
+_NOT_NAMES: Final = (
+    _SERVICE_WORDS | _FUNCTION_WORDS | _DEMOGRAPHIC_WORDS | _LOCAL_PROPER_NOUNS | _PUBLIC_SECTOR_WORDS
+)
 # Listed words that are also common surnames: as the second word they still make a name ("Jane White").
 _SURNAMES_ALSO_LISTED: Final = _words(
     """
@@ -920,7 +936,9 @@ def _lexicon_name_at(text: _Text, position: int) -> _Span | None:
 
 def _role_cue_spans(text: _Text) -> Iterator[_Span]:
     raw, folded = text.raw, text.folded
-    for stem in _ROLE_STEMS + _VERB_STEMS:
+    for stem in _CUE_STEMS:
+        if stem not in folded:  # most stems are in no given text: skip them without a generator each
+            continue
         for position in _word_starts(folded, stem):
             role = _ROLE_WORD.match(folded, position)
             if role is None:
@@ -955,6 +973,7 @@ def _role_cue_spans(text: _Text) -> Iterator[_Span]:
 
 
 _VERB_STEMS_SET: Final = frozenset(_VERB_STEMS)
+_CUE_STEMS: Final = _ROLE_STEMS + _VERB_STEMS
 
 
 def _title_spans(text: _Text) -> Iterator[_Span]:
@@ -1030,8 +1049,35 @@ def _follows_capitalised_given_name(raw: str, position: int) -> bool:
     return start < end and raw[start].isupper() and raw[start:end].casefold() in _GIVEN_NAMES
 
 
+# Every given name in the lexicons is ASCII letters, so a bare name can only start at a word (a run of letters)
+# that is one: a text with no such word is passed over in one scan (most of a glossary's texts).
+_FIRST_NAME_WORDS: Final = _GIVEN_NAMES | _AMBIGUOUS_FIRST_NAMES
+_FIRST_NAMES_ARE_ASCII_WORDS: Final = all(name.isascii() and name.isalpha() for name in _FIRST_NAME_WORDS)
+_ASCII_LETTERS: Final = re.compile(r"[a-z]+")
+_ASCII_LETTERS_ANY_CASE: Final = re.compile(r"[A-Za-z]+")
+_LATIN_LETTERS: Final = re.compile(rf"[{_UPPER}{_LOWER}]+")
+
+
+def _may_hold_given_name(raw: str) -> bool:
+    """Whether a word of ``raw`` is a given name of the lexicons: the words the name patterns can match are
+    runs of Latin letters (casefolded: "Roß" is "ross") or of ASCII letters ("JANÉ" holds "JAN")."""
+    if not _FIRST_NAMES_ARE_ASCII_WORDS:
+        return True
+    if raw.isascii():
+        words = set(_ASCII_LETTERS.findall(raw.lower()))
+    else:  # runs taken from the text itself: lower() can turn a character after one into ASCII ("İ")
+        words = {word.lower() for word in _ASCII_LETTERS_ANY_CASE.findall(raw)}
+        words.update(word.casefold() for word in _LATIN_LETTERS.findall(raw))
+    return not _FIRST_NAME_WORDS.isdisjoint(words)
+
+
 def _bare_name_spans(text: _Text) -> Iterator[_Span]:
     """A given name and a surname with no cue: "Jane Doe attended", "Met Sarah Jones", "JANE SMITH"."""
+    if _may_hold_given_name(text.raw):
+        yield from _bare_name_pairs(text)
+
+
+def _bare_name_pairs(text: _Text) -> Iterator[_Span]:
     raw = text.raw
     for match in _CAPITALISED_WORD.finditer(raw):
         start = match.start()
@@ -1196,8 +1242,10 @@ def _family_spans(text: _Text) -> Iterator[_Span]:
             capitalised = raw[word_start].isupper()
             preceded_by_the = folded[max(0, word_start - 4) : word_start] == "the "
             if capitalised:  # "the Smith family", "the Okoro household", "visited Okoro family"
+                # A service word that is also a surname ("Case Family Practice", "Ward Family Hub") is
+                # capitalised as a heading is: a family only with "the" or a contact verb before it.
                 is_family = (
-                    name in _SURNAMES
+                    (name in _SURNAMES and name not in _NOT_NAMES)
                     or preceded_by_the
                     or (
                         name not in _GIVEN_NAMES
