@@ -18,7 +18,7 @@ from bot.clock import Today
 from bot.errors import InvalidInput, NotFound, PermissionDenied
 from bot.permissions import Actor, require_member
 from bot.privacy import ensure_no_personal_data
-from bot.services.plan import PlanService
+from bot.services.plan import PlanService, Priority
 from store import audit
 from store.db import Database
 from store.models import AchievementChange, AchievementRow
@@ -42,6 +42,13 @@ class Achievement:
 
 
 @dataclass(frozen=True)
+class Logged(Achievement):
+    """A new achievement with the priority it went under (of the plan of its year): all the reply needs."""
+
+    under: Priority
+
+
+@dataclass(frozen=True)
 class AchievementFilter:
     priority: int | None = None
     plan_year: str | None = None
@@ -50,7 +57,11 @@ class AchievementFilter:
 
 
 def _info(row: AchievementRow) -> Achievement:
-    return Achievement(
+    return Achievement(*_fields(row))
+
+
+def _fields(row: AchievementRow) -> tuple[Any, ...]:
+    return (
         row.id,
         row.priority,
         row.organisation,
@@ -122,12 +133,12 @@ class AchievementService:
         organisation: str | None = None,
         achieved_on: date | None = None,
         no_organisation: bool = False,
-    ) -> Achievement:
+    ) -> Logged:
         self.require_can_log(actor)
         text = self._checked_text(text)
         organisation = None if no_organisation else self._organisation_for(actor, organisation)
         achieved_on = self._checked_date(achieved_on or self._today())
-        self._plan.priority(priority, plan_year_of(achieved_on))  # the priority of the plan of its year
+        under = self._plan.priority(priority, plan_year_of(achieved_on))  # of the plan of its year
         with self._db.transaction() as session:
             row = AchievementRow(
                 priority=priority,
@@ -140,7 +151,7 @@ class AchievementService:
             session.add(row)
             session.flush()
             self._record(session, actor, row, "log", before=None)
-            return _info(row)
+            return Logged(*_fields(row), under=under)
 
     def edit(
         self,
