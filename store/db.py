@@ -20,8 +20,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.reference import session_bumped
-
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -361,6 +359,12 @@ class Database:
         self._ready = False
         # schemas on one server share its side connection, as they share its pool
         self._side = side or _SideConnection(self.base_engine, autocommit=not self.is_sqlite)
+        # the reference-data version's session events; imported here, not at the top, because they need
+        # the models, which a command that never opens the store (``--help``) should not import
+        from store import reference
+
+        reference.install()
+        self._bumped = reference.session_bumped
         self._state_table = f'"{self.schema}".app_state' if self.schema else "app_state"
         #: the app_state names read per request, all in one statement (``state_reader``)
         self._state_names: tuple[str, ...] = ()
@@ -379,7 +383,7 @@ class Database:
         queued = self._write_queue.held() if self._write_queue else contextlib.nullcontext()
         with queued, self._sessions.begin() as session:
             yield session
-        if session_bumped(session):
+        if self._bumped(session):
             self.forget_request_reads()
 
     @contextmanager

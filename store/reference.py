@@ -60,13 +60,11 @@ def bump(session: Session) -> None:
     session.info.pop(PENDING, None)
 
 
-@event.listens_for(Session, "after_begin")
 def _new_transaction(session: Session, _transaction: Any, _connection: Any) -> None:
     session.info.pop(PENDING, None)
     session.info.pop(BUMPED, None)
 
 
-@event.listens_for(Session, "before_flush")
 def _note_reference_rows(session: Session, _context: object, _instances: object) -> None:
     if session.info.get(BUMPED):
         return
@@ -77,19 +75,32 @@ def _note_reference_rows(session: Session, _context: object, _instances: object)
         session.info[PENDING] = True
 
 
-@event.listens_for(Session, "after_flush")
 def _bump_after_flush(session: Session, _context: UOWTransaction) -> None:
     if session.info.get(PENDING) and not session.info.get(BUMPED):
         bump(session)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _bump_for_statements(state: ORMExecuteState) -> None:
     if session_bumped(state.session) or not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
     if getattr(table, "name", None) in _TABLES:
         bump(state.session)
+
+
+_LISTENERS = (
+    ("after_begin", _new_transaction),
+    ("before_flush", _note_reference_rows),
+    ("after_flush", _bump_after_flush),
+    ("do_orm_execute", _bump_for_statements),
+)
+
+
+def install() -> None:
+    """Listen on every Session (once per process; ``store.db.Database`` calls it)."""
+    for name, listener in _LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 def session_bumped(session: Session) -> bool:
