@@ -7,24 +7,22 @@ per request (``Database.state_reader``), so an edit made through any worker or t
 other on its next request. The counter is moved by session events rather than by each service, so a
 write added later cannot forget it: an ORM change to one of those rows, or a Core ``insert``/``update``/
 ``delete`` of their tables run through a Session (the data-protection erase), bumps it once per
-transaction. Writes that bypass the Session (raw SQL in a migration) do not; a worker starts afresh
+transaction, just before it commits. Writes that bypass the Session (raw SQL in a migration) do not; a worker starts afresh
 after those.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import Integer, String, cast, event, inspect
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from store.models import ActionRow, AppState, Member, OrganisationRow, PartnershipRow, PlanRow, PriorityRow
 
 REFERENCE_VERSION = "reference_version"
 
-#: session.info: this transaction's writes need a bump / have had it (cleared when a transaction begins)
+#: session.info: this transaction's writes need a bump / have had it (cleared when the next one starts)
 PENDING = "csp_reference_pending"
 BUMPED = "csp_reference_bumped"
 
@@ -57,17 +55,15 @@ def bump(session: Session) -> None:
     )
     session.connection().execute(statement)
     session.info[BUMPED] = True
-    session.info.pop(PENDING, None)
 
 
-def _new_transaction(session: Session, _transaction: Any, _connection: Any) -> None:
-    session.info.pop(PENDING, None)
-    session.info.pop(BUMPED, None)
+def _new_transaction(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost: a flush's own subtransaction is part of it
+        session.info.pop(PENDING, None)
+        session.info.pop(BUMPED, None)
 
 
 def _note_reference_rows(session: Session, _context: object, _instances: object) -> None:
-    if session.info.get(BUMPED):
-        return
     added = (*session.new, *session.deleted)
     if any(_changes_reference(r, dirty=False) for r in added) or any(
         _changes_reference(r, dirty=True) for r in session.dirty if session.is_modified(r)
@@ -75,24 +71,27 @@ def _note_reference_rows(session: Session, _context: object, _instances: object)
         session.info[PENDING] = True
 
 
-def _bump_after_flush(session: Session, _context: UOWTransaction) -> None:
+def _note_reference_statements(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) in _TABLES:
+        state.session.info[PENDING] = True
+
+
+def _bump_before_commit(session: Session) -> None:
+    """The bump is the transaction's last statement: its lock on the counter's row is taken after every
+    other row's and held only until the commit, so two writers cannot deadlock over it."""
+    session.flush()  # what is still to be written may be reference data too
     if session.info.get(PENDING) and not session.info.get(BUMPED):
         bump(session)
 
 
-def _bump_for_statements(state: ORMExecuteState) -> None:
-    if session_bumped(state.session) or not (state.is_insert or state.is_update or state.is_delete):
-        return
-    table = getattr(state.statement, "table", None)
-    if getattr(table, "name", None) in _TABLES:
-        bump(state.session)
-
-
 _LISTENERS = (
-    ("after_begin", _new_transaction),
+    ("after_transaction_create", _new_transaction),
     ("before_flush", _note_reference_rows),
-    ("after_flush", _bump_after_flush),
-    ("do_orm_execute", _bump_for_statements),
+    ("do_orm_execute", _note_reference_statements),
+    ("before_commit", _bump_before_commit),
 )
 
 

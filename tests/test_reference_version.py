@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.clock import SettableClock
 from bot.container import Services
@@ -126,9 +126,21 @@ def test_a_change_made_in_a_request_is_read_back_in_the_same_request(services: S
 
 
 def test_a_write_outside_the_services_moves_the_version_on_too(services: Services) -> None:
-    """A session's events move it, so a write added later cannot forget to."""
-    before = _version(services)
+    """A session's events move it, so a write added later cannot forget to: a change to a row read first,
+    an insert or a Core statement as the transaction's first statement, each once per transaction."""
+    versions = [_version(services)]
     with services.db.transaction() as session:
         session.get_one(OrganisationRow, "TVP").name = "Thames Valley Police (renamed)"
-    assert _version(services) != before
+    versions.append(_version(services))
+    with services.db.transaction() as session:
+        session.add(OrganisationRow(short="BC", name="Buckinghamshire Council", position=99))
+    versions.append(_version(services))
+    with services.db.transaction() as session:
+        session.execute(
+            update(OrganisationRow).where(OrganisationRow.short == "BC").values(name="BC Council")
+        )
+        session.add(OrganisationRow(short="FIRE", name="Fire and Rescue", position=100))
+    versions.append(_version(services))
+    assert [int(v or 0) - int(versions[0] or 0) for v in versions] == [0, 1, 2, 3]
     assert services.plan.organisation("TVP").name == "Thames Valley Police (renamed)"
+    assert services.plan.organisation("BC").name == "BC Council"
