@@ -97,7 +97,7 @@ def log(ctx: CommandContext, rest: str) -> Outcome:
         )
         return views.achievement_refused_reply(error, value)
     refresh_home_later(ctx)
-    return views.achievement_logged_reply(achievement, services.plan.priority(achievement.priority))
+    return views.achievement_logged_reply(achievement, achievement.under)
 
 
 def log_for(
@@ -114,9 +114,7 @@ def log_for(
         ctx.actor, str(chosen["t"]), priority=int(chosen["p"]), organisation=chosen.get("o") or None,
         achieved_on=when, no_organisation=not chosen.get("o"),
     )  # fmt: skip
-    reply = views.achievement_logged_reply(
-        achievement, services.plan.priority(achievement.priority, achievement.plan_year)
-    )
+    reply = views.achievement_logged_reply(achievement, achievement.under)
     respond(**reply.message(), replace_original=True)
     refresh_home_later(ctx)
 
@@ -387,7 +385,7 @@ def log_masked_achievement(
         ctx.actor, text, priority=priority, organisation=organisation, achieved_on=when
     )
     respond(
-        **views.achievement_logged_reply(achievement, services.plan.priority(achievement.priority)).message(),
+        **views.achievement_logged_reply(achievement, achievement.under).message(),
         replace_original=True,
     )
     refresh_home_later(ctx)
@@ -428,7 +426,7 @@ def submit_achievement(
         form,
         _save_achievement,
         render=lambda saved: views.achievement_logged_reply(
-            saved, form.ctx.services.plan.priority(saved.priority), verb
+            saved, form.ctx.services.plan.priority(saved.priority, saved.plan_year), verb
         ),
         personal_data_field="text",
         error_field=_field_for,

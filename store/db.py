@@ -107,16 +107,18 @@ def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
     connection.exec_driver_sql(f"BEGIN {connection.get_execution_options().get('sqlite_begin', 'DEFERRED')}")
 
 
-#: the values read once per request (:func:`request_scope`), by reader; None outside a request
-_REQUEST_READS: ContextVar[dict[tuple[int, str], str | None] | None] = ContextVar(
+#: the ``app_state`` values read once per request (:func:`request_scope`), by store; None outside a request
+_REQUEST_READS: ContextVar[dict[tuple[int, str], dict[str, str | None]] | None] = ContextVar(
     "csp_request_reads", default=None
 )
 
 
 @contextmanager
 def request_scope() -> Iterator[None]:
-    """One request: a per-request check (the glossary version) reads the database once within it,
-    however many times the request's code asks. Outside a request every ask reads."""
+    """One request: the per-request checks (the glossary and reference-data versions) read the database
+    once within it, together, however many times the request's code asks. Outside a request every ask
+    reads. A write of this request that moves a version on drops the remembered values, so its reply
+    sees the change (:meth:`Database.transaction`)."""
     token = _REQUEST_READS.set({})
     try:
         yield
@@ -357,6 +359,15 @@ class Database:
         self._ready = False
         # schemas on one server share its side connection, as they share its pool
         self._side = side or _SideConnection(self.base_engine, autocommit=not self.is_sqlite)
+        # the reference-data version's session events; imported here, not at the top, because they need
+        # the models, which a command that never opens the store (``--help``) should not import
+        from store import reference
+
+        reference.install()
+        self._bumped = reference.session_bumped
+        self._state_table = f'"{self.schema}".app_state' if self.schema else "app_state"
+        #: the app_state names read per request, all in one statement (``state_reader``)
+        self._state_names: tuple[str, ...] = ()
 
     def utcnow(self) -> datetime:
         """Now, in UTC, as the store records it."""
@@ -369,12 +380,11 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """The unit of work for a write: everything in it commits together or not at all."""
-        if self._write_queue is None:
-            with self._sessions.begin() as session:
-                yield session
-            return
-        with self._write_queue.held(), self._sessions.begin() as session:
+        queued = self._write_queue.held() if self._write_queue else contextlib.nullcontext()
+        with queued, self._sessions.begin() as session:
             yield session
+        if self._bumped(session):
+            self.forget_request_reads()
 
     @contextmanager
     def statements(self) -> Iterator[Connection]:
@@ -393,25 +403,39 @@ class Database:
     # ------------------------------------------------------------------ one small read, every request
 
     def state_reader(self, name: str) -> Callable[[], str | None]:
-        """A reader of one ``app_state`` value for a per-request check (the glossary version), on the
-        store's side connection (:class:`_SideConnection`): no pool checkout and no transaction, and
-        within a :func:`request_scope` one read per request."""
-        table = f'"{self.schema}".app_state' if self.schema else "app_state"
-        sql = f"SELECT value FROM {table} WHERE name = {'?' if self.is_sqlite else '%s'}"
-
-        key = (id(self._side), sql + name)
+        """A reader of one ``app_state`` value for a per-request check (the glossary version, the
+        reference-data version), on the store's side connection (:class:`_SideConnection`): no pool
+        checkout and no transaction. Every name asked for is read in the same statement, so within a
+        :func:`request_scope` the checks together cost one read per request."""
+        if name not in self._state_names:
+            self._state_names = (*self._state_names, name)
+        key = (id(self._side), self._state_table)
 
         def read() -> str | None:
             memo = _REQUEST_READS.get()
-            if memo is not None and key in memo:
-                return memo[key]
-            row = self._side.fetch_one(sql, (name,))
-            value = None if row is None else str(row[0])
-            if memo is not None:
-                memo[key] = value
-            return value
+            values = memo.get(key) if memo is not None else None
+            if values is None or name not in values:
+                values = self._read_states()
+                if memo is not None:
+                    memo[key] = values
+            return values[name]
 
         return read
+
+    def _read_states(self) -> dict[str, str | None]:
+        names = self._state_names
+        mark = "?" if self.is_sqlite else "%s"
+        # one row, one column per name (a missing name reads NULL), so one fetch answers them all
+        columns = ", ".join(f"(SELECT value FROM {self._state_table} WHERE name = {mark})" for _ in names)
+        row = self._side.fetch_one(f"SELECT {columns}", names)
+        values = tuple(row) if row is not None else (None,) * len(names)
+        return {n: None if v is None else str(v) for n, v in zip(names, values, strict=True)}
+
+    def forget_request_reads(self) -> None:
+        """Read the per-request values again on their next use (this request changed one)."""
+        memo = _REQUEST_READS.get()
+        if memo is not None:
+            memo.pop((id(self._side), self._state_table), None)
 
     def row_reader(
         self, table: str, columns: tuple[str, ...], key: str

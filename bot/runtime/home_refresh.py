@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from sqlalchemy import delete, select
 
 from bot.runtime.background import Background
-from store.db import Database
+from store.db import Database, request_scope
 from store.models import HomeRefreshOwed
 
 log = logging.getLogger("csp_bot.home_refresh")
@@ -95,7 +95,8 @@ class HomeRefresher:
         client, publish = item
         done = False
         try:
-            publish(client, user_id)
+            with request_scope():  # outside any request: the versions are read once for the whole refresh
+                publish(client, user_id)
             done = True
         finally:
             with self._lock:

@@ -180,8 +180,10 @@ class ActionService:
 
     def list(self, wanted: ActionFilter | None = None) -> list[Action]:
         wanted = wanted or ActionFilter()
+        year = (
+            wanted.plan_year or self._plan.current_year()
+        )  # this process's copy of the plan (see PlanService)
         with self._db.read() as session:
-            year = wanted.plan_year or current_year(session, self._today())
             query = (
                 select(ActionRow)
                 .where(ActionRow.plan_year == year, ActionRow.retired.is_(False))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +15,28 @@ from store.models import RequestKey
 
 #: keys older than this are forgotten (Slack retries an event within minutes)
 KEEP = timedelta(hours=1)
+
+
+_TABLE = RequestKey.__table__
+_CLAIMS: dict[str, Any] = {}
+
+
+def _claim(dialect: str) -> Any:
+    """The claim, built once per dialect with its values as parameters: building the statement on every
+    request cost about as much as running it."""
+    claim = _CLAIMS.get(dialect)
+    if claim is None:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        at = _TABLE.c.seen_at.type  # typed, so SQLite stores and compares the time stamps as the ORM does
+        claim = insert(_TABLE).values(
+            key=bindparam("k", type_=_TABLE.c.key.type), seen_at=bindparam("at", type_=at)
+        )
+        claim = _CLAIMS[dialect] = claim.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"seen_at": claim.excluded.seen_at},
+            where=_TABLE.c.seen_at <= bindparam("stale", type_=at),
+        ).returning(_TABLE.c.key)  # a row back when inserted or taken over; none for a repeat
+    return claim
 
 
 class RequestKeys:
@@ -31,19 +54,12 @@ class RequestKeys:
         key = key[:200]
         try:
             with self._db.statements() as connection:
-                insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-                table = RequestKey.__table__
-                claim = insert(table).values(key=key, seen_at=now)
-                claim = claim.on_conflict_do_update(
-                    index_elements=["key"],
-                    set_={"seen_at": claim.excluded.seen_at},
-                    where=table.c.seen_at <= now - window,
-                ).returning(table.c.key)  # a row back when inserted or taken over; none for a repeat
-                if connection.execute(claim).first() is None:
+                claim = _claim(connection.dialect.name)
+                if connection.execute(claim, {"k": key, "at": now, "stale": now - window}).first() is None:
                     return False
                 self._claims += 1
                 if self._claims % 500 == 0:
-                    connection.execute(delete(table).where(table.c.seen_at < now - KEEP))
+                    connection.execute(delete(_TABLE).where(_TABLE.c.seen_at < now - KEEP))
             return True
         except IntegrityError:  # another worker recorded it at the same moment: theirs to handle
             return False

@@ -8,6 +8,7 @@ its actions are imported or rolled over into it); before any, the year today fal
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,6 +19,7 @@ from bot.errors import InvalidInput
 from store.db import Database
 from store.models import ActionRow, OrganisationRow, PartnershipRow, PlanRow, PriorityRow
 from store.plan_data import plan_year_bounds, plan_year_of
+from store.reference import REFERENCE_VERSION
 
 
 @dataclass(frozen=True)
@@ -92,22 +94,87 @@ def no_plan_error() -> InvalidInput:
     )
 
 
+@dataclass(frozen=True)
+class _Reference:
+    """What PlanService answers from: the plans, the partnership, its organisations and priorities, and
+    which plan years have actions, as one reference-data version of the store held them."""
+
+    version: str | None
+    plans: tuple[Plan, ...]
+    partnership: tuple[str, str] | None  # name, short name
+    intros: dict[int, tuple[str | None, str | None]]  # plan id: achievements intro and its year
+    organisations: tuple[Organisation, ...]  # retired too, in the plan's order
+    priorities: dict[int, tuple[tuple[Priority, bool], ...]]  # plan id: (priority, retired), by number
+    action_years: tuple[str, ...]  # with actions, retired ones too, oldest first
+    live_action_years: frozenset[str]  # with actions not retired
+
+
+def _load(session: Session, version: str | None) -> _Reference:
+    partnership = session.execute(
+        select(PartnershipRow.name, PartnershipRow.short_name).order_by(PartnershipRow.id).limit(1)
+    ).first()
+    plan_rows = list(session.scalars(select(PlanRow).order_by(PlanRow.period_start, PlanRow.id)))
+    plans = tuple(
+        Plan(r.id, r.title, r.period_start, r.period_end, r.updated, current=(n == len(plan_rows) - 1))
+        for n, r in enumerate(plan_rows)
+    )
+    organisations = tuple(
+        Organisation(r.short, r.name, r.retired, r.successor)
+        for r in session.scalars(
+            select(OrganisationRow).order_by(OrganisationRow.position, OrganisationRow.short)
+        )
+    )
+    priorities: dict[int, list[tuple[Priority, bool]]] = {}
+    for r in session.scalars(select(PriorityRow).order_by(PriorityRow.plan_id, PriorityRow.number)):
+        priority = Priority(r.number, r.title, r.description, r.achievements_heading)
+        priorities.setdefault(r.plan_id, []).append((priority, r.retired))
+    years = session.execute(select(ActionRow.plan_year, ActionRow.retired).distinct()).all()
+    return _Reference(
+        version=version,
+        plans=plans,
+        partnership=(partnership[0], partnership[1]) if partnership is not None else None,
+        intros={r.id: (r.achievements_intro, r.achievements_intro_year) for r in plan_rows},
+        organisations=organisations,
+        priorities={plan: tuple(rows) for plan, rows in priorities.items()},
+        action_years=tuple(sorted({year for year, _ in years})),
+        live_action_years=frozenset(year for year, retired in years if not retired),
+    )
+
+
 class PlanService:
     """Plans, years, organisations and priorities. Coordinators change them at run time (plan import,
-    rollover, orgs), so they are read fresh (a few rows) and every worker agrees; no per-process copy."""
+    rollover, orgs), so the copy this process keeps is checked against the store's reference-data version
+    (``store.reference``) once per request: every worker sees an edit made through any other on its next
+    request, and a log reads none of it from the database while nothing has changed."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._version = db.state_reader(REFERENCE_VERSION)
+        self._lock = threading.Lock()
+        self._held: _Reference | None = None
+
+    def _reference(self) -> _Reference:
+        version = self._version()
+        held = self._held
+        if held is not None and held.version == version:
+            return held
+        with self._lock:
+            held = self._held
+            if held is None or held.version != version:
+                with self._db.read() as session:
+                    # labelled with the version read before the rows: should an edit land in between,
+                    # the rows are newer than their label and the next request reads them again
+                    held = self._held = _load(session, version)
+            return held
 
     # ------------------------------------------------------------------ plans and plan years
 
     def plans(self) -> list[Plan]:
         """Every plan, the current one last."""
-        with self._db.read() as session:
-            return _plans(session)
+        return list(self._reference().plans)
 
     def current_plan(self) -> Plan | None:
-        plans = self.plans()
+        plans = self._reference().plans
         return plans[-1] if plans else None
 
     def require_plan(self) -> Plan:
@@ -118,15 +185,19 @@ class PlanService:
 
     def plan_for_year(self, year: str) -> Plan | None:
         """The plan that covers ``year``; for a year no plan covers, the current plan."""
-        plans = self.plans()
-        for plan in reversed(plans):
-            if plan.covers(year):
-                return plan
-        return plans[-1] if plans else None
+        return _plan_for_year(self._reference().plans, year)
 
     def current_year(self) -> str:
-        with self._db.read() as session:
-            return current_year(session, self._db.today())
+        """See the module's note."""
+        held = self._reference()
+        today = self._db.today()
+        if not held.plans:
+            return plan_year_of(today)
+        plan = held.plans[-1]
+        started = [year for year in plan.years if year in held.live_action_years]
+        if started:
+            return max(started)
+        return plan_year_of(min(max(today, plan.start), plan.end))
 
     def year(self, year: str | None) -> str:
         """The plan year asked for, checked, or the current one."""
@@ -134,43 +205,31 @@ class PlanService:
 
     def started_years(self) -> list[str]:
         """Plan years that have actions, oldest first."""
-        with self._db.read() as session:
-            return list(session.scalars(select(ActionRow.plan_year).distinct().order_by(ActionRow.plan_year)))
+        return list(self._reference().action_years)
 
     # ------------------------------------------------------------------ the partnership
 
     def partnership_name(self) -> str:
-        with self._db.read() as session:
-            name = session.scalar(select(PartnershipRow.name).order_by(PartnershipRow.id))
-        if name is None:
+        partnership = self._reference().partnership
+        if partnership is None:
             raise InvalidInput("The partnership has not been set up.", "Run `csp-bot db upgrade`.")
-        return str(name)
+        return partnership[0]
 
     def partnership(self, year: str | None = None) -> Partnership:
-        with self._db.read() as session:
-            row = session.scalars(select(PartnershipRow).order_by(PartnershipRow.id)).first()
-            if row is None:
-                raise InvalidInput("The partnership plan has not been loaded.", "Run `csp-bot db upgrade`.")
-            plans = _plans(session)
-        if not plans:
+        held = self._reference()
+        if held.partnership is None:
+            raise InvalidInput("The partnership plan has not been loaded.", "Run `csp-bot db upgrade`.")
+        if not held.plans:
             raise no_plan_error()
-        plan = next((p for p in reversed(plans) if year and p.covers(year)), plans[-1])
-        with self._db.read() as session:
-            plan_row = session.get(PlanRow, plan.id)
-            assert plan_row is not None
-            return Partnership(
-                row.name, row.short_name, plan_row.title, plan_row.period_start, plan_row.period_end,
-                plan_row.achievements_intro, plan_row.achievements_intro_year,
-            )  # fmt: skip
+        plan = next((p for p in reversed(held.plans) if year and p.covers(year)), held.plans[-1])
+        intro, intro_year = held.intros[plan.id]
+        name, short_name = held.partnership
+        return Partnership(name, short_name, plan.title, plan.start, plan.end, intro, intro_year)
 
     # ------------------------------------------------------------------ organisations
 
     def organisations(self, *, include_retired: bool = False) -> list[Organisation]:
-        with self._db.read() as session:
-            query = select(OrganisationRow).order_by(OrganisationRow.position, OrganisationRow.short)
-            if not include_retired:
-                query = query.where(OrganisationRow.retired.is_(False))
-            return [Organisation(r.short, r.name, r.retired, r.successor) for r in session.scalars(query)]
+        return [o for o in self._reference().organisations if include_retired or not o.retired]
 
     def organisation(self, short: str, *, include_retired: bool = False) -> Organisation:
         wanted = short.strip().upper()
@@ -192,17 +251,11 @@ class PlanService:
 
     def priorities(self, year: str | None = None, *, include_retired: bool = False) -> list[Priority]:
         """The priorities of the plan that covers ``year`` (by default the current plan)."""
-        plan = self.plan_for_year(year) if year else self.current_plan()
+        held = self._reference()
+        plan = _plan_for_year(held.plans, year) if year else (held.plans[-1] if held.plans else None)
         if plan is None:
             return []
-        with self._db.read() as session:
-            query = select(PriorityRow).where(PriorityRow.plan_id == plan.id).order_by(PriorityRow.number)
-            if not include_retired:
-                query = query.where(PriorityRow.retired.is_(False))
-            return [
-                Priority(r.number, r.title, r.description, r.achievements_heading)
-                for r in session.scalars(query)
-            ]
+        return [p for p, retired in held.priorities.get(plan.id, ()) if include_retired or not retired]
 
     def priority(self, ref: str | int, year: str | None = None) -> Priority:
         number = parse_priority(str(ref))
@@ -215,6 +268,13 @@ class PlanService:
                 "The plan has no priorities yet.", '`/csp priority add "TITLE"` adds one (coordinators).'
             )
         raise InvalidInput(f"There is no priority {str(ref)[:12]}.", _priority_hint(priorities))
+
+
+def _plan_for_year(plans: tuple[Plan, ...], year: str) -> Plan | None:
+    for plan in reversed(plans):
+        if plan.covers(year):
+            return plan
+    return plans[-1] if plans else None
 
 
 def _plans(session: Session) -> list[Plan]:
