@@ -176,10 +176,10 @@ class AchievementService:
             )  # fmt: skip
             connection.execute(
                 _LOG_AUDIT,
-                {
-                    "at": now, "actor": actor.user_id, "action": "achievement.log", "target_type": "achievement",
-                    "target_id": str(achievement_id), "detail": None,
-                },
+                audit.values(
+                    actor=actor.user_id, action="achievement.log", target_type="achievement",
+                    target_id=str(achievement_id), at=now,
+                ),
             )  # fmt: skip
         return Logged(
             achievement_id,

@@ -9,6 +9,7 @@ its actions are imported or rolled over into it); before any, the year today fal
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -114,10 +115,7 @@ def _load(session: Session, version: str | None) -> _Reference:
         select(PartnershipRow.name, PartnershipRow.short_name).order_by(PartnershipRow.id).limit(1)
     ).first()
     plan_rows = list(session.scalars(select(PlanRow).order_by(PlanRow.period_start, PlanRow.id)))
-    plans = tuple(
-        Plan(r.id, r.title, r.period_start, r.period_end, r.updated, current=(n == len(plan_rows) - 1))
-        for n, r in enumerate(plan_rows)
-    )
+    plans = _plans_of(plan_rows)
     organisations = tuple(
         Organisation(r.short, r.name, r.retired, r.successor)
         for r in session.scalars(
@@ -190,14 +188,12 @@ class PlanService:
     def current_year(self) -> str:
         """See the module's note."""
         held = self._reference()
-        today = self._db.today()
-        if not held.plans:
-            return plan_year_of(today)
-        plan = held.plans[-1]
-        started = [year for year in plan.years if year in held.live_action_years]
-        if started:
-            return max(started)
-        return plan_year_of(min(max(today, plan.start), plan.end))
+        started = (
+            max((y for y in held.plans[-1].years if y in held.live_action_years), default=None)
+            if held.plans
+            else None
+        )
+        return _current_year(held.plans, started, self._db.today())
 
     def year(self, year: str | None) -> str:
         """The plan year asked for, checked, or the current one."""
@@ -277,29 +273,36 @@ def _plan_for_year(plans: tuple[Plan, ...], year: str) -> Plan | None:
     return plans[-1] if plans else None
 
 
-def _plans(session: Session) -> list[Plan]:
-    rows = list(session.scalars(select(PlanRow).order_by(PlanRow.period_start, PlanRow.id)))
-    return [
+def _plans_of(rows: Sequence[PlanRow]) -> tuple[Plan, ...]:
+    return tuple(
         Plan(r.id, r.title, r.period_start, r.period_end, r.updated, current=(n == len(rows) - 1))
         for n, r in enumerate(rows)
-    ]
+    )
+
+
+def _current_year(plans: Sequence[Plan], started: str | None, today: date) -> str:
+    """The module's note: the current plan's newest year with live actions, else today's year within it."""
+    if not plans:
+        return plan_year_of(today)
+    if started:
+        return started
+    plan = plans[-1]
+    return plan_year_of(min(max(today, plan.start), plan.end))
 
 
 def current_year(session: Session, today: date) -> str:
     """See the module's note. Shared with the services that read inside their own transaction."""
-    plans = _plans(session)
-    if not plans:
-        return plan_year_of(today)
-    plan = plans[-1]
-    started = session.scalar(
-        select(func.max(ActionRow.plan_year)).where(
-            ActionRow.plan_year.in_(plan.years), ActionRow.retired.is_(False)
+    plans = _plans_of(list(session.scalars(select(PlanRow).order_by(PlanRow.period_start, PlanRow.id))))
+    started = (
+        session.scalar(
+            select(func.max(ActionRow.plan_year)).where(
+                ActionRow.plan_year.in_(plans[-1].years), ActionRow.retired.is_(False)
+            )
         )
+        if plans
+        else None
     )
-    if started:
-        return str(started)
-    day = min(max(today, plan.start), plan.end)
-    return plan_year_of(day)
+    return _current_year(plans, None if started is None else str(started), today)
 
 
 def parse_priority(token: str) -> int | None:
