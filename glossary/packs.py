@@ -9,7 +9,7 @@ never outrank it (the service asks the partnership's index first).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
@@ -151,7 +151,7 @@ class Pack:
 
 def tiered_lookup(
     own: GlossaryIndex,
-    packs: Sequence[Pack],
+    packs: Sequence[Pack] | Callable[[], Sequence[Pack]],
     query: str,
     prefer: EntryKind | None = None,
     hidden: frozenset[tuple[str, str]] = frozenset(),
@@ -163,21 +163,26 @@ def tiered_lookup(
     you mean" or a miss lets the packs try, in order, each with the same matcher and the same rules (so never a confident
     correction a partnership look-up would not make). When no pack answers either, ``own``'s
     suggestions come before any pack's. ``hidden`` holds (pack, entry id) pairs that never answer.
+    ``packs`` may be a function that loads them: it is called only when ``own`` has no exact name.
     """
     answered = (LookupStatus.FOUND, LookupStatus.AMBIGUOUS)
-    # A key a pack holds exactly ("IDVA") beats a typo fix in the partnership's glossary, but not its
-    # exact names or its long names asked another way; and the typo search, the dearest step in a
-    # large glossary, is then not needed at all.
-    for pack in packs:
+    # The partnership's exact names and long names asked another way stand whatever a pack holds, so
+    # they are answered before any pack is loaded or asked.
+    own_names = own.lookup(query, prefer, upto="names")
+    if own_names.status in answered:
+        return own_names
+    loaded = packs() if callable(packs) else packs
+    # A key a pack holds exactly ("IDVA") beats a typo fix in the partnership's glossary; and the typo
+    # search, the dearest step in a large glossary, is then not needed at all.
+    for pack in loaded:
         exact = _visible(pack, pack.index.lookup(query, prefer, upto="exact"), hidden)
         if exact.status in answered:
-            own_names = own.lookup(query, prefer, upto="names")
-            return own_names if own_names.status in answered else exact
+            return exact
     result = own.lookup(query, prefer)
     if result.status in answered:
         return result
     suggestions = list(result.suggestions)
-    for pack in packs:
+    for pack in loaded:
         answer = _visible(pack, pack.index.lookup(query, prefer), hidden)
         if answer.status in answered:
             return answer

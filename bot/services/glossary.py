@@ -253,7 +253,8 @@ class GlossaryService:
     def tiered_lookup(self, query: str, prefer: EntryKind | None = None) -> LookupResult:
         """The partnership's glossary first; its packs only where it has nothing (``glossary.packs``)."""
         index = self.index  # first, and once: it refreshes the pack settings too
-        return tiered_lookup(index, self._enabled_packs(), query, prefer, self._packs_hidden)
+        # the packs are loaded (once per process) only for a query the partnership's names do not answer
+        return tiered_lookup(index, self._enabled_packs, query, prefer, self._packs_hidden)
 
     def active_packs(self) -> list[Pack]:
         """The shipped packs switched on for this partnership, in name order."""
