@@ -14,19 +14,22 @@ and stay queued for ``csp-bot serve`` or ``csp-bot alerts run``.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from bot.clock import Now, system_now
+from bot.container import Services
 from bot.offline.signing import call_wsgi, signed_headers, slack_escape, slash_command_body
 from bot.offline.slack_standin import SlackStandIn
 from bot.partnerships import Partnerships
 from bot.runtime.app import create_app, web_client
-from bot.runtime.delivery import AlertPreview
 from bot.runtime.health import watch_store_failures
 from bot.runtime.server import wsgi_app
 from bot.settings import Settings
 from store.db import MAIN
+
+if TYPE_CHECKING:
+    from bot.runtime.delivery import Deliverer
 
 LOCAL_TOKEN = "xoxb-local-csp-bot"
 
@@ -56,11 +59,10 @@ def ask(
     settings = settings.model_copy(update={"slack_client_id": None, "slack_client_secret": None})
     partnerships = Partnerships(settings, now=now)
     services = partnerships.get(partnership)
-    preview = None
     if not settings.slack_bot_token:
-        # the recorder is not Slack: nothing may be marked posted because it answered
-        preview = AlertPreview(services.db, services.alerts)
-        services = replace(services, deliverer=preview)
+        # the recorder is not Slack: nothing may be marked posted because it answered (built only if
+        # the command raised an alert: a look-up never builds the alert service)
+        services.build_instead("deliverer", _alert_preview)
     try:
         # With a token, the recorder forwards every Web API call to the configured Slack, so
         # api_calls is the complete conversation either way.
@@ -86,16 +88,17 @@ def ask(
                 )
                 # what the command set going (an App Home refresh, a report upload, delivering the
                 # alerts it raised: queued if Slack cannot be reached) is part of its answer
-                services.background.drain()
+                background = services.built("background")  # none for a look-up: nothing set going
+                if background is not None:
+                    background.drain()
             calls: list[dict[str, Any]] = [
                 {"method": call.method, "args": call.args}
                 for call in standin.calls
                 if call.method != "auth.test"  # Bolt's own authorisation probe, not the app's doing
             ]
-            if preview is not None:
-                calls += [
-                    {"method": "chat.postMessage", "args": args, "preview": True} for args in preview.previews
-                ]
+            if not settings.slack_bot_token:
+                previews = getattr(services.built("deliverer"), "previews", [])
+                calls += [{"method": "chat.postMessage", "args": args, "preview": True} for args in previews]
             response = reply.json() if reply.body.strip().startswith(b"{") else None
             if reply.status != 200 and response is None:
                 response = {"status": reply.status, "body": reply.body.decode(errors="replace")}
@@ -107,3 +110,9 @@ def ask(
             )
     finally:
         partnerships.close()
+
+
+def _alert_preview(services: Services) -> Deliverer:
+    from bot.runtime.delivery import AlertPreview
+
+    return AlertPreview(services.db, services.alerts)
