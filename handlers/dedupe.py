@@ -24,7 +24,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import BoltContext, BoltResponse
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from bot.logs import log_failure
 from bot.services.dedupe import KEEP
@@ -102,3 +103,16 @@ def once(body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResp
             if not first:
                 return BoltResponse(status=200, body="")  # already handled: acknowledge, do nothing
     return next()
+
+
+class Once(Middleware):
+    """``once`` as a ``Middleware``: Bolt calls it directly, without building its arguments by name."""
+
+    @property
+    def name(self) -> str:
+        return "once"
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        return once(req.body, req.context, next)

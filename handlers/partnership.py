@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltContext, BoltResponse
+from slack_bolt import BoltContext, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from bot.partnerships import Partnerships
 from bot.views.common import notice
@@ -44,12 +45,19 @@ def route_to_partnership(
     return BoltResponse(status=200, body="")
 
 
-def partnership_middleware(partnerships: Partnerships) -> Callable[..., BoltResponse | None]:
-    """The one listener that cannot find what it needs in the context: it is what puts it there."""
+class PartnershipMiddleware(Middleware):
+    """The one listener that cannot find what it needs in the context: it is what puts it there.
+    A ``Middleware`` (not a function) so Bolt calls it directly, without working out its arguments
+    by name on every request."""
 
-    def partnership(
-        context: BoltContext, body: dict[str, Any], next: Callable[[], BoltResponse]
+    def __init__(self, partnerships: Partnerships) -> None:
+        self._partnerships = partnerships
+
+    @property
+    def name(self) -> str:
+        return "partnership"
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
-        return route_to_partnership(partnerships, context, body, next)
-
-    return partnership
+        return route_to_partnership(self._partnerships, req.context, req.body, next)

@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 
+from slack_bolt import BoltContext
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.authorize import Authorize
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 RETRY_SECONDS = 60.0
+#: workspaces whose answers are kept (a single-token app serves one; Enterprise Grid a few)
+MAX_WORKSPACES = 64
 
 
-class TokenAuthorization:
+class TokenAuthorization(Authorize):
+    """Bolt's ``Authorize`` itself, so Bolt calls it directly: a plain function would be wrapped in
+    Bolt's ``CallableAuthorize``, which on every request builds an ``AuthorizeArgs``, copies the
+    context into a dict of candidate arguments and filters it by parameter name. Once the bot's
+    identity is known, each workspace's answer is made once and reused."""
+
     def __init__(self, token: str, base_url: str) -> None:
         self._token = token
         # no retry handlers and a short timeout: this runs inside a request
@@ -27,6 +35,7 @@ class TokenAuthorization:
         self._identity: dict[str, str | None] | None = None
         self._next_attempt = 0.0
         self._lock = threading.Lock()
+        self._answers: dict[tuple[str | None, str | None], AuthorizeResult] = {}
 
     def _fetch_identity(self) -> dict[str, str | None] | None:
         if self._identity is not None or time.monotonic() < self._next_attempt:
@@ -43,22 +52,38 @@ class TokenAuthorization:
                     self._next_attempt = time.monotonic() + RETRY_SECONDS
         return self._identity
 
+    def __call__(
+        self,
+        *,
+        context: BoltContext,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+        actor_enterprise_id: str | None = None,
+        actor_team_id: str | None = None,
+        actor_user_id: str | None = None,
+    ) -> AuthorizeResult:
+        answer = self._answers.get((enterprise_id, team_id))
+        return answer if answer is not None else self.result(enterprise_id, team_id)
+
     def result(self, enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-        identity = self._fetch_identity() or {}
-        return AuthorizeResult(
+        identity = self._fetch_identity()
+        answer = AuthorizeResult(
             enterprise_id=enterprise_id,
             team_id=team_id,
             bot_token=self._token,
-            bot_id=identity.get("bot_id"),
-            bot_user_id=identity.get("bot_user_id"),
+            bot_id=(identity or {}).get("bot_id"),
+            bot_user_id=(identity or {}).get("bot_user_id"),
         )
+        # kept only once the identity is known (until then each request tries again, once a minute);
+        # one token serves few workspaces, but the keys come from requests, so the memory is bounded
+        if identity is not None:
+            if len(self._answers) >= MAX_WORKSPACES:
+                self._answers.clear()
+            self._answers[(enterprise_id, team_id)] = answer
+        return answer
 
 
-def token_authorize(token: str, base_url: str) -> Callable[..., AuthorizeResult]:
-    """Bolt reads an authorize function's parameter names (``self`` included), so hand it a plain function."""
-    authorization = TokenAuthorization(token, base_url)
-
-    def authorize(enterprise_id: str | None, team_id: str | None) -> AuthorizeResult:
-        return authorization.result(enterprise_id, team_id)
-
-    return authorize
+def token_authorize(token: str, base_url: str) -> TokenAuthorization:
+    """The single-workspace ``authorize`` handed to Bolt's ``App``."""
+    return TokenAuthorization(token, base_url)
