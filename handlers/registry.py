@@ -4,13 +4,21 @@ The listeners are plain functions in their own modules, importable and callable 
 Bolt; what they need beyond Slack's arguments comes from the context (``services_of``), which the
 partnership middleware fills first. ``guarded`` is applied here, so each one gets the same friendly
 replies and private logs. Bolt tries listeners in the order they are registered.
+
+The /csp command and the glossary's buttons, form and shortcut are wired at start-up; the rest (plan,
+risks, App Home, conversation, audit) by ``WireTheRest`` on the first request that is not a slash
+command, once, before Bolt looks for its listener. A process that only answers /csp (``csp-bot ask``)
+never wires them, and the order Bolt tries listeners in is the same either way.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections.abc import Callable
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 
 from bot.partnerships import Partnerships
 from bot.views import alerts as alert_views
@@ -20,16 +28,51 @@ from bot.views import home as home_views
 from bot.views import plan as plan_views
 from bot.views import planning as planning_views
 from bot.views import risks as risk_views
-from handlers import audit, conversation, dedupe, glossary, home, partnership, plan, planning, risks
+from handlers import audit, conversation, glossary, home, plan, planning, risks
 from handlers.command import COMMAND, csp_command
+from handlers.dedupe import Once
+from handlers.partnership import PartnershipMiddleware
 from handlers.safety import guarded
 
 
 def register(app: App, partnerships: Partnerships) -> None:
     # middleware, in order: everything after the first works on one partnership
-    app.middleware(partnership.partnership_middleware(partnerships))
-    app.middleware(dedupe.once)
+    app.middleware(PartnershipMiddleware(partnerships))
+    app.middleware(Once())
+    wire_glossary(app)
+    app.middleware(WireTheRest(app, partnerships))
 
+
+class WireTheRest(Middleware):
+    """Wires every listener beyond the glossary's on the first request that may need one: any request
+    but a slash command (the /csp listener, wired first, answers every one). Thread-safe: concurrent
+    first requests wait for one wiring, and each then finds every listener in place."""
+
+    def __init__(self, app: App, partnerships: Partnerships) -> None:
+        self._app = app
+        self._partnerships = partnerships
+        self._lock = threading.Lock()
+        self.wired = False
+
+    @property
+    def name(self) -> str:
+        return "wire_the_rest"
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        if not self.wired and not req.body.get("command"):
+            self.wire()
+        return next()
+
+    def wire(self) -> None:
+        with self._lock:
+            if not self.wired:
+                wire_the_rest(self._app, self._partnerships)
+                self.wired = True
+
+
+def wire_glossary(app: App) -> None:
     app.command(COMMAND)(guarded(csp_command))
     # glossary: buttons under answers and suggestions, the entry form, the message shortcut
     app.action(glossary_views.SHARE)(guarded(glossary.share))
@@ -44,6 +87,9 @@ def register(app: App, partnerships: Partnerships) -> None:
     app.action(re.compile(rf"^{glossary_views.SUGGEST_UNKNOWN}_\d+$"))(guarded(glossary.suggest_open))
     app.view(glossary_views.ENTRY_FORM)(guarded(glossary.submit_form))
     app.message_shortcut(glossary.EXPLAIN_SHORTCUT)(guarded(glossary.explain_message))
+
+
+def wire_the_rest(app: App, partnerships: Partnerships) -> None:
     # plan: achievements and action status
     app.action(plan_views.ACHIEVEMENT_EDIT)(guarded(plan.edit_achievement))
     app.action(plan_views.ACHIEVEMENT_UNDO)(guarded(plan.undo_achievement))
