@@ -27,8 +27,10 @@ Pure Python: no Slack, no database.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from bisect import bisect_left
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -1508,6 +1510,37 @@ def _find(subject: _Text) -> list[_Found]:
     return found
 
 
+class _CleanTexts:
+    """Short texts the guard passed, remembered (least recently used first out) so a query asked again
+    is not checked again. Only clean texts are kept: nothing the guard refused stays in memory."""
+
+    MAX_TEXTS = 2048
+    MAX_CHARS = 200
+
+    def __init__(self) -> None:
+        self._texts: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, text: str) -> bool:
+        if text not in self._texts:
+            return False
+        with self._lock:
+            if text in self._texts:
+                self._texts.move_to_end(text)
+        return True
+
+    def add(self, text: str) -> None:
+        if len(text) > self.MAX_CHARS:
+            return
+        with self._lock:
+            self._texts[text] = None
+            if len(self._texts) > self.MAX_TEXTS:
+                self._texts.popitem(last=False)
+
+
+_CLEAN = _CleanTexts()
+
+
 def find_personal_data(text: str) -> list[PersonalDataFinding]:
     """One finding per kind of personal data ``text`` seems to contain, in :class:`PersonalDataKind` order."""
     if not isinstance(text, str):
@@ -1516,6 +1549,17 @@ def find_personal_data(text: str) -> list[PersonalDataFinding]:
         return []
     kinds = {item.kind for item in _find(_Text(text))}
     return [_FINDINGS[kind] for kind in PersonalDataKind if kind in kinds]
+
+
+def _checked(text: str) -> list[PersonalDataFinding]:
+    """``find_personal_data`` for the checks a request makes, remembering the short texts that pass
+    (a look-up asked again is not checked again)."""
+    if text in _CLEAN:
+        return []
+    findings = find_personal_data(text)
+    if not findings:
+        _CLEAN.add(text)
+    return findings
 
 
 def _masked(subject: _Text, found: list[_Found]) -> str:
@@ -1561,7 +1605,7 @@ def screened(text: str | None) -> str | None:
 
 
 def contains_personal_data(text: str) -> bool:
-    return bool(find_personal_data(text))
+    return bool(_checked(text))
 
 
 class PersonalDataError(ValueError):
@@ -1584,6 +1628,6 @@ class PersonalDataError(ValueError):
 
 def ensure_no_personal_data(text: str) -> None:
     """Raise :class:`PersonalDataError` if ``text`` seems to contain personal data."""
-    findings = find_personal_data(text)
+    findings = _checked(text)
     if findings:
         raise PersonalDataError(findings, mask_personal_data(text))

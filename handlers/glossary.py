@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from bot.container import Services
 from bot.errors import InvalidInput, UserFacingError
-from bot.services.glossary import GlossaryAnswer
+from bot.services.glossary import GlossaryAnswer, GlossaryService
 from bot.views import glossary as views
 from bot.views.common import Reply, error_reply
 from glossary.model import EntryKind, GlossaryEntry
@@ -21,6 +21,8 @@ from handlers.parsing import lookup_words, parse_definition, unquote
 
 #: the message shortcut's callback id, also in app-manifest.yml
 EXPLAIN_SHORTCUT = "explain_acronyms"
+#: searches up to this long have their reply remembered (``GlossaryService.remembered``)
+REMEMBERED_CHARS = 200
 
 # ---------------------------------------------------------------------- subcommands
 
@@ -50,7 +52,14 @@ def search(ctx: CommandContext, rest: str) -> Outcome:
     rest = lookup_words(rest)
     if not rest.strip():
         raise InvalidInput("Tell me what to search for.", "For example `/csp search exploitation`.")
-    return views.search_reply(rest, ctx.services.glossary.search(rest))
+    glossary = ctx.services.glossary
+    reply = partial(_search_reply, glossary, rest)
+    # the same words searched again, with the glossary unchanged, get the reply already rendered
+    return glossary.remembered(("search", rest), reply) if len(rest) <= REMEMBERED_CHARS else reply()
+
+
+def _search_reply(glossary: GlossaryService, query: str) -> Reply:
+    return views.search_reply(query, glossary.search(query))
 
 
 def explain(ctx: CommandContext, rest: str) -> Outcome:

@@ -15,8 +15,10 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, TypeVar
 
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.permissions import Actor, require_coordinator
@@ -43,6 +45,9 @@ log = logging.getLogger(__name__)
 
 #: a suggested entry's source names who suggested it; views show the ID as a mention
 SUGGESTED_BY = "Suggested in Slack by "
+#: replies ``GlossaryService.remembered`` keeps for one glossary version
+MAX_REMEMBERED = 1024
+T = TypeVar("T")
 
 _ACRONYM_SHAPE = re.compile(r"^[A-Z0-9][A-Z0-9&.\-]{0,11}[A-Z0-9]s?$|^[A-Z]$")
 
@@ -203,6 +208,9 @@ class GlossaryService:
         # pack switches and hidden entries, read with the index (a change to them bumps the version)
         self._packs_enabled: dict[str, bool] = {}
         self._packs_hidden: frozenset[tuple[str, str]] = frozenset()
+        # what ``remembered`` keeps, valid for one glossary version
+        self._remembered: dict[Hashable, Any] = {}
+        self._remembered_version = -1
 
     # ------------------------------------------------------------------ reading
 
@@ -300,6 +308,26 @@ class GlossaryService:
             if others:
                 see_also.append((_ref(entry), others))
         return GlossaryAnswer(result=result, see_also=tuple(see_also))
+
+    def remembered(self, key: Hashable, make: Callable[[], T]) -> T:
+        """``make()``, kept for ``key`` until the glossary's version changes (a rendered search reply),
+        so a question asked again costs a dictionary look-up. A failed ``make()`` (personal data) keeps
+        nothing; at most ``MAX_REMEMBERED`` values are kept."""
+        self.index  # noqa: B018 - checks the stored version, rebuilding on a change
+        version = self._version
+        with self._lock:
+            if self._remembered_version != version:
+                self._remembered.clear()
+                self._remembered_version = version
+            if key in self._remembered:
+                return self._remembered[key]  # type: ignore[no-any-return]
+        value = make()
+        with self._lock:
+            if self._remembered_version == version:  # no change meanwhile: still the answer
+                if len(self._remembered) >= MAX_REMEMBERED:
+                    self._remembered.pop(next(iter(self._remembered)))
+                self._remembered[key] = value
+        return value
 
     def search(self, query: str, limit: int = 10) -> list[GlossaryEntry]:
         ensure_no_personal_data(query)
