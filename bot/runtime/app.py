@@ -74,6 +74,8 @@ def create_app(
         process_before_response=True,
         # Without a secret (Socket Mode) Slack's connection is the authentication.
         request_verification_enabled=secret is not None,
+        # The app defines no workflow functions, so no request carries a function token to attach.
+        attaching_function_token_enabled=False,
         logger=bolt_logger,
     )
     handlers.register(app, partnerships)
