@@ -29,7 +29,6 @@ from slack_bolt.middleware import Middleware
 
 from bot.logs import log_failure
 from bot.services.dedupe import KEEP
-from bot.views import home as home_views
 from handlers.parsing import from_slack, split_verb
 from handlers.router import SUBCOMMANDS
 
@@ -54,6 +53,8 @@ def _only_reads(text: str) -> bool:
 def _only_reads_action(body: dict[str, Any]) -> bool:
     """The Home's search box and its "did you mean" picks only read: the same words typed again after a
     coordinator changed the glossary must be answered again, not dropped as a double click."""
+    from bot.views import home as home_views  # here: a slash command never needs the Home's views
+
     action_id = str((body.get("actions") or [{}])[0].get("action_id", ""))
     return action_id == home_views.SEARCH or action_id.startswith(f"{home_views.PICK}_")
 

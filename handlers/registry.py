@@ -21,14 +21,8 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
 from bot.partnerships import Partnerships
-from bot.views import alerts as alert_views
-from bot.views import audit as audit_views
 from bot.views import glossary as glossary_views
-from bot.views import home as home_views
-from bot.views import plan as plan_views
-from bot.views import planning as planning_views
-from bot.views import risks as risk_views
-from handlers import audit, conversation, glossary, home, plan, planning, risks
+from handlers import glossary
 from handlers.command import COMMAND, csp_command
 from handlers.dedupe import Once
 from handlers.partnership import PartnershipMiddleware
@@ -90,6 +84,15 @@ def wire_glossary(app: App) -> None:
 
 
 def wire_the_rest(app: App, partnerships: Partnerships) -> None:
+    # imported here: a process that only answers /csp never loads them
+    from bot.views import alerts as alert_views
+    from bot.views import audit as audit_views
+    from bot.views import home as home_views
+    from bot.views import plan as plan_views
+    from bot.views import planning as planning_views
+    from bot.views import risks as risk_views
+    from handlers import audit, conversation, home, plan, planning, risks
+
     # plan: achievements and action status
     app.action(plan_views.ACHIEVEMENT_EDIT)(guarded(plan.edit_achievement))
     app.action(plan_views.ACHIEVEMENT_UNDO)(guarded(plan.undo_achievement))

@@ -4,20 +4,44 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.views.help import HelpLine, help_reply
-from handlers import audit as a
 from handlers import glossary as g
-from handlers import members as m
-from handlers import nudges as n
-from handlers import plan as p
-from handlers import planning as pl
-from handlers import risks as r
 from handlers.context import CommandContext, Outcome
 from handlers.parsing import from_slack, lookup_words, split_verb
+
+
+@dataclass(frozen=True)
+class _Later:
+    """A subcommand whose module is imported when it first runs: a look-up (``g``, imported at once)
+    never imports the plan's, the risks' or the members' handlers, views and services."""
+
+    module: str
+    function: str
+
+    def __call__(self, ctx: CommandContext, rest: str) -> Outcome:
+        run: Callable[[CommandContext, str], Outcome] = getattr(import_module(self.module), self.function)
+        return run(ctx, rest)
+
+
+@dataclass(frozen=True)
+class _Handlers:
+    module: str
+
+    def __getattr__(self, function: str) -> _Later:
+        return _Later(self.module, function)
+
+
+a = _Handlers("handlers.audit")
+m = _Handlers("handlers.members")
+n = _Handlers("handlers.nudges")
+p = _Handlers("handlers.plan")
+pl = _Handlers("handlers.planning")
+r = _Handlers("handlers.risks")
 
 
 @dataclass(frozen=True)
