@@ -21,7 +21,7 @@ from handlers.parsing import lookup_words, parse_definition, unquote
 
 #: the message shortcut's callback id, also in app-manifest.yml
 EXPLAIN_SHORTCUT = "explain_acronyms"
-#: searches up to this long have their reply remembered (``GlossaryService.remembered``)
+#: look-ups and searches up to this long have their reply remembered (``GlossaryService.remembered``)
 REMEMBERED_CHARS = 200
 
 # ---------------------------------------------------------------------- subcommands
@@ -29,6 +29,28 @@ REMEMBERED_CHARS = 200
 
 def render_answer(answer: GlossaryAnswer) -> Reply:
     return views.answer_reply(answer)
+
+
+def answer_and_reply(
+    glossary: GlossaryService, query: str, prefer: EntryKind | None = None
+) -> tuple[GlossaryAnswer, Reply]:
+    """A look-up and its rendered reply, not counted (the caller counts it: ``GlossaryService.count``).
+    Both depend only on the query and the glossary's version, so a question asked again with the
+    glossary unchanged gets both from memory; a query refused for personal data keeps nothing."""
+
+    def answered() -> tuple[GlossaryAnswer, Reply]:
+        answer = glossary.answer(query, prefer, count=False)
+        return answer, render_answer(answer)
+
+    if len(query) > REMEMBERED_CHARS:
+        return answered()
+    return glossary.remembered(("answer", query, prefer), answered)
+
+
+def _counted_reply(glossary: GlossaryService, query: str, prefer: EntryKind) -> Reply:
+    answer, reply = answer_and_reply(glossary, query, prefer)
+    glossary.count(answer.result)
+    return reply
 
 
 def _needs(rest: str, what: str, example: str) -> None:
@@ -39,13 +61,13 @@ def _needs(rest: str, what: str, example: str) -> None:
 def acronym(ctx: CommandContext, rest: str) -> Outcome:
     rest = lookup_words(rest)
     _needs(rest, "acronym", "acronym MARAC")
-    return render_answer(ctx.services.glossary.answer(rest, EntryKind.ACRONYM))
+    return _counted_reply(ctx.services.glossary, rest, EntryKind.ACRONYM)
 
 
 def define(ctx: CommandContext, rest: str) -> Outcome:
     rest = lookup_words(rest)
     _needs(rest, "term", "define hate crime")
-    return render_answer(ctx.services.glossary.answer(rest, EntryKind.TERM))
+    return _counted_reply(ctx.services.glossary, rest, EntryKind.TERM)
 
 
 def search(ctx: CommandContext, rest: str) -> Outcome:

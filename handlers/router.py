@@ -285,12 +285,12 @@ def dispatch(ctx: CommandContext, text: str) -> Outcome:
     if not query:
         return help_reply(help_lines())
     # Counted only once it is known to be a look-up: a mistyped subcommand is no glossary gap.
-    answer = ctx.services.glossary.answer(query, count=False)
+    answer, reply = g.answer_and_reply(ctx.services.glossary, query)
     if answer.result.found:
         ctx.services.glossary.count(answer.result)
-        return g.render_answer(answer)
+        return reply
     close = closest_verb(verb)
     if close is not None:
         return help_reply(help_lines(), did_you_mean=f"{close} {rest}".strip())
     ctx.services.glossary.count(answer.result)
-    return g.render_answer(answer)
+    return reply

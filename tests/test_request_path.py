@@ -184,6 +184,19 @@ def test_a_glossary_change_invalidates_the_remembered_search_reply(
     assert "CCE" in after.text and "CCE" not in first.text  # type: ignore[attr-defined]
 
 
+def test_a_remembered_look_up_is_still_counted_and_a_change_answers_it_anew(
+    sqlite_only: None, slack: SlackHarness
+) -> None:
+    glossary = slack.services.glossary
+    first = slack.ask("acronym ZQXV")
+    assert slack.ask("acronym ZQXV") == first  # the same reply, from memory
+    glossary.usage.flush()
+    assert [(gap.query, gap.count) for gap in glossary.gaps(COORDINATOR)] == [("zqxv", 2)]  # both counted
+    glossary.add(COORDINATOR, "ZQXV", "Zonal Quarterly Review")
+    assert "Zonal Quarterly Review" in slack.ask("acronym ZQXV")["text"]
+    assert "Zonal Quarterly Review" in slack.ask("ZQXV")["text"]  # the bare look-up too
+
+
 def test_a_search_refused_for_personal_data_is_not_remembered(sqlite_only: None, services: Services) -> None:
     query = "jane.doe@example.com"
     for _ in range(2):
