@@ -166,18 +166,20 @@ def tiered_lookup(
     ``packs`` may be a function that loads them: it is called only when ``own`` has no exact name.
     """
     answered = (LookupStatus.FOUND, LookupStatus.AMBIGUOUS)
-    # The partnership's exact names and long names asked another way stand whatever a pack holds, so
-    # they are answered before any pack is loaded or asked.
-    own_names = own.lookup(query, prefer, upto="names")
-    if own_names.status in answered:
-        return own_names
+    # The partnership's exact names stand whatever a pack holds, so they are answered before any pack
+    # is loaded or asked (the exact probe is cheap: repeated below when it misses, it costs nothing).
+    own_exact = own.lookup(query, prefer, upto="exact")
+    if own_exact.status in answered:
+        return own_exact
     loaded = packs() if callable(packs) else packs
-    # A key a pack holds exactly ("IDVA") beats a typo fix in the partnership's glossary; and the typo
-    # search, the dearest step in a large glossary, is then not needed at all.
+    # A key a pack holds exactly ("IDVA") beats a typo fix in the partnership's glossary, but not its
+    # long names asked another way; and the typo search, the dearest step in a large glossary, is
+    # then not needed at all.
     for pack in loaded:
         exact = _visible(pack, pack.index.lookup(query, prefer, upto="exact"), hidden)
         if exact.status in answered:
-            return exact
+            own_names = own.lookup(query, prefer, upto="names")
+            return own_names if own_names.status in answered else exact
     result = own.lookup(query, prefer)
     if result.status in answered:
         return result
