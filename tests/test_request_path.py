@@ -8,8 +8,9 @@ requests arrive at once. Signature verification stays on, in front of Bolt and i
 
 from __future__ import annotations
 
+import json
 import threading
-import time
+import uuid
 from collections.abc import Callable
 
 import pytest
@@ -114,12 +115,10 @@ def _app_home_opened(slack: SlackHarness, user: str) -> int:
         "type": "event_callback",
         "team_id": slack.team,
         "api_app_id": "A0CSPBOT",
-        "event_id": f"Ev{user}{time.time_ns()}",
-        "event_time": int(time.time()),
+        "event_id": f"Ev{user}{uuid.uuid4().hex}",
+        "event_time": 1700000000,
         "event": {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"},
     }
-    import json
-
     return slack.post(json.dumps(body), content_type="application/json").status
 
 
@@ -216,7 +215,7 @@ def test_a_clean_query_is_checked_once_and_personal_data_is_never_remembered(
         return real(text)
 
     monkeypatch.setattr(privacy, "find_personal_data", counted)
-    clean = f"acronym MARAC {time.time_ns()}"
+    clean = f"acronym MARAC {uuid.uuid4().hex}"  # new to this process
     privacy.ensure_no_personal_data(clean)
     privacy.ensure_no_personal_data(clean)
     assert not privacy.contains_personal_data(clean)
