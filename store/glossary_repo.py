@@ -8,8 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from glossary.model import GlossaryEntry, trusted_entry
@@ -23,6 +21,7 @@ from store.models import (
     GlossaryPackHidden,
     GlossaryPackSetting,
 )
+from store.upsert import insert_for
 
 ACTIVE = "active"
 PENDING = "pending"
@@ -284,7 +283,7 @@ def forget_saved_indexes(session: Session) -> None:
 
 
 def _upsert(session: Session):  # type: ignore[no-untyped-def]
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert_for(session.get_bind().dialect.name)
 
 
 def add_usage(session: Session, hits: dict[str, int], misses: dict[str, int], at: datetime) -> None:

@@ -14,11 +14,10 @@ after those.
 from __future__ import annotations
 
 from sqlalchemy import Integer, String, cast, event, inspect
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from store.models import ActionRow, AppState, Member, OrganisationRow, PartnershipRow, PlanRow, PriorityRow
+from store.upsert import insert_for
 
 REFERENCE_VERSION = "reference_version"
 
@@ -48,7 +47,7 @@ def _changes_reference(row: object, *, dirty: bool) -> bool:
 def bump(session: Session) -> None:
     """Move the counter on, in the session's transaction (an upsert: no read, no race on the first)."""
     dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = insert_for(dialect)
     statement = insert(AppState).values(name=REFERENCE_VERSION, value="1")
     statement = statement.on_conflict_do_update(
         index_elements=[AppState.name], set_={"value": cast(cast(AppState.value, Integer) + 1, String)}

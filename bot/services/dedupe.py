@@ -6,12 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from store.db import Database
 from store.models import RequestKey
+from store.upsert import insert_for
 
 #: keys older than this are forgotten (Slack retries an event within minutes)
 KEEP = timedelta(hours=1)
@@ -26,7 +25,7 @@ def _claim(dialect: str) -> Any:
     request cost about as much as running it."""
     claim = _CLAIMS.get(dialect)
     if claim is None:
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        insert = insert_for(dialect)
         at = _TABLE.c.seen_at.type  # typed, so SQLite stores and compares the time stamps as the ORM does
         claim = insert(_TABLE).values(
             key=bindparam("k", type_=_TABLE.c.key.type), seen_at=bindparam("at", type_=at)
