@@ -255,6 +255,12 @@ class GlossaryService:
                 self._save_index(version, built)
             return self._index
 
+    def prepare(self) -> bool:
+        """Make the current glossary's index now, and save it when the glossary is large, so that the
+        bot's workers load it instead of building it inside someone's look-up (the command line runs
+        this after an import). True when a saved index is there for them."""
+        return len(self._refresh()) >= self.save_index_from
+
     def _open_index(self, session, version: int) -> tuple[GlossaryIndex, GlossaryIndex | None]:  # type: ignore[no-untyped-def]
         """The index of this glossary version: the one a process saved, else built (and returned twice,
         for the caller to save). A saved index that cannot be read is built again, never trusted."""
