@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import sys
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz.distance import OSA
@@ -132,7 +132,52 @@ def _typo_allowed(query_word: str, name_word: str) -> bool:
     return OSA.distance(query_word, name_word, score_cutoff=limit) <= limit
 
 
-def align(name_id: int, query: list[str], name: list[str]) -> WordMatch | None:
+class _TypoMemo(dict[tuple[str, str], bool]):
+    """``_typo_allowed`` of a query's words, each pair worked out once per query however many names
+    share the name's word (a common word is in thousands)."""
+
+    def __missing__(self, pair: tuple[str, str]) -> bool:
+        allowed = self[pair] = _typo_allowed(*pair)
+        return allowed
+
+    def allowed(self, query_word: str, name_word: str) -> bool:
+        return self[query_word, name_word]
+
+
+def _could_align(query: list[str], name: list[str], typo: _TypoMemo) -> bool:
+    """False when ``align`` is certain to say None; much cheaper than it, so most names never reach it.
+
+    A query word no name word can take (not equal, no initials, no typo) always ends unmatched, and
+    ``align`` allows one such word at most, and then only with one of the name's words left over and
+    the name at least MISSING_WORD_MIN words long: so the other query words take all but one of its words,
+    and each takes at most one (equal or a typo) or as many as its letters (initials)."""
+    present = set(name)
+    initials: str | None = None
+    unmatched = 0
+    most_taken = 0
+    for word in query:
+        takes = 1 if word in present else 0
+        if word.isalpha() and 2 <= len(word) <= min(6, len(name)):
+            if initials is None:
+                initials = "".join(w[0] for w in name)
+            if word in initials:
+                takes = len(word)
+        if not takes and any(typo[word, other] for other in name):
+            takes = 1
+        if not takes:
+            unmatched += 1
+            if unmatched > 1:
+                return False
+        most_taken += takes
+    return not unmatched or (len(name) >= MISSING_WORD_MIN and len(name) - 1 <= most_taken)
+
+
+def align(
+    name_id: int,
+    query: list[str],
+    name: list[str],
+    typo_allowed: Callable[[str, str], bool] = _typo_allowed,
+) -> WordMatch | None:
     """Compare a query's words with a name's; None when they differ by more than one word."""
     free = [True] * len(name)
     left: list[str] = []
@@ -153,7 +198,7 @@ def align(name_id: int, query: list[str], name: list[str]) -> WordMatch | None:
     typo = False
     still: list[str] = []
     for word in unmatched:
-        spot = next((i for i, w in enumerate(name) if free[i] and _typo_allowed(word, w)), None)
+        spot = next((i for i, w in enumerate(name) if free[i] and typo_allowed(word, w)), None)
         if spot is None:
             still.append(word)
         else:
@@ -235,8 +280,12 @@ class ReverseIndex:
             viable.sort(key=lambda i: (abs(sizes[i] - size), i))
             del viable[limit:]
         found = []
+        typo = _TypoMemo()  # each query word's typos worked out once, not once per name
         for name_id in sorted(viable):
-            match = align(name_id, query, (self._forms[name_id] or self._names[name_id]).split())
+            name = (self._forms[name_id] or self._names[name_id]).split()
+            if not _could_align(query, name, typo):
+                continue
+            match = align(name_id, query, name, typo.allowed)
             if match is not None:
                 found.append(match)
         return found
