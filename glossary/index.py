@@ -616,17 +616,17 @@ class GlossaryIndex:
         shared = sorted((_ids(self._name_words[w]) for w in words if w in self._name_words), key=len)[:2]
         if len(words) >= 2 and shared:
             ids = {name_id for name_ids in shared for name_id in name_ids}
-            positions = letters.near(query, limit, list(ids))
+            positions = letters.keep(query, limit, ids)
         else:
-            positions = letters.near(query, limit, letters.window(len(query), limit))
+            positions = letters.scan(query, limit)
         names = self._names
         return [names[i] for i in positions]
 
     def _name_letters(self) -> LetterFilter:
-        """The names' letter signatures, made on the first scan (an exact hit never needs them)."""
+        """The names' letter signatures, made on the first scan: an exact hit never pays for them."""
         letters: LetterFilter | None = getattr(self, "_letters", None)
         if letters is None:
-            from glossary.letter_filter import LetterFilter  # numpy: not at start-up
+            from glossary.letter_filter import LetterFilter
 
             # built whole before it is shared, so threads racing here only repeat the work
             letters = self._letters = LetterFilter(self._names)
@@ -749,7 +749,7 @@ class GlossaryIndex:
             limit = 1 if len(word) < 8 else 2
             letters = self._vocabulary_letters()
             # only the words whose letters allow it, in the vocabulary's order (which breaks ties)
-            near = sorted(letters.near(word, limit, letters.window(len(word), limit)))
+            near = sorted(letters.scan(word, limit))
             vocabulary = self._vocabulary
             for term, _, _ in process.extract(
                 word, [vocabulary[i] for i in near], scorer=OSA.distance, score_cutoff=limit, limit=3
@@ -761,7 +761,7 @@ class GlossaryIndex:
         """The search vocabulary's letter signatures, made on the first typo fix of a search word."""
         letters: LetterFilter | None = getattr(self, "_vocabulary_letter_filter", None)
         if letters is None:
-            from glossary.letter_filter import LetterFilter  # numpy: not at start-up
+            from glossary.letter_filter import LetterFilter
 
             letters = self._vocabulary_letter_filter = LetterFilter(self._vocabulary)
         return letters

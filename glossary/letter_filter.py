@@ -9,122 +9,175 @@ query q and a name n is at most k, counting letters with repetition,
     P − N = len(q) − len(n)       (exactly, as every character is counted in some class).
 
 A signature keeps, for each class of character, whether a string has it at least once and at least
-twice: 29 classes (a–z, digits, space, anything else) × 2 levels = 58 bits of a 64-bit integer. Then
-popcount(q & ~n) ≤ P and popcount(n & ~q) ≤ N, and with the exact length difference the four bounds
-below drop most names of the query's length without scoring them; none that could be within k edits.
-Merging characters into one class only weakens the bounds, so they stay sound.
+twice: 29 classes (a–z, digits, space, anything else) × 2 levels = 58 bits. Then popcount(q & ~n) ≤ P and
+popcount(n & ~q) ≤ N, and with the exact length difference d = len(q) − len(n):
 
-numpy is imported here only, and this module only on the first scan: an exact hit never pays for it.
+    popcount(q & ~n) ≤ k + min(d, 0)   and   popcount(n & ~q) ≤ k − max(d, 0).
+
+Merging characters into one class only weakens the bounds, so they stay sound: no string within k edits
+is ever dropped, and most of the query's length are, without being scored.
+
+Pure Python, no numpy (its import alone would add 13 MB to a worker and 0.1 s to a first typo): the
+strings of one length are held "bit-sliced", one integer a signature bit with a bit a string, so a query
+tests thousands of strings with a few hundred integer operations.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import numpy as np
-import numpy.typing as npt
+from collections.abc import Iterable, Sequence
+from string import ascii_lowercase, digits
 
 #: a–z, then digits, space, and every other character
 _CLASSES = 29
-_DIGIT, _SPACE, _OTHER = 26, 27, 28
-#: strings whose counts are gathered at once: bounds the temporary count matrix (4,096 × 29 integers)
-_CHUNK = 4_096
+_SIGNATURE_BITS = 2 * _CLASSES
+_OTHER = 1 << 28
 
 
-def _class_table() -> npt.NDArray[np.int64]:
-    table = np.full(128, _OTHER, dtype=np.int64)
-    table[ord("a") : ord("z") + 1] = np.arange(26)
-    table[ord("0") : ord("9") + 1] = _DIGIT
-    table[ord(" ")] = _SPACE
-    return table
+class _ClassBits(dict[str, int]):
+    """A character's bit: its letter's, or the one of digits, of space, or of anything else."""
+
+    def __missing__(self, ch: str) -> int:
+        return _OTHER
 
 
-_ASCII_CLASS = _class_table()
-_CLASS_OF = {chr(code): int(cls) for code, cls in enumerate(_ASCII_CLASS)}
+_BIT = _ClassBits({ch: 1 << i for i, ch in enumerate(ascii_lowercase)})
+_BIT.update(dict.fromkeys(digits, 1 << 26))
+_BIT[" "] = 1 << 27
 
-if hasattr(np, "bitwise_count"):  # numpy 2
 
-    def _popcount(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.int16]:
-        return np.bitwise_count(values).astype(np.int16)
-
-else:  # pragma: no cover - numpy 1: count the bits of each byte from a table
-    _BYTE_BITS = np.array([bin(b).count("1") for b in range(256)], dtype=np.int16)
-
-    def _popcount(values: npt.NDArray[np.uint64]) -> npt.NDArray[np.int16]:
-        as_bytes = np.ascontiguousarray(values).view(np.uint8).reshape(-1, 8)
-        return _BYTE_BITS[as_bytes].sum(axis=1, dtype=np.int16)
+def _levels(text: str) -> tuple[int, int]:
+    """The classes ``text`` has at least once, and at least twice."""
+    if text.isascii() and text.isalpha() and text.islower() and len(set(text)) == len(text):
+        return sum(map(_BIT.__getitem__, text)), 0  # a–z, none twice (most acronyms): one bit each
+    once = twice = 0
+    for ch in text:
+        bit = _BIT[ch]
+        twice |= once & bit
+        once |= bit
+    return once, twice
 
 
 def signature(text: str) -> int:
-    """The signature of one string (a query), as the arrays hold them."""
-    counts = [0] * _CLASSES
-    for ch in text:
-        counts[_CLASS_OF.get(ch, _OTHER)] += 1
-    bits = 0
-    for cls, count in enumerate(counts):
-        if count:
-            bits |= 1 << cls
-            if count > 1:
-                bits |= 1 << (_CLASSES + cls)
-    return bits
+    """The 58-bit signature of a string: bit c if it has class c, bit 29 + c if it has it twice."""
+    once, twice = _levels(text)
+    return once | twice << _CLASSES
 
 
-def signatures(texts: Sequence[str]) -> npt.NDArray[np.uint64]:
-    """The signatures of many strings at once: vectorised, about a microsecond a string or less."""
-    result = np.zeros(len(texts), dtype=np.uint64)
-    for start in range(0, len(texts), _CHUNK):
-        chunk = texts[start : start + _CHUNK]
-        lengths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
-        # one code point a character, whatever the text (lone surrogates included)
-        codes = np.frombuffer("".join(chunk).encode("utf-32-le", "surrogatepass"), dtype="<u4")
-        classes = np.where(codes < 128, _ASCII_CLASS[np.minimum(codes, 127)], _OTHER)
-        owner = np.repeat(np.arange(len(chunk)), lengths)
-        counts = np.bincount(owner * _CLASSES + classes, minlength=len(chunk) * _CLASSES)
-        counts = counts.reshape(len(chunk), _CLASSES)
-        bits = np.zeros((len(chunk), 64), dtype=bool)
-        bits[:, :_CLASSES] = counts >= 1
-        bits[:, _CLASSES : 2 * _CLASSES] = counts >= 2
-        result[start : start + len(chunk)] = np.packbits(bits, axis=1, bitorder="little").view("<u8")[:, 0]
+def signatures(texts: Iterable[str]) -> list[int]:
+    """``signature`` of many strings, a name's words looked at once each however many names share them."""
+    words: dict[str, tuple[int, int]] = {}
+    space = _BIT[" "]
+    result = []
+    for text in texts:
+        if " " not in text:
+            once, twice = _levels(text)
+        else:
+            once = twice = 0
+            for word in text.split(" "):
+                levels = words.get(word)
+                if levels is None:
+                    levels = words[word] = _levels(word)
+                twice |= levels[1] | (once & levels[0])
+                once |= levels[0]
+            spaces = text.count(" ")
+            once |= space
+            if spaces > 1:
+                twice |= space
+        result.append(once | twice << _CLASSES)
     return result
 
 
+def _at_most(planes: Iterable[int], most: int, lanes: int) -> int:
+    """The lanes (bits of ``lanes``) set in at most ``most`` of the planes: counters, bit-sliced."""
+    # reached[j]: the lanes set in j or more of the planes so far (reached[0] is every lane)
+    reached = [lanes] + [0] * (most + 1)
+    for plane in planes:
+        for j in range(most + 1, 0, -1):
+            reached[j] |= reached[j - 1] & plane
+    return lanes & ~reached[most + 1]
+
+
+class _Group:
+    """The strings of one length: their positions, and signature bit b of string i at bit i of planes[b]."""
+
+    __slots__ = ("lanes", "planes", "positions")
+
+    def __init__(self, positions: list[int], sigs: Sequence[int]) -> None:
+        self.positions = positions
+        self.lanes = (1 << len(positions)) - 1
+        # transpose: each signature as bits, last string first, so string i is bit i of each column
+        table = "".join(format(sigs[p], f"0{_SIGNATURE_BITS}b") for p in reversed(positions))
+        self.planes = [
+            int(table[_SIGNATURE_BITS - 1 - b :: _SIGNATURE_BITS] or "0", 2) for b in range(_SIGNATURE_BITS)
+        ]
+
+    def near(self, wanted: int, lacking_most: int, extra_most: int) -> list[int]:
+        """Positions of the strings lacking at most ``lacking_most`` of the query's bits and having at most
+        ``extra_most`` bits it has not, in position order."""
+        planes, lanes = self.planes, self.lanes
+        query_bits = [b for b in range(_SIGNATURE_BITS) if wanted >> b & 1]
+        lacking = _at_most((lanes & ~planes[b] for b in query_bits), lacking_most, lanes)
+        if not lacking:
+            return []
+        extra = _at_most(
+            (planes[b] & lacking for b in range(_SIGNATURE_BITS) if not wanted >> b & 1 and planes[b]),
+            extra_most,
+            lacking,
+        )
+        if not extra:
+            return []
+        bits = format(extra, "b")[::-1]  # character i is string i
+        found: list[int] = []
+        i = bits.find("1")
+        while i >= 0:
+            found.append(self.positions[i])
+            i = bits.find("1", i + 1)
+        return found
+
+
 class LetterFilter:
-    """Signatures and lengths of a fixed list of strings (by position), and which may be near a query."""
+    """Signatures of a fixed list of strings (by position), and which of them may be near a query."""
 
     def __init__(self, texts: Sequence[str]) -> None:
         self._signatures = signatures(texts)
-        self._lengths = np.fromiter(map(len, texts), dtype=np.int32, count=len(texts))
-        #: positions sorted by length, ties in position order: a length window is one slice
-        self._by_length = np.argsort(self._lengths, kind="stable").astype(np.int32)
-        self._sorted_lengths = self._lengths[self._by_length]
+        self._lengths = [len(text) for text in texts]
+        by_length: dict[int, list[int]] = {}
+        for position, length in enumerate(self._lengths):
+            by_length.setdefault(length, []).append(position)
+        self._groups = {
+            length: _Group(positions, self._signatures) for length, positions in by_length.items()
+        }
 
     def __len__(self) -> int:
         return len(self._lengths)
 
-    def window(self, length: int, limit: int) -> npt.NDArray[np.int32]:
-        """Positions of the strings ``limit`` or fewer characters longer or shorter than ``length``,
-        by length and then position (the order of a scan of lengths from shortest to longest)."""
-        lo, hi = np.searchsorted(self._sorted_lengths, (length - limit, length + limit + 1))
-        return self._by_length[lo:hi]
+    def scan(self, query: str, limit: int) -> list[int]:
+        """Positions of the strings that may be within ``limit`` edits of ``query``, by length and then
+        position (the order of a scan of the lengths from shortest to longest): none within is left out."""
+        wanted = signature(query)
+        found: list[int] = []
+        for length in range(max(0, len(query) - limit), len(query) + limit + 1):
+            group = self._groups.get(length)
+            if group is not None:
+                longer_by = len(query) - length
+                found += group.near(wanted, limit + min(longer_by, 0), limit - max(longer_by, 0))
+        return found
 
-    def near(
-        self, query: str, limit: int, positions: npt.NDArray[np.int32] | Sequence[int] | None = None
-    ) -> list[int]:
-        """Of ``positions`` (default all, in order), those whose strings may be within ``limit`` edits
-        of ``query``, in the order given: no string within ``limit`` edits is ever left out."""
-        if positions is None:
-            sigs, lengths = self._signatures, self._lengths
-        else:
-            positions = np.asarray(positions, dtype=np.int32)
-            sigs, lengths = self._signatures[positions], self._lengths[positions]
-        wanted = np.uint64(signature(query))
-        beyond_name = _popcount(wanted & ~sigs)  # ≤ P
-        beyond_query = _popcount(sigs & ~wanted)  # ≤ N
-        longer_by = len(query) - lengths  # = P − N
-        keep = (beyond_name <= limit + np.minimum(longer_by, 0)) & (
-            beyond_query <= limit - np.maximum(longer_by, 0)
-        )
-        kept = np.flatnonzero(keep)
-        if positions is not None:
-            kept = positions[kept]
-        return kept.tolist()  # type: ignore[no-any-return]
+    def keep(self, query: str, limit: int, positions: Iterable[int]) -> list[int]:
+        """Of ``positions``, those whose strings may be within ``limit`` edits of ``query``, in order."""
+        wanted = signature(query)
+        size = len(query)
+        # (the most query bits a string may lack, the most bits it may have beyond) by its length
+        bounds = {
+            size - longer_by: (limit + min(longer_by, 0), limit - max(longer_by, 0))
+            for longer_by in range(-limit, limit + 1)
+        }
+        sigs, lengths = self._signatures, self._lengths
+        kept = []
+        for position in positions:
+            bound = bounds.get(lengths[position])
+            if bound is not None:
+                sig = sigs[position]
+                if (wanted & ~sig).bit_count() <= bound[0] and (sig & ~wanted).bit_count() <= bound[1]:
+                    kept.append(position)
+        return kept

@@ -19,12 +19,16 @@ from __future__ import annotations
 import re
 import sys
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import OSA
 
 from glossary.normalise import fold, singular, singular_word
+
+if TYPE_CHECKING:
+    from glossary.letter_filter import LetterFilter
 
 #: words that join the next one when typed apart: "multi agency" is "multiagency"
 _JOINING_PREFIXES = frozenset(["multi", "anti", "co", "non", "inter", "cross", "self", "sub", "pre", "post"])
@@ -132,25 +136,14 @@ def _typo_allowed(query_word: str, name_word: str) -> bool:
     return OSA.distance(query_word, name_word, score_cutoff=limit) <= limit
 
 
-class _TypoMemo(dict[tuple[str, str], bool]):
-    """``_typo_allowed`` of a query's words, each pair worked out once per query however many names
-    share the name's word (a common word is in thousands)."""
-
-    def __missing__(self, pair: tuple[str, str]) -> bool:
-        allowed = self[pair] = _typo_allowed(*pair)
-        return allowed
-
-    def allowed(self, query_word: str, name_word: str) -> bool:
-        return self[query_word, name_word]
-
-
-def _could_align(query: list[str], name: list[str], typo: _TypoMemo) -> bool:
+def _could_align(query: list[str], name: list[str], typos: Mapping[str, frozenset[str]]) -> bool:
     """False when ``align`` is certain to say None; much cheaper than it, so most names never reach it.
 
     A query word no name word can take (not equal, no initials, no typo) always ends unmatched, and
     ``align`` allows one such word at most, and then only with one of the name's words left over and
     the name at least MISSING_WORD_MIN words long: so the other query words take all but one of its words,
-    and each takes at most one (equal or a typo) or as many as its letters (initials)."""
+    and each takes at most one (equal or a typo) or as many as its letters (initials).
+    ``typos[word]`` holds every name word ``word`` may be a typo of."""
     present = set(name)
     initials: str | None = None
     unmatched = 0
@@ -162,7 +155,7 @@ def _could_align(query: list[str], name: list[str], typo: _TypoMemo) -> bool:
                 initials = "".join(w[0] for w in name)
             if word in initials:
                 takes = len(word)
-        if not takes and any(typo[word, other] for other in name):
+        if not takes and not present.isdisjoint(typos[word]):
             takes = 1
         if not takes:
             unmatched += 1
@@ -277,18 +270,54 @@ class ReverseIndex:
         # known at all, every other word must be a typo or initials of the name's: few names can be it
         limit = MAX_CANDIDATES_ONE_WORD if len(known) == 1 and len(distinct) >= 3 else MAX_CANDIDATES
         if len(viable) > limit:
-            viable.sort(key=lambda i: (abs(sizes[i] - size), i))
-            del viable[limit:]
+            # by (size difference, id), as one integer each: cheaper to sort than pairs
+            nearest = sorted(abs(sizes[i] - size) << 32 | i for i in viable)[:limit]
+            viable = [key & 0xFFFFFFFF for key in nearest]
         found = []
-        typo = _TypoMemo()  # each query word's typos worked out once, not once per name
+        typos = _QueryTypos(self)  # each query word's typos worked out once, not once per name tried
+
+        def typo_allowed(query_word: str, name_word: str) -> bool:
+            return name_word in typos[query_word]
+
         for name_id in sorted(viable):
             name = (self._forms[name_id] or self._names[name_id]).split()
-            if not _could_align(query, name, typo):
-                continue
-            match = align(name_id, query, name, typo.allowed)
-            if match is not None:
-                found.append(match)
+            if _could_align(query, name, typos):
+                match = align(name_id, query, name, typo_allowed)
+                if match is not None:
+                    found.append(match)
         return found
+
+    def typo_words(self, word: str) -> frozenset[str]:
+        """Every word of the names that ``word`` may be a typo of (``_typo_allowed``): of the words
+        within two edits, found through their letters (``glossary.letter_filter``), the allowed ones."""
+        if len(word) < 4:  # too short for any typo (see _typo_allowed)
+            return frozenset()
+        vocabulary, letters = self._vocabulary_letters()
+        near = letters.scan(word, 2)
+        return frozenset(other for i in near if _typo_allowed(word, other := vocabulary[i]))
+
+    def _vocabulary_letters(self) -> tuple[list[str], LetterFilter]:
+        """The words of the names and their letter signatures, made on the first typo looked for."""
+        made: tuple[list[str], LetterFilter] | None = getattr(self, "_vocabulary_filter", None)
+        if made is None or len(made[0]) != len(self._by_word):
+            from glossary.letter_filter import LetterFilter
+
+            vocabulary = list(self._by_word)
+            # one tuple, assigned whole: a thread racing here only repeats the work
+            made = self._vocabulary_filter = (vocabulary, LetterFilter(vocabulary))
+        return made
+
+
+class _QueryTypos(dict[str, frozenset[str]]):
+    """A query's words → the name words each may be a typo of, each worked out on first need."""
+
+    def __init__(self, index: ReverseIndex) -> None:
+        super().__init__()
+        self._index = index
+
+    def __missing__(self, word: str) -> frozenset[str]:
+        words = self[word] = self._index.typo_words(word)
+        return words
 
 
 def display_word(original: str, word: str) -> str:

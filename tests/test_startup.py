@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.clock import system_now
 from store.db import Database, packaged_head
 
-HEAVY = ("alembic", "mako", "pygments", "docx", "openpyxl", "reportlab", "matplotlib", "numpy")
+HEAVY = ("alembic", "mako", "pygments", "docx", "openpyxl", "reportlab", "matplotlib")
 
 PROBE = """
 import json, sys
