@@ -97,30 +97,36 @@ def _at_most(planes: Iterable[int], most: int, lanes: int) -> int:
     return lanes & ~reached[most + 1]
 
 
+#: a length with fewer strings than this is checked string by string: a sliced test costs as much as 60
+_SLICED_MIN = 64
+
+
 class _Group:
-    """The strings of one length: their positions, and signature bit b of string i at bit i of planes[b]."""
+    """The strings of one length: their positions, and (when many) signature bit b of string i at bit i
+    of planes[b]."""
 
     __slots__ = ("lanes", "planes", "positions")
 
     def __init__(self, positions: list[int], sigs: Sequence[int]) -> None:
         self.positions = positions
         self.lanes = (1 << len(positions)) - 1
-        # transpose: each signature as bits, last string first, so string i is bit i of each column
-        table = "".join(format(sigs[p], f"0{_SIGNATURE_BITS}b") for p in reversed(positions))
-        self.planes = [
-            int(table[_SIGNATURE_BITS - 1 - b :: _SIGNATURE_BITS] or "0", 2) for b in range(_SIGNATURE_BITS)
-        ]
+        self.planes: list[int] = []
+        if len(positions) >= _SLICED_MIN:
+            # transpose: each signature as bits, last string first, so string i is bit i of each column
+            table = "".join(format(sigs[p], f"0{_SIGNATURE_BITS}b") for p in reversed(positions))
+            self.planes = [
+                int(table[_SIGNATURE_BITS - 1 - b :: _SIGNATURE_BITS], 2) for b in range(_SIGNATURE_BITS)
+            ]
 
-    def near(self, wanted: int, lacking_most: int, extra_most: int) -> list[int]:
-        """Positions of the strings lacking at most ``lacking_most`` of the query's bits and having at most
-        ``extra_most`` bits it has not, in position order."""
+    def near(self, wanted: int, query_bits: list[int], lacking_most: int, extra_most: int) -> list[int]:
+        """Positions of the strings lacking at most ``lacking_most`` of the query's bits (``wanted``, whose
+        bits are ``query_bits``) and having at most ``extra_most`` bits it has not, in position order."""
         planes, lanes = self.planes, self.lanes
-        query_bits = [b for b in range(_SIGNATURE_BITS) if wanted >> b & 1]
         lacking = _at_most((lanes & ~planes[b] for b in query_bits), lacking_most, lanes)
         if not lacking:
             return []
         extra = _at_most(
-            (planes[b] & lacking for b in range(_SIGNATURE_BITS) if not wanted >> b & 1 and planes[b]),
+            (planes[b] & lacking for b in range(_SIGNATURE_BITS) if planes[b] and not wanted >> b & 1),
             extra_most,
             lacking,
         )
@@ -155,12 +161,24 @@ class LetterFilter:
         """Positions of the strings that may be within ``limit`` edits of ``query``, by length and then
         position (the order of a scan of the lengths from shortest to longest): none within is left out."""
         wanted = signature(query)
+        query_bits = [b for b in range(_SIGNATURE_BITS) if wanted >> b & 1]
         found: list[int] = []
         for length in range(max(0, len(query) - limit), len(query) + limit + 1):
             group = self._groups.get(length)
-            if group is not None:
-                longer_by = len(query) - length
-                found += group.near(wanted, limit + min(longer_by, 0), limit - max(longer_by, 0))
+            if group is None:
+                continue
+            longer_by = len(query) - length
+            lacking_most, extra_most = limit + min(longer_by, 0), limit - max(longer_by, 0)
+            if group.planes:
+                found += group.near(wanted, query_bits, lacking_most, extra_most)
+            else:
+                sigs = self._signatures
+                found += [
+                    p
+                    for p in group.positions
+                    if (wanted & ~sigs[p]).bit_count() <= lacking_most
+                    and (sigs[p] & ~wanted).bit_count() <= extra_most
+                ]
         return found
 
     def keep(self, query: str, limit: int, positions: Iterable[int]) -> list[int]:
