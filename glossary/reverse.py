@@ -21,7 +21,7 @@ import sys
 from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz.distance import OSA
 
@@ -242,6 +242,24 @@ class ReverseIndex:
             if ids is None:
                 ids = self._by_word[sys.intern(word)] = array("I")
             ids.append(name_id)
+
+    def state(self) -> dict[str, object]:
+        """What the index holds beside the shared names, as plain values (``GlossaryIndex.state``)."""
+        return {
+            "forms": self._forms,
+            "sizes": bytes(self._sizes),
+            "by_word": {word: ids.tobytes() for word, ids in self._by_word.items()},
+            "longest": self._longest,
+        }
+
+    @classmethod
+    def from_state(cls, names: Sequence[str], state: dict[str, Any]) -> ReverseIndex:
+        index = cls(names)
+        index._forms = state["forms"]
+        index._sizes = bytearray(state["sizes"])
+        index._by_word = {word: array("I", ids) for word, ids in state["by_word"].items()}
+        index._longest = state["longest"]
+        return index
 
     def match(self, folded_query: str) -> list[WordMatch]:
         """Names the query's words meet with at most one difference."""
