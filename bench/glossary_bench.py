@@ -492,7 +492,7 @@ def main(argv: list[str] | None = None) -> None:
     rss_scan_ready = rss_now_mb()
     print(
         f"typo scans:   letter filter made on the first scan (not in the build): names "
-        f"{names_prep[0] * 1e3:.0f} ms CPU ({names_prep[1] * 1e3:.0f} ms wall, numpy's import included), "
+        f"{names_prep[0] * 1e3:.0f} ms CPU ({names_prep[1] * 1e3:.0f} ms wall), "
         f"search vocabulary {vocabulary_prep[0] * 1e3:.0f} ms CPU; RSS {rss_scan_ready:.1f} MB after "
         f"(+{rss_scan_ready - rss_built:.1f} MB)   (target ≤ 200 MB)"
     )
