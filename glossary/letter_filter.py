@@ -24,6 +24,7 @@ tests thousands of strings with a few hundred integer operations.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Sequence
 from string import ascii_lowercase, digits
 
@@ -107,7 +108,7 @@ class _Group:
 
     __slots__ = ("lanes", "planes", "positions")
 
-    def __init__(self, positions: list[int], sigs: Sequence[int]) -> None:
+    def __init__(self, positions: array[int], sigs: Sequence[int]) -> None:
         self.positions = positions
         self.lanes = (1 << len(positions)) - 1
         self.planes: list[int] = []
@@ -145,11 +146,15 @@ class LetterFilter:
     """Signatures of a fixed list of strings (by position), and which of them may be near a query."""
 
     def __init__(self, texts: Sequence[str]) -> None:
-        self._signatures = signatures(texts)
-        self._lengths = [len(text) for text in texts]
-        by_length: dict[int, list[int]] = {}
+        # machine integers, not Python ones: a tenth of the memory at 100,000 names
+        self._signatures = array("Q", signatures(texts))
+        self._lengths = array("I", map(len, texts))
+        by_length: dict[int, array[int]] = {}
         for position, length in enumerate(self._lengths):
-            by_length.setdefault(length, []).append(position)
+            group = by_length.get(length)
+            if group is None:
+                group = by_length[length] = array("I")
+            group.append(position)
         self._groups = {
             length: _Group(positions, self._signatures) for length, positions in by_length.items()
         }
