@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import sys
 from array import array
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +75,9 @@ SAME, CLOSE, OFFER = 0, 1, 2
 MAX_CANDIDATES = 500
 #: … and when only one of its words (of three or more) is in any name
 MAX_CANDIDATES_ONE_WORD = 40
+#: up to this many candidates, a query word's typos are checked name word by name word, not looked up
+#: in the whole vocabulary at once (which costs about as much as checking 50 names)
+PAIRWISE_MAX = 50
 
 
 def _variant(word: str) -> str:
@@ -136,14 +139,14 @@ def _typo_allowed(query_word: str, name_word: str) -> bool:
     return OSA.distance(query_word, name_word, score_cutoff=limit) <= limit
 
 
-def _could_align(query: list[str], name: list[str], typos: Mapping[str, frozenset[str]]) -> bool:
+def _could_align(query: list[str], name: list[str], typos: _PairTypos | _VocabularyTypos) -> bool:
     """False when ``align`` is certain to say None; much cheaper than it, so most names never reach it.
 
     A query word no name word can take (not equal, no initials, no typo) always ends unmatched, and
     ``align`` allows one such word at most, and then only with one of the name's words left over and
     the name at least MISSING_WORD_MIN words long: so the other query words take all but one of its words,
     and each takes at most one (equal or a typo) or as many as its letters (initials).
-    ``typos[word]`` holds every name word ``word`` may be a typo of."""
+    ``typos`` says whether a query word may be a typo of any of a set of name words."""
     present = set(name)
     initials: str | None = None
     unmatched = 0
@@ -155,7 +158,7 @@ def _could_align(query: list[str], name: list[str], typos: Mapping[str, frozense
                 initials = "".join(w[0] for w in name)
             if word in initials:
                 takes = len(word)
-        if not takes and not present.isdisjoint(typos[word]):
+        if not takes and typos.any_of(word, present):
             takes = 1
         if not takes:
             unmatched += 1
@@ -292,15 +295,13 @@ class ReverseIndex:
             nearest = sorted(abs(sizes[i] - size) << 32 | i for i in viable)[:limit]
             viable = [key & 0xFFFFFFFF for key in nearest]
         found = []
-        typos = _QueryTypos(self)  # each query word's typos worked out once, not once per name tried
-
-        def typo_allowed(query_word: str, name_word: str) -> bool:
-            return name_word in typos[query_word]
-
+        # Each query word's typos worked out once, not once per name tried: for many names, from the whole
+        # vocabulary at once; for a few, word by word as the names come (cheaper than the vocabulary).
+        typos = _VocabularyTypos(self) if len(viable) > PAIRWISE_MAX else _PairTypos()
         for name_id in sorted(viable):
             name = (self._forms[name_id] or self._names[name_id]).split()
             if _could_align(query, name, typos):
-                match = align(name_id, query, name, typo_allowed)
+                match = align(name_id, query, name, typos.allowed)
                 if match is not None:
                     found.append(match)
         return found
@@ -326,8 +327,8 @@ class ReverseIndex:
         return made
 
 
-class _QueryTypos(dict[str, frozenset[str]]):
-    """A query's words → the name words each may be a typo of, each worked out on first need."""
+class _VocabularyTypos(dict[str, frozenset[str]]):
+    """A query's words → every name word each may be a typo of, each worked out on first need."""
 
     def __init__(self, index: ReverseIndex) -> None:
         super().__init__()
@@ -336,6 +337,26 @@ class _QueryTypos(dict[str, frozenset[str]]):
     def __missing__(self, word: str) -> frozenset[str]:
         words = self[word] = self._index.typo_words(word)
         return words
+
+    def allowed(self, query_word: str, name_word: str) -> bool:
+        return name_word in self[query_word]
+
+    def any_of(self, query_word: str, name_words: set[str]) -> bool:
+        return not name_words.isdisjoint(self[query_word])
+
+
+class _PairTypos(dict[tuple[str, str], bool]):
+    """``_typo_allowed`` of (query word, name word) pairs, each worked out on first need."""
+
+    def __missing__(self, pair: tuple[str, str]) -> bool:
+        allowed = self[pair] = _typo_allowed(*pair)
+        return allowed
+
+    def allowed(self, query_word: str, name_word: str) -> bool:
+        return self[query_word, name_word]
+
+    def any_of(self, query_word: str, name_words: set[str]) -> bool:
+        return any(self[query_word, other] for other in name_words)
 
 
 def display_word(original: str, word: str) -> str:

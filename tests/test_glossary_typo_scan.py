@@ -16,7 +16,7 @@ from rapidfuzz.distance import OSA
 from glossary.index import MAX_SUGGESTIONS, GlossaryIndex, max_typo_distance
 from glossary.letter_filter import LetterFilter, signature, signatures
 from glossary.loader import seed_entries
-from glossary.reverse import ReverseIndex, _could_align, _typo_allowed, align
+from glossary.reverse import ReverseIndex, _could_align, _PairTypos, _typo_allowed, _VocabularyTypos, align
 
 # few letters, so names share and repeat them; a digit, a space and a letter outside a–z for the other classes
 ALPHABET = "abcdeiors 1é"
@@ -132,12 +132,15 @@ def test_a_query_words_typos_are_every_vocabulary_word_it_may_be_a_typo_of(
     st.lists(st.text(alphabet="abcdr", min_size=1, max_size=6), min_size=1, max_size=7),
 )
 def test_a_name_that_could_not_align_never_aligns(query: list[str], name: list[str]) -> None:
-    vocabulary = set(name)
-    typos = {word: frozenset(w for w in vocabulary if _typo_allowed(word, w)) for word in query}
-    if align(0, query, name) is not None:
-        assert _could_align(query, name, typos)
-    # and the typos found once per query give align the same answer as asking word by word
-    assert align(0, query, name, lambda q, n: n in typos[q]) == align(0, query, name)
+    indexed = " ".join([*name, "zzzz"])  # two words at least, so that the name's words are in the vocabulary
+    reverse = ReverseIndex([indexed])
+    reverse.add(0, indexed)
+    answer = align(0, query, name)
+    for typos in (_PairTypos(), _VocabularyTypos(reverse)):
+        if answer is not None:
+            assert _could_align(query, name, typos)
+        # and the typos found once per query give align the same answer as asking word by word
+        assert align(0, query, name, typos.allowed) == answer
 
 
 @settings(max_examples=150, deadline=None)
