@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
@@ -43,6 +43,9 @@ from glossary.normalise import (
     strip_question,
 )
 from glossary.reverse import OFFER, SAME, ReverseIndex, WordMatch, align, differences, name_words
+
+if TYPE_CHECKING:
+    from glossary.letter_filter import LetterFilter
 
 MAX_SUGGESTIONS = 5
 MAX_AMBIGUOUS = 10
@@ -645,15 +648,28 @@ class GlossaryIndex:
 
     def _scan_candidates(self, query: str, limit: int) -> list[str]:
         """Names worth an edit-distance check: of about the query's length and, for several words,
-        sharing one of its two rarest indexed words (a typo leaves the other words intact)."""
+        sharing one of its two rarest indexed words (a typo leaves the other words intact); of those,
+        only the ones whose letters allow ``limit`` edits (``glossary.letter_filter``), in the same order."""
+        letters = self._name_letters()
         words = set(query.split())
         shared = sorted((_ids(self._name_words[w]) for w in words if w in self._name_words), key=len)[:2]
         if len(words) >= 2 and shared:
             ids = {name_id for name_ids in shared for name_id in name_ids}
-            return [n for i in ids if abs(len(n := self._names[i]) - len(query)) <= limit]
-        lo = bisect.bisect_left(self._lengths, len(query) - limit)
-        hi = bisect.bisect_right(self._lengths, len(query) + limit)
-        return [name for length in self._lengths[lo:hi] for name in self._names_by_length[length]]
+            positions = letters.keep(query, limit, ids)
+        else:
+            positions = letters.scan(query, limit)
+        names = self._names
+        return [names[i] for i in positions]
+
+    def _name_letters(self) -> LetterFilter:
+        """The names' letter signatures, made on the first scan: an exact hit never pays for them."""
+        letters: LetterFilter | None = getattr(self, "_letters", None)
+        if letters is None:
+            from glossary.letter_filter import LetterFilter
+
+            # built whole before it is shared, so threads racing here only repeat the work
+            letters = self._letters = LetterFilter(self._names)
+        return letters
 
     def _confident(self, query: str, scored: list[tuple[int, int]], in_capitals: bool) -> list[int] | None:
         """The owners of the single nearest name, when correcting to it is safe; else None."""
@@ -770,11 +786,24 @@ class GlossaryIndex:
                 found.setdefault(term, 0.8)
         if not found and fuzzy and len(word) >= 4:
             limit = 1 if len(word) < 8 else 2
+            letters = self._vocabulary_letters()
+            # only the words whose letters allow it, in the vocabulary's order (which breaks ties)
+            near = sorted(letters.scan(word, limit))
+            vocabulary = self._vocabulary
             for term, _, _ in process.extract(
-                word, self._vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=3
+                word, [vocabulary[i] for i in near], scorer=OSA.distance, score_cutoff=limit, limit=3
             ):
                 found[term] = 0.6
         return list(found.items())
+
+    def _vocabulary_letters(self) -> LetterFilter:
+        """The search vocabulary's letter signatures, made on the first typo fix of a search word."""
+        letters: LetterFilter | None = getattr(self, "_vocabulary_letter_filter", None)
+        if letters is None:
+            from glossary.letter_filter import LetterFilter
+
+            letters = self._vocabulary_letter_filter = LetterFilter(self._vocabulary)
+        return letters
 
     # ------------------------------------------------------------------ explain
 
