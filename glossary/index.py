@@ -307,7 +307,6 @@ class GlossaryIndex:
         self._names: list[str] = []
         self._name_owners: list[Ids] = []
         self._name_id: dict[str, int] = {}
-        self._names_by_length: dict[int, list[str]] = defaultdict(list)
         self._deletes: dict[str, Ids] = {}
         self._name_words: dict[str, Ids] = {}
         # word → packed (entry position * 16 + weight), for search
@@ -372,8 +371,6 @@ class GlossaryIndex:
         _freeze_ids(self._deletes)
         _freeze_ids(self._name_words)
         self._name_owners = [tuple(v) if isinstance(v, list) else v for v in self._name_owners]
-        self._names_by_length = dict(self._names_by_length)
-        self._lengths = sorted(self._names_by_length)
         self._vocabulary = sorted(self._postings)
         self._mixed_keys = frozenset(
             e.key for e in self._entries if e.kind is EntryKind.ACRONYM and not e.key.isupper()
@@ -386,7 +383,6 @@ class GlossaryIndex:
             self._name_id[name] = name_id
             self._names.append(name)
             self._name_owners.append(owner)
-            self._names_by_length[len(name)].append(name)
             for word in dict.fromkeys(name.split()):
                 _add_id(self._name_words, word, name_id)
             self._reverse.add(name_id, name)
@@ -661,6 +657,13 @@ class GlossaryIndex:
         names = self._names
         return [names[i] for i in positions]
 
+    def warm(self) -> None:
+        """Make now what the first typo would otherwise make (the letter filters of the names, the search
+        words and the long names' words): a process's first look-ups then cost what later ones do."""
+        self._name_letters()
+        self._vocabulary_letters()
+        self._reverse.warm()
+
     def _name_letters(self) -> LetterFilter:
         """The names' letter signatures, made on the first scan: an exact hit never pays for them."""
         letters: LetterFilter | None = getattr(self, "_letters", None)
@@ -852,16 +855,17 @@ class GlossaryIndex:
             "names": self._names,
             "name_owners": self._name_owners,
             "name_id": self._name_id,
-            "names_by_length": self._names_by_length,
             "deletes": self._deletes,
             "name_words": self._name_words,
             "postings": {word: postings.tobytes() for word, postings in self._postings.items()},
             "key_phrase": self._key_phrase,
             "max_name_words": self._max_name_words,
-            "lengths": self._lengths,
             "vocabulary": self._vocabulary,
             "mixed_keys": self._mixed_keys,
             "reverse": self._reverse.state(),
+            # the filters too, so that a loaded index's first typo costs what later ones do
+            "name_letters": self._name_letters().state(),
+            "vocabulary_letters": self._vocabulary_letters().state(),
         }
 
     @classmethod
@@ -876,16 +880,18 @@ class GlossaryIndex:
         index._names = state["names"]
         index._name_owners = state["name_owners"]
         index._name_id = state["name_id"]
-        index._names_by_length = state["names_by_length"]
         index._deletes = state["deletes"]
         index._name_words = state["name_words"]
         index._postings = {word: array("I", packed) for word, packed in state["postings"].items()}
         index._key_phrase = state["key_phrase"]
         index._max_name_words = state["max_name_words"]
-        index._lengths = state["lengths"]
         index._vocabulary = state["vocabulary"]
         index._mixed_keys = state["mixed_keys"]
         index._reverse = ReverseIndex.from_state(index._names, state["reverse"])
+        from glossary.letter_filter import LetterFilter
+
+        index._letters = LetterFilter.from_state(state["name_letters"])
+        index._vocabulary_letter_filter = LetterFilter.from_state(state["vocabulary_letters"])
         return index
 
 

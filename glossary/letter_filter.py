@@ -27,6 +27,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Sequence
 from string import ascii_lowercase, digits
+from typing import Any
 
 #: a–z, then digits, space, and every other character
 _CLASSES = 29
@@ -161,6 +162,29 @@ class LetterFilter:
 
     def __len__(self) -> int:
         return len(self._lengths)
+
+    def state(self) -> dict[str, Any]:
+        """The filter as plain values for a saved index (``glossary.snapshot``); ``from_state`` reverses it."""
+        return {
+            "signatures": self._signatures.tobytes(),
+            "lengths": self._lengths.tobytes(),
+            "groups": {
+                length: (group.positions.tobytes(), group.lanes, group.planes)
+                for length, group in self._groups.items()
+            },
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> LetterFilter:
+        letters = cls.__new__(cls)
+        letters._signatures = array("Q", state["signatures"])
+        letters._lengths = array("I", state["lengths"])
+        letters._groups = {}
+        for length, (positions, lanes, planes) in state["groups"].items():
+            group = _Group.__new__(_Group)
+            group.positions, group.lanes, group.planes = array("I", positions), lanes, planes
+            letters._groups[length] = group
+        return letters
 
     def scan(self, query: str, limit: int) -> list[int]:
         """Positions of the strings that may be within ``limit`` edits of ``query``, by length and then

@@ -248,7 +248,10 @@ class ReverseIndex:
 
     def state(self) -> dict[str, object]:
         """What the index holds beside the shared names, as plain values (``GlossaryIndex.state``)."""
+        vocabulary, letters = self._vocabulary_letters()
         return {
+            "vocabulary": vocabulary,
+            "vocabulary_letters": letters.state(),
             "forms": self._forms,
             "sizes": bytes(self._sizes),
             "by_word": {word: ids.tobytes() for word, ids in self._by_word.items()},
@@ -262,6 +265,9 @@ class ReverseIndex:
         index._sizes = bytearray(state["sizes"])
         index._by_word = {word: array("I", ids) for word, ids in state["by_word"].items()}
         index._longest = state["longest"]
+        from glossary.letter_filter import LetterFilter
+
+        index._vocabulary_filter = (state["vocabulary"], LetterFilter.from_state(state["vocabulary_letters"]))
         return index
 
     def match(self, folded_query: str) -> list[WordMatch]:
@@ -314,6 +320,9 @@ class ReverseIndex:
         vocabulary, letters = self._vocabulary_letters()
         near = letters.scan(word, 2)
         return frozenset(other for i in near if _typo_allowed(word, other := vocabulary[i]))
+
+    def warm(self) -> None:
+        self._vocabulary_letters()
 
     def _vocabulary_letters(self) -> tuple[list[str], LetterFilter]:
         """The words of the names and their letter signatures, made on the first typo looked for."""

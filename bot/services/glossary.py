@@ -246,6 +246,7 @@ class GlossaryService:
                 version = repo.read_version(session)
                 if force or self._index is None or version != self._version:
                     self._index, built = self._open_index(session, version)
+                    self._index.warm()
                     self._packs_enabled, self._packs_hidden = repo.pack_settings(session)
                     self._version = version
                     # The index is long-lived and acyclic: keep it out of the cyclic collector's
