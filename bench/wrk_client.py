@@ -22,8 +22,8 @@ import shutil
 import signal
 import subprocess
 import time
-from contextlib import suppress
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
