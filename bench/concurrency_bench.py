@@ -561,7 +561,10 @@ def bench_one(
                         ready,
                         go,
                         clients[i],
-                        args.connection == "keep-alive",
+                        # wrk's connections are its own, placed on workers by a hash of their ports: the
+                        # warm-up opens a connection per request so that every worker is warm, not only those
+                        # the warm-up's connections happened to land on (a cold worker's first requests cost more)
+                        args.connection == "keep-alive" and load_client == "python",
                     ),
                     name=f"bench-client-{i}",
                 )
