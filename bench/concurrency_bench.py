@@ -115,6 +115,7 @@ class RunResult:
     postgres_cpu_s: float | None = None  # the PostgreSQL backends serving the run's database
     connections: list[int] = field(default_factory=list)  # keep-alive connections each worker held
     summary_ms: tuple[float, float, float] | None = None  # (p50, p99, max) when there are no samples (wrk)
+    load_before: float = float("nan")  # the 1-minute load average as the timed part started
     machine_busy: float | None = None  # share of all cores busy during the timed part (/proc/stat)
     writes: Writes = field(default_factory=Writes)
 
@@ -592,6 +593,8 @@ def bench_one(
                 )
             elif args.connection == "keep-alive":
                 count_connections()
+            with suppress(OSError):
+                result.load_before = os.getloadavg()[0]
             cpu_before = worker_cpu_seconds(proc.pid)
             postgres_before = postgres_cpu_seconds(database_name)
             own_before = time.process_time()
@@ -618,6 +621,7 @@ def bench_one(
                     thread.join()
                 result.wall_s = (time.perf_counter_ns() - t0) / 1e9
                 result.client_cpu_s = sum(one.cpu_s for one in clients)
+                result.attempted = sum(one.attempted for one in clients)
             own_cpu_s = time.process_time() - own_before
             # the Python clients are threads of this process; what else it spent is the stand-in's
             result.standin_cpu_s = own_cpu_s - (result.client_cpu_s if load_client == "python" else 0.0)
@@ -660,7 +664,6 @@ def bench_one(
         result.samples.extend(one.samples)
         result.failures.extend(one.failures)
         result.warmup_failures += len(one.warmup_failures)
-        result.attempted += one.attempted
         result.connects += one.connects
     print(f"  timed requests: {result.n:,}; TCP connections opened for them: {result.connects:,}")
     sent = [text for one in clients for text in one.logged] + wrk_logged
@@ -698,6 +701,7 @@ def print_cpu(r: RunResult) -> None:
             if r.machine_busy is not None
             else ""
         )
+        + f" (load average {r.load_before:.2f} as it started)"
     )
     s, g, other = r.per_request_ms()
     print(
@@ -714,7 +718,7 @@ def print_table(results: Sequence[RunResult]) -> None:
     header = (
         f"{'database':<11}{'client':>7}{'workers':>8}{'threads':>8}{'clients':>8}{'connection':>11}{'n':>7}{'wall s':>8}{'req/s':>8}"
         f"{'p50 ms':>8}{'p99 ms':>8}{'look-up p50/p99':>17}{'log p50/p99':>15}{'max ms':>8}"
-        f"{'fail':>6}{'writes ok':>12}{'s ms':>7}{'g ms':>7}{'o ms':>7}{'ceiling':>8}"
+        f"{'fail':>6}{'writes ok':>12}{'s ms':>7}{'g ms':>7}{'o ms':>7}{'ceiling':>8}{'load':>6}"
     )
     print(header)
     print("-" * len(header))
@@ -727,7 +731,7 @@ def print_table(results: Sequence[RunResult]) -> None:
             f"{r.database:<11}{r.client:>7}{r.workers:>8}{'' if r.threads is None else r.threads:>8}{r.clients:>8}"
             f"{r.connection:>11}{r.n:>7,}"
             f"{r.wall_s:>8.2f}{r.rps:>8.0f}{r.latency_ms(50):>8.2f}{r.latency_ms(99):>8.2f}{lookup:>17}{logs:>15}"
-            f"{r.max_ms():>8.1f}{len(r.failures):>6,}{writes:>12}{s:>7.3f}{g:>7.3f}{other:>7.3f}{r.ceiling():>8.2f}"
+            f"{r.max_ms():>8.1f}{len(r.failures):>6,}{writes:>12}{s:>7.3f}{g:>7.3f}{other:>7.3f}{r.ceiling():>8.2f}{r.load_before:>6.1f}"
         )
     for r in results:
         if r.failures:
