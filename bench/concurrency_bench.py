@@ -115,6 +115,7 @@ class RunResult:
     postgres_cpu_s: float | None = None  # the PostgreSQL backends serving the run's database
     connections: list[int] = field(default_factory=list)  # keep-alive connections each worker held
     summary_ms: tuple[float, float, float] | None = None  # (p50, p99, max) when there are no samples (wrk)
+    wrk_extra: int = 0  # GET /healthz fillers wrk asked for after its lists ran out (0: delay() held them)
     load_before: float = float("nan")  # the 1-minute load average as the timed part started
     machine_busy: float | None = None  # share of all cores busy during the timed part (/proc/stat)
     writes: Writes = field(default_factory=Writes)
@@ -614,6 +615,7 @@ def bench_one(
                 result.attempted = outcome.attempted
                 result.failures.extend(outcome.failures)
                 result.summary_ms = (outcome.p50_ms, outcome.p99_ms, outcome.max_ms)
+                result.wrk_extra = sum(t.fillers for t in outcome.threads)
             else:
                 t0 = time.perf_counter_ns()
                 go.set()
@@ -665,7 +667,10 @@ def bench_one(
         result.failures.extend(one.failures)
         result.warmup_failures += len(one.warmup_failures)
         result.connects += one.connects
-    print(f"  timed requests: {result.n:,}; TCP connections opened for them: {result.connects:,}")
+    print(
+        f"  timed requests: {result.n:,}; TCP connections opened for them: {result.connects:,}"
+        + (f"; wrk's untimed extra requests: {result.wrk_extra}" if load_client == "wrk" else "")
+    )
     sent = [text for one in clients for text in one.logged] + wrk_logged
     result.writes = count_writes(database_url, sent, run_tag)
     w = result.writes

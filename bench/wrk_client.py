@@ -8,8 +8,9 @@ does; wrk costs a few microseconds a request.
 Every request is built and signed before wrk starts (the signatures' timestamps are then seconds old, well
 inside Slack's 5-minute window). Each wrk thread reads its own list from a file, its connections take the
 next request from it (keep-alive, one request in flight per connection), and once every request has been
-answered the thread writes what it counted to a file and stops. Requests sent after the list ran out are
-``GET /healthz`` fillers, not counted. The benchmark sends SIGINT to wrk when every thread is done, since
+answered the thread writes what it counted to a file and stops. A connection whose thread has sent its
+whole list waits (``delay()``) rather than send more; should wrk ask for one anyway it gets a ``GET /healthz``,
+not counted. The benchmark sends SIGINT to wrk when every thread is done, since
 wrk's main thread otherwise sleeps for the whole ``-d``.
 
 Debian/Ubuntu: ``apt-get install wrk`` (a bench tool, not a dependency of csp-bot).
@@ -67,6 +68,13 @@ function init(args)
   -- wrk calls thread 0's request() once before the run, to count pipelined requests
   -- (script_verify_request): that call must not use up a request
   verifying = (id == 0)
+end
+
+-- once its list is sent, a connection waits (the thread stops when the last answer is in) instead of
+-- loading the server with fillers while the other thread finishes
+function delay()
+  if sent >= count then return 600000 end
+  return 0
 end
 
 function request()
