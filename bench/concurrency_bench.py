@@ -5,6 +5,7 @@ Run from the repository root::
     python bench/concurrency_bench.py                     # sqlite and postgresql × 1 and 4 workers, 2,000 requests
     python bench/concurrency_bench.py --requests 400 --databases sqlite --workers 4
     python bench/concurrency_bench.py --log-share 0.5     # half the requests are writes
+    python bench/concurrency_bench.py --client wrk python # both load generators (the issue-14 re-measure)
 
 For each database (an SQLite file in a temporary directory; a fresh PostgreSQL database made with
 ``CREATE DATABASE`` on ``--postgres-url`` and dropped afterwards) and each ``--workers`` value, members are
@@ -17,7 +18,13 @@ before the clock starts); every reply must be HTTP 200 and the right answer. Aft
 asked whether every logged text is stored exactly once with exactly one "log" history row. Nothing is asserted:
 the figures are printed, with a ``RESULT …`` line at the end.
 
-``--connection new`` opens a new connection per request instead (connecting is then inside the timed round
+``--client wrk`` (the default when ``wrk`` is installed) sends the timed requests with wrk instead, pre-signed
+and replayed over 8 keep-alive connections (``bench/wrk_client.py``): a few µs of CPU a request against the
+Python threads' ~0.4 ms, which on two shared cores otherwise caps what more workers can show. Each run prints
+the CPU per request of the server (s), the load generator (g) and the rest (o: the stand-in, PostgreSQL's
+backends), and the ceiling ``cores·s/(s+g+o)`` they leave.
+
+``--connection new`` (Python client) opens a new connection per request instead (connecting is then inside the timed round
 trip), which spreads the clients over the workers: keep-alive connections stay with the worker that accepted
 them, and one gunicorn worker may accept them all. Each run prints every worker's CPU seconds (from ``/proc``),
 which shows how the load was shared.
