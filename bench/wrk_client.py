@@ -269,6 +269,7 @@ def run_wrk(
         if counts.logs_ok != counts.logs or wrong:
             unexpected = directory / f"unexpected-{number}"
             sample = unexpected.read_text() if unexpected.exists() else ""
+            # one entry per wrong reply, as the Python client counts its failures
             outcome.failures += [
                 f"wrk thread {number}: {counts.non200} non-200, {counts.other} unexpected replies, "
                 f"{counts.logs_ok} of {counts.logs} logs confirmed; first: {sample[:160]!r}"
