@@ -120,6 +120,7 @@ class RunResult:
     client_cpu_s: float = 0.0  # the load generator's CPU-s in the timed part
     standin_cpu_s: float = 0.0  # the Slack stand-in's (the rest of this process's CPU)
     postgres_cpu_s: float | None = None  # the PostgreSQL backends serving the run's database
+    postgres_backends: tuple[int, int] = (0, 0)  # (backends as the timed part started, new ones during it)
     connections: list[int] = field(default_factory=list)  # keep-alive connections each worker held
     summary_ms: tuple[float, float, float] | None = None  # (p50, p99, max) when there are no samples (wrk)
     wrk_extra: int = 0  # GET /healthz fillers wrk asked for after its lists ran out (0: delay() held them)
@@ -644,7 +645,12 @@ def bench_one(
                 spent = [cpu - cpu_before.get(pid, 0.0) for pid, cpu in cpu_after.items()]
                 result.worker_cpu = sorted(spent, reverse=True)
             if database_name:
-                result.postgres_cpu_s = _spent(postgres_before, postgres_cpu_seconds(database_name))
+                postgres_after = postgres_cpu_seconds(database_name)
+                result.postgres_cpu_s = _spent(postgres_before, postgres_after)
+                result.postgres_backends = (
+                    len(postgres_before),
+                    len(postgres_after.keys() - postgres_before.keys()),
+                )
             calls = Counter(c.method for c in standin.calls) - calls_before
             print(
                 f"{database}, --workers {workers}"
@@ -707,7 +713,12 @@ def print_cpu(r: RunResult) -> None:
         f"{' + '.join(f'{c:.2f}' for c in r.worker_cpu)} s"
         + (f" (connections held: {' + '.join(str(c) for c in r.connections)})" if r.connections else "")
         + f"; the {r.client} client {r.client_cpu_s:.2f} s; the stand-in {r.standin_cpu_s:.2f} s"
-        + (f"; PostgreSQL's backends {r.postgres_cpu_s:.2f} s" if r.postgres_cpu_s is not None else "")
+        + (
+            f"; PostgreSQL's backends {r.postgres_cpu_s:.2f} s ({r.postgres_backends[0]} at the start, "
+            f"{r.postgres_backends[1]} new)"
+            if r.postgres_cpu_s is not None
+            else ""
+        )
         + (
             f"; the machine's {cores} cores were {r.machine_busy:.0%} busy"
             if r.machine_busy is not None
