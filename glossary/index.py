@@ -19,12 +19,20 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
 
-from glossary.model import EntryKind, GlossaryEntry, LookupResult, LookupStatus
+from glossary.model import (
+    EntryFields,
+    EntryKind,
+    GlossaryEntry,
+    LookupResult,
+    LookupStatus,
+    entry_fields,
+    trusted_entry,
+)
 from glossary.normalise import (
     compact,
     drop_acronym_plurals,
@@ -35,6 +43,9 @@ from glossary.normalise import (
     strip_question,
 )
 from glossary.reverse import OFFER, SAME, ReverseIndex, WordMatch, align, differences, name_words
+
+if TYPE_CHECKING:
+    from glossary.letter_filter import LetterFilter
 
 MAX_SUGGESTIONS = 5
 MAX_AMBIGUOUS = 10
@@ -249,27 +260,53 @@ def _deletions(text: str) -> set[str]:
     return {text[:i] + text[i + 1 :] for i in range(len(text))}
 
 
+class _SavedEntries(Sequence[GlossaryEntry]):
+    """The entries of a loaded index, each made from its saved values when first asked for: a look-up
+    reads a handful of 50,000, and making them all would cost half a second of a process's start."""
+
+    def __init__(self, fields: list[EntryFields]) -> None:
+        self._fields = fields
+        self._made: list[GlossaryEntry | None] = [None] * len(fields)
+
+    def __len__(self) -> int:
+        return len(self._fields)
+
+    @overload
+    def __getitem__(self, position: int) -> GlossaryEntry: ...
+    @overload
+    def __getitem__(self, position: slice) -> list[GlossaryEntry]: ...
+    def __getitem__(self, position: int | slice) -> GlossaryEntry | list[GlossaryEntry]:
+        if isinstance(position, slice):
+            return [self[p] for p in range(len(self))[position]]
+        entry = self._made[position]
+        if entry is None:  # two threads may both make it: equal entries, either will do
+            entry = self._made[position] = trusted_entry(self._fields[position])
+        return entry
+
+    def fields(self, position: int) -> EntryFields:
+        return self._fields[position]
+
+
 class GlossaryIndex:
     def __init__(self, entries: Iterable[GlossaryEntry]) -> None:
-        self._entries: list[GlossaryEntry] = []
+        self._entries: Sequence[GlossaryEntry] = []
         self._position: dict[str, int] = {}
+        read: list[GlossaryEntry] = []
         for entry in entries:
             if entry.id in self._position:
-                self._entries[self._position[entry.id]] = entry
+                read[self._position[entry.id]] = entry
             else:
-                self._position[entry.id] = len(self._entries)
-                self._entries.append(entry)
+                self._position[entry.id] = len(read)
+                read.append(entry)
+        self._entries = read
         self._concept = self._link_concepts()
-        self._members: dict[int, list[int]] = defaultdict(list)
-        for position, root in enumerate(self._concept):
-            self._members[root].append(position)
+        self._members = _members_of(self._concept)
         # every probe form (folded, singular, compact) of every name → owners
         self._exact: dict[str, Ids] = {}
         # distinct names (singular folded) and their owners
         self._names: list[str] = []
         self._name_owners: list[Ids] = []
         self._name_id: dict[str, int] = {}
-        self._names_by_length: dict[int, list[str]] = defaultdict(list)
         self._deletes: dict[str, Ids] = {}
         self._name_words: dict[str, Ids] = {}
         # word → packed (entry position * 16 + weight), for search
@@ -334,8 +371,10 @@ class GlossaryIndex:
         _freeze_ids(self._deletes)
         _freeze_ids(self._name_words)
         self._name_owners = [tuple(v) if isinstance(v, list) else v for v in self._name_owners]
-        self._lengths = sorted(self._names_by_length)
         self._vocabulary = sorted(self._postings)
+        self._mixed_keys = frozenset(
+            e.key for e in self._entries if e.kind is EntryKind.ACRONYM and not e.key.isupper()
+        )
 
     def _add_name(self, name: str, owner: int) -> None:
         name_id = self._name_id.get(name)
@@ -344,7 +383,6 @@ class GlossaryIndex:
             self._name_id[name] = name_id
             self._names.append(name)
             self._name_owners.append(owner)
-            self._names_by_length[len(name)].append(name)
             for word in dict.fromkeys(name.split()):
                 _add_id(self._name_words, word, name_id)
             self._reverse.add(name_id, name)
@@ -606,15 +644,35 @@ class GlossaryIndex:
 
     def _scan_candidates(self, query: str, limit: int) -> list[str]:
         """Names worth an edit-distance check: of about the query's length and, for several words,
-        sharing one of its two rarest indexed words (a typo leaves the other words intact)."""
+        sharing one of its two rarest indexed words (a typo leaves the other words intact); of those,
+        only the ones whose letters allow ``limit`` edits (``glossary.letter_filter``), in the same order."""
+        letters = self._name_letters()
         words = set(query.split())
         shared = sorted((_ids(self._name_words[w]) for w in words if w in self._name_words), key=len)[:2]
         if len(words) >= 2 and shared:
             ids = {name_id for name_ids in shared for name_id in name_ids}
-            return [n for i in ids if abs(len(n := self._names[i]) - len(query)) <= limit]
-        lo = bisect.bisect_left(self._lengths, len(query) - limit)
-        hi = bisect.bisect_right(self._lengths, len(query) + limit)
-        return [name for length in self._lengths[lo:hi] for name in self._names_by_length[length]]
+            positions = letters.keep(query, limit, ids)
+        else:
+            positions = letters.scan(query, limit)
+        names = self._names
+        return [names[i] for i in positions]
+
+    def warm(self) -> None:
+        """Make now what the first typo would otherwise make (the letter filters of the names, the search
+        words and the long names' words): a process's first look-ups then cost what later ones do."""
+        self._name_letters()
+        self._vocabulary_letters()
+        self._reverse.warm()
+
+    def _name_letters(self) -> LetterFilter:
+        """The names' letter signatures, made on the first scan: an exact hit never pays for them."""
+        letters: LetterFilter | None = getattr(self, "_letters", None)
+        if letters is None:
+            from glossary.letter_filter import LetterFilter
+
+            # built whole before it is shared, so threads racing here only repeat the work
+            letters = self._letters = LetterFilter(self._names)
+        return letters
 
     def _confident(self, query: str, scored: list[tuple[int, int]], in_capitals: bool) -> list[int] | None:
         """The owners of the single nearest name, when correcting to it is safe; else None."""
@@ -731,11 +789,24 @@ class GlossaryIndex:
                 found.setdefault(term, 0.8)
         if not found and fuzzy and len(word) >= 4:
             limit = 1 if len(word) < 8 else 2
+            letters = self._vocabulary_letters()
+            # only the words whose letters allow it, in the vocabulary's order (which breaks ties)
+            near = sorted(letters.scan(word, limit))
+            vocabulary = self._vocabulary
             for term, _, _ in process.extract(
-                word, self._vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=3
+                word, [vocabulary[i] for i in near], scorer=OSA.distance, score_cutoff=limit, limit=3
             ):
                 found[term] = 0.6
         return list(found.items())
+
+    def _vocabulary_letters(self) -> LetterFilter:
+        """The search vocabulary's letter signatures, made on the first typo fix of a search word."""
+        letters: LetterFilter | None = getattr(self, "_vocabulary_letter_filter", None)
+        if letters is None:
+            from glossary.letter_filter import LetterFilter
+
+            letters = self._vocabulary_letter_filter = LetterFilter(self._vocabulary)
+        return letters
 
     # ------------------------------------------------------------------ explain
 
@@ -758,13 +829,78 @@ class GlossaryIndex:
         return list(found.values())
 
     def _mixed_case_keys(self) -> frozenset[str]:
-        cached = getattr(self, "_mixed_keys", None)
-        if cached is None:
-            cached = frozenset(
-                e.key for e in self._entries if e.kind is EntryKind.ACRONYM and not e.key.isupper()
-            )
-            self._mixed_keys = cached
-        return cached
+        """Acronym keys not all in capitals ("Econ"): a message's word is one only if written so."""
+        return self._mixed_keys
+
+    # ------------------------------------------------------------------ saving and loading
+
+    def state(self) -> dict[str, Any]:
+        """The whole index as plain values (strings, integers, bytes, tuples, lists and dicts), which
+        ``marshal`` writes and reads back fast: ``glossary.snapshot`` saves it so that the next process
+        loads in a fraction of a second what took seconds to build. ``from_state`` is its inverse."""
+        entries = self._entries
+        fields = (
+            [entries.fields(p) for p in range(len(entries))]
+            if isinstance(entries, _SavedEntries)
+            else [entry_fields(e) for e in entries]
+        )
+        if not isinstance(entries, _SavedEntries) and any(type(e) is not GlossaryEntry for e in entries):
+            # a pack's entries carry more than the nine fields: its index is built from the pack instead
+            raise TypeError("only an index of plain glossary entries is saved")
+        return {
+            "entries": fields,
+            "position": self._position,
+            "concept": self._concept,
+            "exact": self._exact,
+            "names": self._names,
+            "name_owners": self._name_owners,
+            "name_id": self._name_id,
+            "deletes": self._deletes,
+            "name_words": self._name_words,
+            "postings": {word: postings.tobytes() for word, postings in self._postings.items()},
+            "key_phrase": self._key_phrase,
+            "max_name_words": self._max_name_words,
+            "vocabulary": self._vocabulary,
+            "mixed_keys": self._mixed_keys,
+            "reverse": self._reverse.state(),
+            # the filters too, so that a loaded index's first typo costs what later ones do
+            "name_letters": self._name_letters().state(),
+            "vocabulary_letters": self._vocabulary_letters().state(),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> GlossaryIndex:
+        """An index equal to the one whose ``state()`` this is (the tests compare their answers)."""
+        index = cls.__new__(cls)
+        index._entries = _SavedEntries(state["entries"])
+        index._position = state["position"]
+        index._concept = state["concept"]
+        index._members = _members_of(index._concept)
+        index._exact = state["exact"]
+        index._names = state["names"]
+        index._name_owners = state["name_owners"]
+        index._name_id = state["name_id"]
+        index._deletes = state["deletes"]
+        index._name_words = state["name_words"]
+        index._postings = {word: array("I", packed) for word, packed in state["postings"].items()}
+        index._key_phrase = state["key_phrase"]
+        index._max_name_words = state["max_name_words"]
+        index._vocabulary = state["vocabulary"]
+        index._mixed_keys = state["mixed_keys"]
+        index._reverse = ReverseIndex.from_state(index._names, state["reverse"])
+        from glossary.letter_filter import LetterFilter
+
+        index._letters = LetterFilter.from_state(state["name_letters"])
+        index._vocabulary_letter_filter = LetterFilter.from_state(state["vocabulary_letters"])
+        return index
+
+
+def _members_of(concept: list[int]) -> dict[int, list[int]]:
+    """Each concept's root → the positions of its entries, in order."""
+    members: dict[int, list[int]] = defaultdict(list)
+    for position, root in enumerate(concept):
+        members[root].append(position)
+    return members
 
 
 def _written_as_acronym(name: str) -> bool:

@@ -7,7 +7,9 @@ validated against :class:`GlossaryEntry` when they load.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -54,6 +56,43 @@ class GlossaryEntry(BaseModel):
         if value is None:
             return ()
         return value
+
+
+#: an entry as plain values, in this order: what a saved index (``glossary.snapshot``) keeps of it
+EntryFields = tuple[str, str, str, str, str, tuple[str, ...], str | None, str | None, tuple[str, ...]]
+_KINDS = {kind.value: kind for kind in EntryKind}
+
+
+def entry_fields(entry: GlossaryEntry) -> EntryFields:
+    return (
+        entry.id,
+        entry.kind.value,
+        entry.key,
+        entry.text,
+        entry.source,
+        entry.aliases,
+        entry.context,
+        entry.note,
+        entry.see_also,
+    )
+
+
+def trusted_entry(fields: Sequence[Any]) -> GlossaryEntry:
+    """An entry from values that were a validated entry when they were stored (a database row, a saved
+    index), without validating them again: at 50,000 entries validation costs seconds of a start-up.
+    The kind still becomes the enum, as validation would make it."""
+    id_, kind, key, text, source, aliases, context, note, see_also = fields
+    return GlossaryEntry.model_construct(
+        id=id_,
+        kind=_KINDS[kind],
+        key=key,
+        text=text,
+        source=source,
+        aliases=tuple(aliases or ()),
+        context=context,
+        note=note,
+        see_also=tuple(see_also or ()),
+    )
 
 
 class LookupStatus(StrEnum):

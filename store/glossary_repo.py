@@ -7,17 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from glossary.model import EntryKind, GlossaryEntry
+from glossary.model import GlossaryEntry, trusted_entry
 from store.models import (
     AppState,
     GlossaryChange,
     GlossaryEntryRow,
     GlossaryHit,
+    GlossaryIndexSnapshot,
     GlossaryMiss,
     GlossaryPackHidden,
     GlossaryPackSetting,
@@ -83,25 +84,6 @@ _ENTRY_COLUMNS = (
     GlossaryEntryRow.note,
     GlossaryEntryRow.see_also,
 )
-_KINDS = {kind.value: kind for kind in EntryKind}
-
-
-def _stored_entry(values: Sequence[Any]) -> GlossaryEntry:
-    """An entry from its stored columns, without validating it again: every row was written from a
-    validated GlossaryEntry (``apply``, ``row_values``), and validating 50,000 of them took 2 s of a
-    process's start-up. The kind must still be the enum, as validation would make it."""
-    slug_, kind, key, text, source, aliases, context, note, see_also = values
-    return GlossaryEntry.model_construct(
-        id=slug_,
-        kind=_KINDS[kind],
-        key=key,
-        text=text,
-        source=source,
-        aliases=tuple(aliases or ()),
-        context=context,
-        note=note,
-        see_also=tuple(see_also or ()),
-    )
 
 
 def active_entries(session: Session) -> list[GlossaryEntry]:
@@ -109,7 +91,7 @@ def active_entries(session: Session) -> list[GlossaryEntry]:
     rows = session.execute(
         select(*_ENTRY_COLUMNS).where(GlossaryEntryRow.status == ACTIVE).order_by(GlossaryEntryRow.position)
     )
-    return [_stored_entry(values) for values in rows]
+    return [trusted_entry(values) for values in rows]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +122,7 @@ def stored_entries(
         if for_update:
             query = query.with_for_update()
         for row_id, status, created_by, *values in session.execute(query):
-            entry = _stored_entry(values)
+            entry = trusted_entry(values)
             found[entry.id] = StoredEntry(row_id, entry, status, created_by)
     return found
 
@@ -275,6 +257,30 @@ def bump_version(session: Session) -> int:
 def read_version(session: Session) -> int:
     value = session.scalar(select(AppState.value).where(AppState.name == GLOSSARY_VERSION))
     return int(value) if value is not None else 0
+
+
+def index_snapshot(session: Session, version: int, fingerprint: str) -> bytes | None:
+    """The index saved for this glossary version by this code (``glossary.snapshot``), if any."""
+    return session.scalar(
+        select(GlossaryIndexSnapshot.data).where(
+            GlossaryIndexSnapshot.version == version, GlossaryIndexSnapshot.fingerprint == fingerprint
+        )
+    )
+
+
+def save_index_snapshot(session: Session, version: int, fingerprint: str, data: bytes, at: datetime) -> None:
+    """Keep ``data`` as the index of glossary ``version``; indexes of older versions will never be read
+    again and go. Two workers that built the same version at once: the first one's bytes stay."""
+    session.execute(delete(GlossaryIndexSnapshot).where(GlossaryIndexSnapshot.version < version))
+    stmt = _upsert(session)(GlossaryIndexSnapshot).values(
+        version=version, fingerprint=fingerprint, data=data, saved_at=at
+    )
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["version", "fingerprint"]))
+
+
+def forget_saved_indexes(session: Session) -> None:
+    """Every saved index goes (an erasure rewrote entries: no copy of the old text may stay)."""
+    session.execute(delete(GlossaryIndexSnapshot))
 
 
 def _upsert(session: Session):  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -99,6 +100,18 @@ class GlossaryPackSetting(Base):
     enabled: Mapped[bool] = mapped_column(Boolean)
     updated_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = stamp_column()
+
+
+class GlossaryIndexSnapshot(Base):
+    """A built glossary index, saved for the next process to load (``glossary.snapshot``): derived
+    data, made from the glossary at ``version`` by the code whose ``fingerprint`` it carries."""
+
+    __tablename__ = "glossary_index_snapshots"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    saved_at: Mapped[datetime] = stamp_column()
 
 
 class GlossaryPackHidden(Base):

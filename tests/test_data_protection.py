@@ -435,3 +435,28 @@ def test_an_id_with_wildcards_is_refused_before_any_lookup(services: Services) -
     ):
         with pytest.raises(InvalidInput):
             call()
+
+
+def test_erasing_someone_named_in_the_glossary_leaves_no_saved_copy_of_the_old_text(
+    services: Services,
+) -> None:
+    from store import glossary_repo
+    from store.models import GlossaryEntryRow, GlossaryIndexSnapshot
+
+    glossary = services.glossary
+    glossary.save_index_from = 1  # the seeded glossary stands in for a large one: its index is saved
+    with services.db.transaction() as session:  # an entry that names someone (written before any guard)
+        row = session.scalars(select(GlossaryEntryRow).where(GlossaryEntryRow.key == "MARAC")).one()
+        row.note = f"ask <@{MEMBER}> for the referral form"
+        glossary_repo.bump_version(session)
+    assert MEMBER in glossary.answer("MARAC", count=False).result.matches[0].note
+    with services.db.read() as session:
+        version = glossary_repo.read_version(session)
+        assert session.scalar(select(func.count()).select_from(GlossaryIndexSnapshot)) == 1
+
+    services.data_protection.erase(Actor.operator(), MEMBER, apply=True)
+    with services.db.read() as session:
+        assert session.scalar(select(func.count()).select_from(GlossaryIndexSnapshot)) == 0
+        assert glossary_repo.read_version(session) > version
+    note = glossary.answer("MARAC", count=False).result.matches[0].note
+    assert MEMBER not in note and "a former member" in note

@@ -45,7 +45,7 @@ from bot.clock import Now
 from bot.errors import InvalidInput
 from bot.permissions import Actor, Role, require_coordinator
 from bot.services.alerts import aware, release_lease, take_lease
-from store import audit
+from store import audit, glossary_repo
 from store.db import Database
 from store.models import (
     ActionRow,
@@ -385,6 +385,11 @@ class DataProtectionService:
                     if _contains(row[name], pattern)
                 }
                 session.execute(update(table).where(where).values(**changed))
+        if "glossary_entries" in scan.hits:
+            # Entries changed: no saved copy of the old text may stay (glossary.snapshot), and every
+            # worker's index in memory is built again from the erased rows on its next look-up.
+            glossary_repo.forget_saved_indexes(session)
+            glossary_repo.bump_version(session)
         audit.record(
             session,
             actor=actor.user_id,

@@ -9,6 +9,7 @@ version bump in one transaction, then the index is rebuilt.
 from __future__ import annotations
 
 import gc
+import hashlib
 import logging
 import queue
 import re
@@ -17,10 +18,14 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.permissions import Actor, require_coordinator
 from bot.privacy import contains_personal_data, ensure_no_personal_data, find_personal_data
+from glossary import snapshot
 from glossary.index import (
     MAX_EXPLAIN_CHARS,
     MAX_EXPLAIN_WORDS,
@@ -35,11 +40,23 @@ from glossary.normalise import fold
 from glossary.packs import Pack, PackEntry, shipped_packs, split_ref, tiered_lookup
 from store import audit
 from store import glossary_repo as repo
-from store.db import Database
+from store.db import Database, packaged_head
 from store.models import GlossaryEntryRow
 from store.seed import SEED_ACTOR
 
 log = logging.getLogger(__name__)
+
+#: below this many entries the index builds in well under a tenth of a second: nothing worth saving
+SAVE_INDEX_FROM = 2_000
+
+
+@cache
+def saved_index_key() -> str:
+    """Which saved indexes this process may load: made by this code (``snapshot.fingerprint``) from a
+    store at this schema revision, so a migration that rewrote glossary rows is never answered from
+    an index of the rows before it."""
+    return hashlib.sha256(f"{snapshot.fingerprint()} {packaged_head()}".encode()).hexdigest()
+
 
 #: a suggested entry's source names who suggested it; views show the ID as a mention
 SUGGESTED_BY = "Suggested in Slack by "
@@ -198,6 +215,8 @@ class GlossaryService:
         self.usage = usage or UsageRecorder(db)
         self._index: GlossaryIndex | None = None
         self._version = -1
+        #: a glossary at least this large has its built index saved for the next process to load
+        self.save_index_from = SAVE_INDEX_FROM
         self._version_reader = db.state_reader(repo.GLOSSARY_VERSION)
         self._lock = threading.Lock()
         # pack switches and hidden entries, read with the index (a change to them bumps the version)
@@ -222,16 +241,48 @@ class GlossaryService:
 
     def _refresh(self, force: bool = False) -> GlossaryIndex:
         with self._lock:
+            built = None
             with self._db.read() as session:
                 version = repo.read_version(session)
                 if force or self._index is None or version != self._version:
-                    self._index = GlossaryIndex(repo.active_entries(session))
+                    self._index, built = self._open_index(session, version)
+                    self._index.warm()
                     self._packs_enabled, self._packs_hidden = repo.pack_settings(session)
                     self._version = version
                     # The index is long-lived and acyclic: keep it out of the cyclic collector's
                     # full passes, which otherwise stall a request for a large glossary.
                     gc.freeze()
+            if built is not None and len(built) >= self.save_index_from:
+                self._save_index(version, built)
             return self._index
+
+    def prepare(self) -> bool:
+        """Make the current glossary's index now, and save it when the glossary is large, so that the
+        bot's workers load it instead of building it inside someone's look-up (the command line runs
+        this after an import). True when a saved index is there for them."""
+        return len(self._refresh()) >= self.save_index_from
+
+    def _open_index(self, session, version: int) -> tuple[GlossaryIndex, GlossaryIndex | None]:  # type: ignore[no-untyped-def]
+        """The index of this glossary version: the one a process saved, else built (and returned twice,
+        for the caller to save). A saved index that cannot be read is built again, never trusted."""
+        saved = repo.index_snapshot(session, version, saved_index_key())
+        if saved is not None:
+            try:
+                return snapshot.loads(saved), None
+            except ValueError:
+                log.warning("the saved index of glossary version %d could not be read: building it", version)
+        index = GlossaryIndex(repo.active_entries(session))
+        return index, index
+
+    def _save_index(self, version: int, index: GlossaryIndex) -> None:
+        """Save the index for the next process (a worker starting, a command): best effort, since it
+        is only a copy of what the glossary rows already say."""
+        try:
+            data = snapshot.dumps(index)
+            with self._db.transaction() as session:
+                repo.save_index_snapshot(session, version, saved_index_key(), data, self._db.utcnow())
+        except SQLAlchemyError:
+            log.warning("could not save the index of glossary version %d", version, exc_info=True)
 
     def lookup(self, query: str, prefer: EntryKind | None = None, *, count: bool = True) -> LookupResult:
         result = self.tiered_lookup(query, prefer)
