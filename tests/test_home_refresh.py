@@ -156,6 +156,34 @@ def test_a_burst_within_the_delay_is_one_publish(services: Services) -> None:
     background.shutdown()
 
 
+def test_one_persons_publishes_start_at_least_the_spacing_apart(services: Services) -> None:
+    background = Background()
+    home = HomeRefresher(services.db, background, delay=0, spacing=30)  # drain() starts it early
+    gate = Gate()
+    gate.open.set()
+    home.request(CLIENT, "U0STEADY", gate)
+    background.drain(timeout=5)
+    assert gate.published == [("U0STEADY", 0)], "the first change is published after DELAY"
+    for change in range(1, 4):
+        gate.state = change
+        home.request(CLIENT, "U0STEADY", gate)
+    home.request(CLIENT, "U0OTHER", gate)  # someone else's first refresh does not wait for theirs
+    assert gate.started.wait(5) and _published_soon(gate, ("U0OTHER", 3))
+    assert ("U0STEADY", 3) not in gate.published, "not again within the spacing"
+    background.drain(timeout=5)
+    assert gate.published[-1] == ("U0STEADY", 3), "then once, with the latest state"
+    assert home.published == 3
+    background.shutdown()
+
+
+def _published_soon(gate: Gate, expected: tuple[str, int]) -> bool:
+    for _ in range(500):
+        if expected in gate.published:
+            return True
+        threading.Event().wait(0.01)
+    return False
+
+
 def test_work_scheduled_for_later_runs_in_order_when_due() -> None:
     background = Background(workers=1)
     ran: list[str] = []

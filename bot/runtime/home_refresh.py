@@ -4,8 +4,10 @@ bounded, and a refresh still owed when the worker stops is recorded and made on 
 Each change someone makes asks for their Home tab to be republished. Ten logs in a row need one
 publish, not ten: a person already waiting is not queued again (the refresh reads the state when it
 runs, so it shows every change made before it starts), and a person whose refresh is under way gets
-one more afterwards. A refresh waits DELAY before it starts, so a burst of changes is one publish. At most ``limit`` people wait at once; past that, and whenever the process stops
-with refreshes still to make, they are written to ``home_refresh_owed`` and published by the next
+one more afterwards. A refresh waits DELAY before it starts, so a burst of changes is one publish, and
+one person's publishes start at least SPACING apart, so someone logging steadily gets one every SPACING
+rather than one per DELAY. At most ``limit`` people wait at once; past that, and whenever the process
+stops with refreshes still to make, they are written to ``home_refresh_owed`` and published by the next
 start's first pass (:meth:`HomeRefresher.replay_owed`) or when the person opens the tab.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 
 from slack_sdk import WebClient
@@ -30,6 +33,9 @@ Publish = Callable[[WebClient, str], None]
 #: how long a refresh waits before it starts, so a burst of changes is one publish (the Home tab is
 #: seldom in view while someone is typing commands; a fraction of a second later is unnoticed)
 DELAY = 0.3
+#: the least time between the starts of one person's publishes: a Home is about 17 ms of CPU to build
+#: and publish, and a steady run of changes needs it caught up every couple of seconds, not every DELAY
+SPACING = 2.0
 #: refreshes waiting or under way at once, per process, before the rest are recorded as owed
 LIMIT = 200
 #: owed refreshes one start-up pass publishes (the rest wait for the next pass)
@@ -38,15 +44,24 @@ REPLAY_BATCH = 100
 
 class HomeRefresher:
     def __init__(
-        self, db: Database, background: Background, *, limit: int = LIMIT, delay: float = DELAY
+        self,
+        db: Database,
+        background: Background,
+        *,
+        limit: int = LIMIT,
+        delay: float = DELAY,
+        spacing: float = SPACING,
     ) -> None:
         self._db = db
         self.delay = delay
+        self.spacing = spacing
         self._background = background
         self._limit = limit
         self._lock = threading.Lock()
         self._waiting: dict[str, tuple[WebClient, Publish]] = {}  # queued, not yet started
         self._running: set[str] = set()
+        #: when each person's latest publish started (monotonic), while it is within SPACING
+        self._started: dict[str, float] = {}
         self._closing = False
         self._finished_while_closing: set[str] = set()
         #: whether home_refresh_owed may hold rows (unknown until a replay pass has looked)
@@ -73,11 +88,19 @@ class HomeRefresher:
                 owe = False
                 self._waiting[user_id] = (client, publish)  # the newest client (and token) is used
             start = not owe and not already and user_id not in self._running
+            wait = self._wait_for(user_id) if start else 0.0
         if owe:
             self._record_owed([user_id])
         elif start:
-            self._background.submit_after(self.delay, "app home refresh", self._run, user_id)
+            self._background.submit_after(wait, "app home refresh", self._run, user_id)
         return not owe
+
+    def _wait_for(self, user_id: str) -> float:
+        """DELAY, or longer if this person's last publish started less than SPACING ago (under the lock)."""
+        started = self._started.get(user_id)
+        if started is None:
+            return self.delay
+        return max(self.delay, started + self.spacing - time.monotonic())
 
     def superseded(self, user_id: str) -> None:
         """The Home tab was just published with the latest state (opened, or answering its search box):
@@ -92,6 +115,10 @@ class HomeRefresher:
             if item is None:
                 return
             self._running.add(user_id)
+            now = time.monotonic()
+            if len(self._started) >= self._limit:  # forget those whose spacing has passed
+                self._started = {u: t for u, t in self._started.items() if now - t < self.spacing}
+            self._started[user_id] = now
         client, publish = item
         done = False
         try:
@@ -110,10 +137,11 @@ class HomeRefresher:
                 elif replayed:
                     self._failed.add(user_id)
                 again = user_id in self._waiting
+                wait = self._wait_for(user_id) if again else 0.0
             if replayed and done:
                 self._clear_owed([user_id])
             if again:  # changed again while this refresh ran: one more, with the newest state
-                self._background.submit_after(self.delay, "app home refresh", self._run, user_id)
+                self._background.submit_after(wait, "app home refresh", self._run, user_id)
 
     # ------------------------------------------------------------------ stopping and starting
 
