@@ -5,6 +5,7 @@ Run from the repository root::
     python bench/concurrency_bench.py                     # sqlite and postgresql × 1 and 4 workers, 2,000 requests
     python bench/concurrency_bench.py --requests 400 --databases sqlite --workers 4
     python bench/concurrency_bench.py --log-share 0.5     # half the requests are writes
+    python bench/concurrency_bench.py --client wrk python # both load generators (the issue-14 re-measure)
 
 For each database (an SQLite file in a temporary directory; a fresh PostgreSQL database made with
 ``CREATE DATABASE`` on ``--postgres-url`` and dropped afterwards) and each ``--workers`` value, members are
@@ -17,7 +18,13 @@ before the clock starts); every reply must be HTTP 200 and the right answer. Aft
 asked whether every logged text is stored exactly once with exactly one "log" history row. Nothing is asserted:
 the figures are printed, with a ``RESULT …`` line at the end.
 
-``--connection new`` opens a new connection per request instead (connecting is then inside the timed round
+``--client wrk`` (the default when ``wrk`` is installed) sends the timed requests with wrk instead, pre-signed
+and replayed over 8 keep-alive connections (``bench/wrk_client.py``): a few µs of CPU a request against the
+Python threads' ~0.4 ms, which on two shared cores otherwise caps what more workers can show. Each run prints
+the CPU per request of the server (s), the load generator (g) and the rest (o: the stand-in, PostgreSQL's
+backends), and the ceiling ``cores·s/(s+g+o)`` they leave.
+
+``--connection new`` (Python client) opens a new connection per request instead (connecting is then inside the timed round
 trip), which spreads the clients over the workers: keep-alive connections stay with the worker that accepted
 them, and one gunicorn worker may accept them all. Each run prints every worker's CPU seconds (from ``/proc``),
 which shows how the load was shared.
@@ -45,6 +52,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # http_bench, when imported from elsewhere
 
 from http_bench import SECRET, _tail, free_port, percentile, server_env, wait_healthy
+from sqlalchemy.engine import make_url
+from wrk_client import raw_request, run_wrk, write_inputs, wrk_path
 
 from bot.clock import system_now
 from bot.offline.signing import signed_headers, slash_command_body
@@ -80,6 +89,7 @@ class ClientResult:
     logged: list[str] = field(default_factory=list)  # every log text sent, warm-up included
     attempted: int = 0  # timed requests sent, failed ones included
     connects: int = 0
+    cpu_s: float = 0.0  # this client thread's CPU in the timed part (signing included)
 
 
 @dataclass
@@ -99,6 +109,7 @@ class RunResult:
     threads: int | None
     clients: int
     connection: str  # "keep-alive" or "new"
+    client: str = "python"  # the load generator: "python" (threads in this process) or "wrk"
     wall_s: float = 0.0
     samples: list[tuple[str, int]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
@@ -106,13 +117,42 @@ class RunResult:
     attempted: int = 0
     connects: int = 0
     worker_cpu: list[float] = field(default_factory=list)  # each worker's CPU-s in the timed part, most first
-    own_cpu_s: float = 0.0  # this process's CPU-s in the timed part: the clients and the stand-in
+    client_cpu_s: float = 0.0  # the load generator's CPU-s in the timed part
+    standin_cpu_s: float = 0.0  # the Slack stand-in's (the rest of this process's CPU)
+    postgres_cpu_s: float | None = None  # the PostgreSQL backends serving the run's database
+    postgres_backends: tuple[int, int] = (0, 0)  # (backends as the timed part started, new ones during it)
+    connections: list[int] = field(default_factory=list)  # keep-alive connections each worker held
+    summary_ms: tuple[float, float, float] | None = None  # (p50, p99, max) when there are no samples (wrk)
+    wrk_extra: int = 0  # GET /healthz fillers wrk asked for after its lists ran out (0: delay() held them)
+    load_before: float = float("nan")  # the 1-minute load average as the timed part started
     machine_busy: float | None = None  # share of all cores busy during the timed part (/proc/stat)
     writes: Writes = field(default_factory=Writes)
 
     @property
     def worker_cpu_s(self) -> float | None:
         return sum(self.worker_cpu) if self.worker_cpu else None
+
+    def per_request_ms(self) -> tuple[float, float, float]:
+        """CPU per timed request: (server workers s, load generator g, other o: stand-in and PostgreSQL)."""
+        n = self.n or 1
+        other = self.standin_cpu_s + (self.postgres_cpu_s or 0.0)
+        return 1000 * (self.worker_cpu_s or 0.0) / n, 1000 * self.client_cpu_s / n, 1000 * other / n
+
+    def ceiling(self) -> float:
+        """With one worker held to one core by the GIL, the most several workers can carry relative to it
+        when the cores are shared with the load generator and the rest: cores × s / (s + g + o)."""
+        s, g, other = self.per_request_ms()
+        return (os.cpu_count() or 1) * s / (s + g + other) if s else float("nan")
+
+    def latency_ms(self, p: float) -> float:
+        if self.samples or self.summary_ms is None:
+            return self.ms(p)
+        return {50: self.summary_ms[0], 99: self.summary_ms[1]}.get(p, float("nan"))
+
+    def max_ms(self) -> float:
+        if self.samples or self.summary_ms is None:
+            return max(self.ns(), default=0) / 1e6
+        return self.summary_ms[2]
 
     def ns(self, kind: str | None = None) -> list[int]:
         return sorted(ns for k, ns in self.samples if kind is None or k == kind)
@@ -231,8 +271,10 @@ def client(
             one(item, False)
         ready.wait()  # every client has warmed up
         go.wait()  # and the benchmark has taken its "before" readings
+        cpu_start = time.thread_time()
         for item in timed:
             one(item, True)
+        result.cpu_s = time.thread_time() - cpu_start
     except threading.BrokenBarrierError:
         result.failures.append("the start barrier broke (another client failed)")
     finally:
@@ -408,6 +450,74 @@ def machine_ticks() -> tuple[int, int] | None:
     return sum(values) - idle, sum(values)
 
 
+def connections_per_worker(worker_pids: Sequence[int], port: int) -> dict[int, int]:
+    """How many established connections to ``port`` each worker holds (from /proc/net/tcp and each fd)."""
+    inodes: set[str] = set()
+    try:
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].split(":")[1], 16) == port and fields[3] == "01":  # ESTABLISHED
+                inodes.add(fields[9])
+    except (OSError, ValueError, IndexError):
+        return {}
+    held: dict[int, int] = {}
+    for pid in worker_pids:
+        count = 0
+        with suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with suppress(OSError):
+                    target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    count += target.startswith("socket:[") and target[8:-1] in inodes
+        held[pid] = count
+    return held
+
+
+def postgres_cpu_seconds(database_name: str | None) -> dict[int, float]:
+    """CPU seconds of the PostgreSQL backends serving ``database_name`` (their titles name it), from /proc."""
+    if not database_name:
+        return {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    found: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            title = Path(f"/proc/{entry}/cmdline").read_bytes()
+            if not title.startswith(b"postgres: ") or f" {database_name} ".encode() not in title:
+                continue
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2 :].split()
+        found[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+def _spent(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+def wrk_requests(
+    plans: Sequence[Sequence[Planned]], port: int, response_url: str
+) -> list[list[tuple[bytes, bool]]]:
+    """Each wrk thread's raw requests, signed now (Slack's window is 5 minutes; a run takes seconds)."""
+    per_thread: list[list[tuple[bytes, bool]]] = []
+    for number, plan in enumerate(plans):
+        requests: list[tuple[bytes, bool]] = []
+        for sequence, item in enumerate(plan, start=1):
+            body = slash_command_body(
+                item.text,
+                user_id=item.user,
+                channel_id=CHANNEL,
+                response_url=response_url,
+                trigger_id=f"wrk{number}.{sequence}.bench",
+            )
+            raw = raw_request(f"127.0.0.1:{port}", body.encode(), signed_headers(SECRET, body))
+            requests.append((raw, item.kind == "log"))
+        per_thread.append(requests)
+    return per_thread
+
+
 def bench_one(
     database: str,
     database_url: str,
@@ -417,10 +527,11 @@ def bench_one(
     standin: SlackStandIn,
     csp_bot: Path,
     flags: set[str],
+    load_client: str,
 ) -> RunResult:
     # digits only: a random tag like "w1-b7d6ff" can read as a postcode, and the privacy check refuses it
     run_tag = f"{database}-{workers}x-{uuid.uuid4().int % 10**8:08d}"
-    result = RunResult(database, workers, threads, args.clients, args.connection)
+    result = RunResult(database, workers, threads, args.clients, args.connection, load_client)
     env = server_env(database_url, standin.base_url)
     register_members(csp_bot, env)
     port = free_port()
@@ -430,10 +541,14 @@ def bench_one(
     warm = plan_traffic(
         run_tag, args.clients, split(args.warmup, args.clients), args.log_share, args.seed, "warm-up"
     )
+    # the Python clients send the timed requests too; wrk's threads each take one list
+    timed_lists = args.clients if load_client == "python" else args.wrk_threads
     timed = plan_traffic(
-        run_tag, args.clients, split(args.requests, args.clients), args.log_share, args.seed, "timed"
+        run_tag, timed_lists, split(args.requests, timed_lists), args.log_share, args.seed, "timed"
     )
     clients = [ClientResult() for _ in range(args.clients)]
+    database_name = make_url(database_url).database if database == "postgresql" else None
+    wrk_logged: list[str] = []
     with tempfile.TemporaryDirectory(prefix="csp-conc-serve-") as tmp:
         log_path = Path(tmp) / "serve.log"
         with open(log_path, "wb") as log:
@@ -442,6 +557,7 @@ def bench_one(
             ready_s = wait_healthy(port, proc, timeout=60)
             wait_for_workers(proc.pid, workers)
             calls_before = Counter(c.method for c in standin.calls)
+            python_timed = timed if load_client == "python" else [[] for _ in range(args.clients)]
             ready, go = threading.Barrier(args.clients + 1), threading.Event()
             pool = [
                 threading.Thread(
@@ -450,12 +566,15 @@ def bench_one(
                         i,
                         port,
                         warm[i],
-                        timed[i],
+                        python_timed[i],
                         standin.response_url(),
                         ready,
                         go,
                         clients[i],
-                        args.connection == "keep-alive",
+                        # wrk's connections are its own, placed on workers by a hash of their ports: the
+                        # warm-up opens a connection per request so that every worker is warm, not only those
+                        # the warm-up's connections happened to land on (a cold worker's first requests cost more)
+                        args.connection == "keep-alive" and load_client == "python",
                     ),
                     name=f"bench-client-{i}",
                 )
@@ -465,15 +584,57 @@ def bench_one(
                 thread.start()
             with suppress(threading.BrokenBarrierError):  # a client that failed is reported by it
                 ready.wait(timeout=300)
+            worker_pids = sorted(worker_cpu_seconds(proc.pid) or {})
+
+            def count_connections() -> None:
+                result.connections = sorted(connections_per_worker(worker_pids, port).values(), reverse=True)
+
+            if load_client == "wrk":
+                go.set()  # the warm-up clients close their connections and stop
+                for thread in pool:
+                    thread.join()
+                wrk_dir = Path(tmp) / "wrk"
+                wrk_dir.mkdir()
+                per_thread = wrk_requests(timed, port, standin.response_url())
+                wrk_logged = [item.log_text for plan in timed for item in plan if item.log_text is not None]
+                script = write_inputs(
+                    wrk_dir, per_thread, [phrase for _, phrase in LOOKUPS], "Logged under P1: Bench run"
+                )
+            elif args.connection == "keep-alive":
+                count_connections()
+            with suppress(OSError):
+                result.load_before = os.getloadavg()[0]
             cpu_before = worker_cpu_seconds(proc.pid)
+            postgres_before = postgres_cpu_seconds(database_name)
             own_before = time.process_time()
             machine_before = machine_ticks()
-            t0 = time.perf_counter_ns()
-            go.set()
-            for thread in pool:
-                thread.join()
-            result.wall_s = (time.perf_counter_ns() - t0) / 1e9
-            result.own_cpu_s = time.process_time() - own_before
+            if load_client == "wrk":
+                outcome = run_wrk(
+                    port,
+                    wrk_dir,
+                    script,
+                    args.wrk_threads,
+                    args.clients,
+                    while_running=count_connections,
+                    timeout_s=60 + args.requests * 0.05,  # a lost answer must not hang the benchmark
+                )
+                result.wall_s = outcome.wall_s
+                result.client_cpu_s = outcome.cpu_s
+                result.attempted = outcome.attempted
+                result.failures.extend(outcome.failures)
+                result.summary_ms = (outcome.p50_ms, outcome.p99_ms, outcome.max_ms)
+                result.wrk_extra = sum(t.fillers for t in outcome.threads)
+            else:
+                t0 = time.perf_counter_ns()
+                go.set()
+                for thread in pool:
+                    thread.join()
+                result.wall_s = (time.perf_counter_ns() - t0) / 1e9
+                result.client_cpu_s = sum(one.cpu_s for one in clients)
+                result.attempted = sum(one.attempted for one in clients)
+            own_cpu_s = time.process_time() - own_before
+            # the Python clients are threads of this process; what else it spent is the stand-in's
+            result.standin_cpu_s = own_cpu_s - (result.client_cpu_s if load_client == "python" else 0.0)
             machine_after = machine_ticks()
             if machine_before and machine_after and machine_after[1] > machine_before[1]:
                 result.machine_busy = (machine_after[0] - machine_before[0]) / (
@@ -483,25 +644,21 @@ def bench_one(
             if cpu_before is not None and cpu_after is not None:
                 spent = [cpu - cpu_before.get(pid, 0.0) for pid, cpu in cpu_after.items()]
                 result.worker_cpu = sorted(spent, reverse=True)
+            if database_name:
+                postgres_after = postgres_cpu_seconds(database_name)
+                result.postgres_cpu_s = _spent(postgres_before, postgres_after)
+                result.postgres_backends = (
+                    len(postgres_before),
+                    len(postgres_after.keys() - postgres_before.keys()),
+                )
             calls = Counter(c.method for c in standin.calls) - calls_before
             print(
                 f"{database}, --workers {workers}"
                 + (f" --threads {threads}" if threads is not None and "--threads" in flags else "")
-                + f", port {port}: healthy after {ready_s:.2f} s; {args.clients} clients, "
-                f"{args.connection} connections; "
+                + f", port {port}: healthy after {ready_s:.2f} s; client {describe_client(load_client, args)}; "
                 f"Web API calls during the run: {dict(calls) or 'none'}"
             )
-            if result.worker_cpu:
-                print(
-                    f"  CPU during the timed part ({result.wall_s:.2f} s): workers "
-                    f"{' + '.join(f'{c:.2f}' for c in result.worker_cpu)} s; this process "
-                    f"(the clients and the stand-in) {result.own_cpu_s:.2f} s"
-                    + (
-                        f"; the machine's {os.cpu_count()} cores were {result.machine_busy:.0%} busy"
-                        if result.machine_busy is not None
-                        else ""
-                    )
-                )
+            print_cpu(result)
         except Exception:
             print(f"{database} --workers {workers}: the server failed; its log:", file=sys.stderr)
             print(_tail(log_path), file=sys.stderr)
@@ -522,10 +679,12 @@ def bench_one(
         result.samples.extend(one.samples)
         result.failures.extend(one.failures)
         result.warmup_failures += len(one.warmup_failures)
-        result.attempted += one.attempted
         result.connects += one.connects
-    print(f"  timed requests: {result.n:,}; TCP connections opened for them: {result.connects:,}")
-    sent = [text for one in clients for text in one.logged]
+    print(
+        f"  timed requests: {result.n:,}; TCP connections opened for them: {result.connects:,}"
+        + (f"; wrk's untimed extra requests: {result.wrk_extra}" if load_client == "wrk" else "")
+    )
+    sent = [text for one in clients for text in one.logged] + wrk_logged
     result.writes = count_writes(database_url, sent, run_tag)
     w = result.writes
     print(
@@ -538,31 +697,71 @@ def bench_one(
     return result
 
 
+def describe_client(load_client: str, args: argparse.Namespace) -> str:
+    if load_client == "wrk":
+        return f"wrk -t{args.wrk_threads} -c{args.clients}, keep-alive, pre-signed requests"
+    return f"python, {args.clients} threads (http.client), {args.connection} connections"
+
+
+def print_cpu(r: RunResult) -> None:
+    """Who spent the cores' time during the timed part, per request, and what that allows W workers."""
+    if not r.worker_cpu or not r.n:
+        return
+    cores = os.cpu_count() or 1
+    print(
+        f"  CPU during the timed part ({r.wall_s:.2f} s): workers "
+        f"{' + '.join(f'{c:.2f}' for c in r.worker_cpu)} s"
+        + (f" (connections held: {' + '.join(str(c) for c in r.connections)})" if r.connections else "")
+        + f"; the {r.client} client {r.client_cpu_s:.2f} s; the stand-in {r.standin_cpu_s:.2f} s"
+        + (
+            f"; PostgreSQL's backends {r.postgres_cpu_s:.2f} s ({r.postgres_backends[0]} at the start, "
+            f"{r.postgres_backends[1]} new)"
+            if r.postgres_cpu_s is not None
+            else ""
+        )
+        + (
+            f"; the machine's {cores} cores were {r.machine_busy:.0%} busy"
+            if r.machine_busy is not None
+            else ""
+        )
+        + f" (load average {r.load_before:.2f} as it started)"
+    )
+    s, g, other = r.per_request_ms()
+    print(
+        f"  CPU per request: server s = {s:.3f} ms (workers), load generator g = {g:.3f} ms, "
+        f"other o = {other:.3f} ms (stand-in{', PostgreSQL' if r.postgres_cpu_s is not None else ''}); "
+        f"ceiling for several workers over one on {cores} cores: {cores}s/(s+g+o) = ×{r.ceiling():.2f}"
+    )
+
+
 # ---------------------------------------------------------------------- report
 
 
 def print_table(results: Sequence[RunResult]) -> None:
     header = (
-        f"{'database':<11}{'workers':>8}{'threads':>8}{'clients':>8}{'connection':>11}{'n':>7}{'wall s':>8}{'req/s':>8}"
+        f"{'database':<11}{'client':>7}{'workers':>8}{'threads':>8}{'clients':>8}{'connection':>11}{'n':>7}{'wall s':>8}{'req/s':>8}"
         f"{'p50 ms':>8}{'p99 ms':>8}{'look-up p50/p99':>17}{'log p50/p99':>15}{'max ms':>8}"
-        f"{'fail':>6}{'writes ok':>12}"
+        f"{'fail':>6}{'writes ok':>12}{'s ms':>7}{'g ms':>7}{'o ms':>7}{'ceiling':>8}{'load':>6}"
     )
     print(header)
     print("-" * len(header))
     for r in results:
-        lookup = f"{r.ms(50, 'lookup'):.2f}/{r.ms(99, 'lookup'):.2f}"
-        logs = f"{r.ms(50, 'log'):.2f}/{r.ms(99, 'log'):.2f}"
+        lookup = f"{r.ms(50, 'lookup'):.2f}/{r.ms(99, 'lookup'):.2f}" if r.samples else "-"
+        logs = f"{r.ms(50, 'log'):.2f}/{r.ms(99, 'log'):.2f}" if r.samples else "-"
         writes = f"{r.writes.exactly_once:,}/{r.writes.sent:,}"
+        s, g, other = r.per_request_ms()
         print(
-            f"{r.database:<11}{r.workers:>8}{'' if r.threads is None else r.threads:>8}{r.clients:>8}{r.connection:>11}{r.n:>7,}"
-            f"{r.wall_s:>8.2f}{r.rps:>8.0f}{r.ms(50):>8.2f}{r.ms(99):>8.2f}{lookup:>17}{logs:>15}"
-            f"{max(r.ns(), default=0) / 1e6:>8.1f}{len(r.failures):>6,}{writes:>12}"
+            f"{r.database:<11}{r.client:>7}{r.workers:>8}{'' if r.threads is None else r.threads:>8}{r.clients:>8}"
+            f"{r.connection:>11}{r.n:>7,}"
+            f"{r.wall_s:>8.2f}{r.rps:>8.0f}{r.latency_ms(50):>8.2f}{r.latency_ms(99):>8.2f}{lookup:>17}{logs:>15}"
+            f"{r.max_ms():>8.1f}{len(r.failures):>6,}{writes:>12}{s:>7.3f}{g:>7.3f}{other:>7.3f}{r.ceiling():>8.2f}{r.load_before:>6.1f}"
         )
     for r in results:
         if r.failures:
             shown = Counter(r.failures).most_common(5)
             print(
-                f"failures, {r.database} --workers {r.workers}: " + "; ".join(f"{n}× {f}" for f, n in shown)
+                f"failures, {r.database} --workers {r.workers} ({r.client} client): "
+                + "; ".join(f"{n}× {f}" for f, n in shown)
             )
 
 
@@ -604,12 +803,34 @@ def main(argv: list[str] | None = None) -> int:
         default="keep-alive",
         help="each client keeps one connection (default), or opens a new one per request",
     )
+    installed = wrk_path() is not None
+    parser.add_argument(
+        "--client",
+        nargs="+",
+        choices=["wrk", "python"],
+        default=["wrk"] if installed else ["python"],
+        help="the load generator(s): wrk replaying pre-signed requests (default when installed: it costs the "
+        "shared cores a few µs a request), or Python threads with http.client",
+    )
+    parser.add_argument(
+        "--wrk-threads",
+        type=int,
+        default=2,
+        help="wrk threads (-t); --clients is its connections (default 2)",
+    )
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
     if not 0 <= args.log_share <= 1:
         parser.error("--log-share is between 0 and 1")
     if args.clients < 1 or args.requests < 1:
         parser.error("--clients and --requests must be at least 1")
+    if "wrk" in args.client:
+        if not installed:
+            parser.error("--client wrk needs wrk (apt-get install wrk)")
+        if args.connection != "keep-alive":
+            parser.error("--client wrk keeps its connections alive; --connection new is for --client python")
+        if not 1 <= args.wrk_threads <= args.clients:
+            parser.error("--wrk-threads is between 1 and --clients (each thread needs a connection)")
 
     csp_bot = Path(sys.executable).parent / "csp-bot"
     flags = serve_flags(csp_bot)
@@ -635,12 +856,17 @@ def main(argv: list[str] | None = None) -> int:
                     print(message)
                     skipped.append(message)
                     continue
-            for workers in args.workers:
-                databases = (
-                    sqlite_database() if database == "sqlite" else postgres_database(args.postgres_url)
-                )
-                with databases as url:
-                    results.append(bench_one(database, url, workers, threads, args, standin, csp_bot, flags))
+            for load_client in args.client:
+                for workers in args.workers:
+                    databases = (
+                        sqlite_database() if database == "sqlite" else postgres_database(args.postgres_url)
+                    )
+                    with databases as url:
+                        results.append(
+                            bench_one(
+                                database, url, workers, threads, args, standin, csp_bot, flags, load_client
+                            )
+                        )
     finally:
         standin.stop()
 
@@ -662,8 +888,10 @@ def main(argv: list[str] | None = None) -> int:
         f"writes: {sent:,} sent, {once:,} stored exactly once, {missing:,} missing, {duplicated:,} duplicated"
     )
     cores = os.cpu_count() or 1
-    for database in dict.fromkeys(r.database for r in results):
-        ones = [r for r in results if r.database == database and r.workers == 1]
+    groups = list(dict.fromkeys((r.database, r.client) for r in results))
+    ratios: dict[tuple[str, str], float] = {}
+    for database, load_client in groups:
+        ones = [r for r in results if (r.database, r.client) == (database, load_client) and r.workers == 1]
         if not ones:
             continue
         one = ones[0]
@@ -673,47 +901,57 @@ def main(argv: list[str] | None = None) -> int:
             if one.worker_cpu_s
             else ""
         )
-        more = [r for r in results if r.database == database and r.workers > 1]
+        more = [r for r in results if (r.database, r.client) == (database, load_client) and r.workers > 1]
         scale = "".join(
             f"; {r.workers} workers: {r.rps:,.0f} req/s (×{r.rps / one.rps:.2f})" for r in more if one.rps
         )
         print(
-            f"per core, {database}: one worker carries {one.rps:,.0f} req/s with {one.clients} concurrent clients"
-            f"{cpu}{scale}. This machine has {cores} cores (os.cpu_count()), shared with the benchmark's "
-            + (
-                "clients, the stand-in and PostgreSQL."
-                if database == "postgresql"
-                else "clients and the stand-in."
-            )
+            f"per core, {database}, {load_client} client: one worker carries {one.rps:,.0f} req/s with "
+            f"{one.clients} concurrent connections{cpu}{scale}. This machine has {cores} cores "
+            f"(os.cpu_count()), shared with the load generator, the stand-in"
+            + (" and PostgreSQL." if database == "postgresql" else ".")
         )
     print("targets (issue 14):")
-    for database in dict.fromkeys(r.database for r in results):
-        ones = [r for r in results if r.database == database and r.workers == 1]
-        for r in results:
-            if r.database == database and r.workers == 4 and ones and ones[0].rps:
-                ratio = r.rps / ones[0].rps
-                print(f"  {database}: 4 workers ×{ratio:.2f} one worker's throughput (target ≥ ×1.8)")
+    for database, load_client in groups:
+        same = [r for r in results if (r.database, r.client) == (database, load_client)]
+        ones = [r for r in same if r.workers == 1]
+        for r in same:
+            if r.workers == 4 and ones and ones[0].rps:
+                ratio = ratios[(database, load_client)] = r.rps / ones[0].rps
+                s1, g4, o4 = ones[0].per_request_ms()[0], *r.per_request_ms()[1:]
+                s4 = r.per_request_ms()[0]
+                print(
+                    f"  {database}, {load_client} client: 4 workers ×{ratio:.2f} one worker's throughput "
+                    f"(target ≥ ×1.8); the ceiling {cores}·s1/(s4+g+o) = {cores}·{s1:.3f}/"
+                    f"({s4:.3f}+{g4:.3f}+{o4:.3f}) ms = ×{cores * s1 / (s4 + g4 + o4):.2f}"
+                )
         if database == "sqlite":
-            for r in results:
-                if r.database == database and r.ns("log"):
-                    p99, worst = r.ms(99, "log"), max(r.ns("log")) / 1e6
-                    print(
-                        f"  sqlite --workers {r.workers}: {len(r.ns('log')):,} logs from {r.clients} clients, "
-                        f"p99 {p99:.1f} ms, max {worst:.1f} ms (target p99 ≤ 100 ms, never near 3,000 ms)"
-                    )
+            for r in same:
+                if r.ns("log"):
+                    logs, p99, worst = len(r.ns("log")), r.ms(99, "log"), max(r.ns("log")) / 1e6
+                elif args.log_share == 1 and r.summary_ms is not None:  # wrk: every request is a log
+                    logs, p99, worst = r.n, r.latency_ms(99), r.max_ms()
+                else:
+                    continue
+                print(
+                    f"  sqlite --workers {r.workers} ({r.client} client): {logs:,} logs over {r.clients} "
+                    f"connections, p99 {p99:.1f} ms, max {worst:.1f} ms (target p99 ≤ 100 ms, never near 3,000 ms)"
+                )
     for r in results:
         if r.workers > 1 and r.worker_cpu_s:
             busiest = r.worker_cpu[0] / r.worker_cpu_s
             if busiest > 0.6:
                 print(
-                    f"note: {r.database} --workers {r.workers} ({r.connection} connections): {busiest:.0%} of the "
-                    f"workers' CPU was one worker's: a gunicorn worker accepts every connection it can, so a few "
-                    f"long-lived connections can all land on one worker (try --connection new)"
+                    f"note: {r.database} --workers {r.workers} ({r.client} client, {r.connection} connections): "
+                    f"{busiest:.0%} of the workers' CPU was one worker's: the kernel places each keep-alive "
+                    f"connection on a worker's socket by a hash, so a few can all land on one worker"
                 )
     figures = " ".join(
-        f"{r.database}_w{r.workers}_rps={r.rps:.0f} {r.database}_w{r.workers}_p99_ms={r.ms(99):.2f}"
+        f"{r.database}_{r.client}_w{r.workers}_rps={r.rps:.0f} "
+        f"{r.database}_{r.client}_w{r.workers}_p99_ms={r.latency_ms(99):.2f}"
         for r in results
     )
+    figures += "".join(f" {db}_{cl}_ratio={ratio:.2f}" for (db, cl), ratio in ratios.items())
     failures = sum(len(r.failures) for r in results)
     print()
     print(

@@ -251,12 +251,13 @@ def glossary_import(file: Path, apply: bool, replace: bool) -> None:
     """Merge a CSV (header kind,key,text), YAML or JSON file: shows what it would add, change, leave
     and refuse; writes only with --apply, all or nothing; never deletes."""
     entries = parse_file(file)
-    report = _services(_settings()).glossary.import_entries(
-        Actor.operator(), entries, apply=apply, replace=replace
-    )
+    glossary = _services(_settings()).glossary
+    report = glossary.import_entries(Actor.operator(), entries, apply=apply, replace=replace)
     added, changed, unchanged = len(report.added), len(report.changed), len(report.unchanged)
     if report.applied:
         click.echo(f"Added {added}, changed {changed}, left {unchanged} unchanged.")
+        if (added or changed) and glossary.prepare():
+            click.echo("The glossary's index is saved: the bot's workers load it rather than build it.")
     else:
         click.echo(
             f"Would add {added}, change {changed}, leave {unchanged} unchanged, refuse {len(report.refused)}."

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel
@@ -43,6 +43,9 @@ from glossary.normalise import (
     strip_question,
 )
 from glossary.reverse import OFFER, SAME, ReverseIndex, WordMatch, align, differences, name_words
+
+if TYPE_CHECKING:
+    from glossary.letter_filter import LetterFilter
 
 MAX_SUGGESTIONS = 5
 MAX_AMBIGUOUS = 10
@@ -304,7 +307,6 @@ class GlossaryIndex:
         self._names: list[str] = []
         self._name_owners: list[Ids] = []
         self._name_id: dict[str, int] = {}
-        self._names_by_length: dict[int, list[str]] = defaultdict(list)
         self._deletes: dict[str, Ids] = {}
         self._name_words: dict[str, Ids] = {}
         # word → packed (entry position * 16 + weight), for search
@@ -369,8 +371,6 @@ class GlossaryIndex:
         _freeze_ids(self._deletes)
         _freeze_ids(self._name_words)
         self._name_owners = [tuple(v) if isinstance(v, list) else v for v in self._name_owners]
-        self._names_by_length = dict(self._names_by_length)
-        self._lengths = sorted(self._names_by_length)
         self._vocabulary = sorted(self._postings)
         self._mixed_keys = frozenset(
             e.key for e in self._entries if e.kind is EntryKind.ACRONYM and not e.key.isupper()
@@ -383,7 +383,6 @@ class GlossaryIndex:
             self._name_id[name] = name_id
             self._names.append(name)
             self._name_owners.append(owner)
-            self._names_by_length[len(name)].append(name)
             for word in dict.fromkeys(name.split()):
                 _add_id(self._name_words, word, name_id)
             self._reverse.add(name_id, name)
@@ -645,15 +644,35 @@ class GlossaryIndex:
 
     def _scan_candidates(self, query: str, limit: int) -> list[str]:
         """Names worth an edit-distance check: of about the query's length and, for several words,
-        sharing one of its two rarest indexed words (a typo leaves the other words intact)."""
+        sharing one of its two rarest indexed words (a typo leaves the other words intact); of those,
+        only the ones whose letters allow ``limit`` edits (``glossary.letter_filter``), in the same order."""
+        letters = self._name_letters()
         words = set(query.split())
         shared = sorted((_ids(self._name_words[w]) for w in words if w in self._name_words), key=len)[:2]
         if len(words) >= 2 and shared:
             ids = {name_id for name_ids in shared for name_id in name_ids}
-            return [n for i in ids if abs(len(n := self._names[i]) - len(query)) <= limit]
-        lo = bisect.bisect_left(self._lengths, len(query) - limit)
-        hi = bisect.bisect_right(self._lengths, len(query) + limit)
-        return [name for length in self._lengths[lo:hi] for name in self._names_by_length[length]]
+            positions = letters.keep(query, limit, ids)
+        else:
+            positions = letters.scan(query, limit)
+        names = self._names
+        return [names[i] for i in positions]
+
+    def warm(self) -> None:
+        """Make now what the first typo would otherwise make (the letter filters of the names, the search
+        words and the long names' words): a process's first look-ups then cost what later ones do."""
+        self._name_letters()
+        self._vocabulary_letters()
+        self._reverse.warm()
+
+    def _name_letters(self) -> LetterFilter:
+        """The names' letter signatures, made on the first scan: an exact hit never pays for them."""
+        letters: LetterFilter | None = getattr(self, "_letters", None)
+        if letters is None:
+            from glossary.letter_filter import LetterFilter
+
+            # built whole before it is shared, so threads racing here only repeat the work
+            letters = self._letters = LetterFilter(self._names)
+        return letters
 
     def _confident(self, query: str, scored: list[tuple[int, int]], in_capitals: bool) -> list[int] | None:
         """The owners of the single nearest name, when correcting to it is safe; else None."""
@@ -770,11 +789,24 @@ class GlossaryIndex:
                 found.setdefault(term, 0.8)
         if not found and fuzzy and len(word) >= 4:
             limit = 1 if len(word) < 8 else 2
+            letters = self._vocabulary_letters()
+            # only the words whose letters allow it, in the vocabulary's order (which breaks ties)
+            near = sorted(letters.scan(word, limit))
+            vocabulary = self._vocabulary
             for term, _, _ in process.extract(
-                word, self._vocabulary, scorer=OSA.distance, score_cutoff=limit, limit=3
+                word, [vocabulary[i] for i in near], scorer=OSA.distance, score_cutoff=limit, limit=3
             ):
                 found[term] = 0.6
         return list(found.items())
+
+    def _vocabulary_letters(self) -> LetterFilter:
+        """The search vocabulary's letter signatures, made on the first typo fix of a search word."""
+        letters: LetterFilter | None = getattr(self, "_vocabulary_letter_filter", None)
+        if letters is None:
+            from glossary.letter_filter import LetterFilter
+
+            letters = self._vocabulary_letter_filter = LetterFilter(self._vocabulary)
+        return letters
 
     # ------------------------------------------------------------------ explain
 
@@ -823,16 +855,17 @@ class GlossaryIndex:
             "names": self._names,
             "name_owners": self._name_owners,
             "name_id": self._name_id,
-            "names_by_length": self._names_by_length,
             "deletes": self._deletes,
             "name_words": self._name_words,
             "postings": {word: postings.tobytes() for word, postings in self._postings.items()},
             "key_phrase": self._key_phrase,
             "max_name_words": self._max_name_words,
-            "lengths": self._lengths,
             "vocabulary": self._vocabulary,
             "mixed_keys": self._mixed_keys,
             "reverse": self._reverse.state(),
+            # the filters too, so that a loaded index's first typo costs what later ones do
+            "name_letters": self._name_letters().state(),
+            "vocabulary_letters": self._vocabulary_letters().state(),
         }
 
     @classmethod
@@ -847,16 +880,18 @@ class GlossaryIndex:
         index._names = state["names"]
         index._name_owners = state["name_owners"]
         index._name_id = state["name_id"]
-        index._names_by_length = state["names_by_length"]
         index._deletes = state["deletes"]
         index._name_words = state["name_words"]
         index._postings = {word: array("I", packed) for word, packed in state["postings"].items()}
         index._key_phrase = state["key_phrase"]
         index._max_name_words = state["max_name_words"]
-        index._lengths = state["lengths"]
         index._vocabulary = state["vocabulary"]
         index._mixed_keys = state["mixed_keys"]
         index._reverse = ReverseIndex.from_state(index._names, state["reverse"])
+        from glossary.letter_filter import LetterFilter
+
+        index._letters = LetterFilter.from_state(state["name_letters"])
+        index._vocabulary_letter_filter = LetterFilter.from_state(state["vocabulary_letters"])
         return index
 
 

@@ -19,13 +19,16 @@ from __future__ import annotations
 import re
 import sys
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz.distance import OSA
 
 from glossary.normalise import fold, singular, singular_word
+
+if TYPE_CHECKING:
+    from glossary.letter_filter import LetterFilter
 
 #: words that join the next one when typed apart: "multi agency" is "multiagency"
 _JOINING_PREFIXES = frozenset(["multi", "anti", "co", "non", "inter", "cross", "self", "sub", "pre", "post"])
@@ -72,6 +75,9 @@ SAME, CLOSE, OFFER = 0, 1, 2
 MAX_CANDIDATES = 500
 #: … and when only one of its words (of three or more) is in any name
 MAX_CANDIDATES_ONE_WORD = 40
+#: up to this many candidates, a query word's typos are checked name word by name word, not looked up
+#: in the whole vocabulary at once (which costs about as much as checking 50 names)
+PAIRWISE_MAX = 50
 
 
 def _variant(word: str) -> str:
@@ -133,7 +139,41 @@ def _typo_allowed(query_word: str, name_word: str) -> bool:
     return OSA.distance(query_word, name_word, score_cutoff=limit) <= limit
 
 
-def align(name_id: int, query: list[str], name: list[str]) -> WordMatch | None:
+def _could_align(query: list[str], name: list[str], typos: _PairTypos | _VocabularyTypos) -> bool:
+    """False when ``align`` is certain to say None; much cheaper than it, so most names never reach it.
+
+    A query word no name word can take (not equal, no initials, no typo) always ends unmatched, and
+    ``align`` allows one such word at most, and then only with one of the name's words left over and
+    the name at least MISSING_WORD_MIN words long: so the other query words take all but one of its words,
+    and each takes at most one (equal or a typo) or as many as its letters (initials).
+    ``typos`` says whether a query word may be a typo of any of a set of name words."""
+    present = set(name)
+    initials: str | None = None
+    unmatched = 0
+    most_taken = 0
+    for word in query:
+        takes = 1 if word in present else 0
+        if word.isalpha() and 2 <= len(word) <= min(6, len(name)):
+            if initials is None:
+                initials = "".join(w[0] for w in name)
+            if word in initials:
+                takes = len(word)
+        if not takes and typos.any_of(word, present):
+            takes = 1
+        if not takes:
+            unmatched += 1
+            if unmatched > 1:
+                return False
+        most_taken += takes
+    return not unmatched or (len(name) >= MISSING_WORD_MIN and len(name) - 1 <= most_taken)
+
+
+def align(
+    name_id: int,
+    query: list[str],
+    name: list[str],
+    typo_allowed: Callable[[str, str], bool] = _typo_allowed,
+) -> WordMatch | None:
     """Compare a query's words with a name's; None when they differ by more than one word."""
     free = [True] * len(name)
     left: list[str] = []
@@ -154,7 +194,7 @@ def align(name_id: int, query: list[str], name: list[str]) -> WordMatch | None:
     typo = False
     still: list[str] = []
     for word in unmatched:
-        spot = next((i for i, w in enumerate(name) if free[i] and _typo_allowed(word, w)), None)
+        spot = next((i for i, w in enumerate(name) if free[i] and typo_allowed(word, w)), None)
         if spot is None:
             still.append(word)
         else:
@@ -208,7 +248,10 @@ class ReverseIndex:
 
     def state(self) -> dict[str, object]:
         """What the index holds beside the shared names, as plain values (``GlossaryIndex.state``)."""
+        vocabulary, letters = self._vocabulary_letters()
         return {
+            "vocabulary": vocabulary,
+            "vocabulary_letters": letters.state(),
             "forms": self._forms,
             "sizes": bytes(self._sizes),
             "by_word": {word: ids.tobytes() for word, ids in self._by_word.items()},
@@ -222,6 +265,9 @@ class ReverseIndex:
         index._sizes = bytearray(state["sizes"])
         index._by_word = {word: array("I", ids) for word, ids in state["by_word"].items()}
         index._longest = state["longest"]
+        from glossary.letter_filter import LetterFilter
+
+        index._vocabulary_filter = (state["vocabulary"], LetterFilter.from_state(state["vocabulary_letters"]))
         return index
 
     def match(self, folded_query: str) -> list[WordMatch]:
@@ -251,14 +297,75 @@ class ReverseIndex:
         # known at all, every other word must be a typo or initials of the name's: few names can be it
         limit = MAX_CANDIDATES_ONE_WORD if len(known) == 1 and len(distinct) >= 3 else MAX_CANDIDATES
         if len(viable) > limit:
-            viable.sort(key=lambda i: (abs(sizes[i] - size), i))
-            del viable[limit:]
+            # by (size difference, id), as one integer each: cheaper to sort than pairs
+            nearest = sorted(abs(sizes[i] - size) << 32 | i for i in viable)[:limit]
+            viable = [key & 0xFFFFFFFF for key in nearest]
         found = []
+        # Each query word's typos worked out once, not once per name tried: for many names, from the whole
+        # vocabulary at once; for a few, word by word as the names come (cheaper than the vocabulary).
+        typos = _VocabularyTypos(self) if len(viable) > PAIRWISE_MAX else _PairTypos()
         for name_id in sorted(viable):
-            match = align(name_id, query, (self._forms[name_id] or self._names[name_id]).split())
-            if match is not None:
-                found.append(match)
+            name = (self._forms[name_id] or self._names[name_id]).split()
+            if _could_align(query, name, typos):
+                match = align(name_id, query, name, typos.allowed)
+                if match is not None:
+                    found.append(match)
         return found
+
+    def typo_words(self, word: str) -> frozenset[str]:
+        """Every word of the names that ``word`` may be a typo of (``_typo_allowed``): of the words
+        within two edits, found through their letters (``glossary.letter_filter``), the allowed ones."""
+        if len(word) < 4:  # too short for any typo (see _typo_allowed)
+            return frozenset()
+        vocabulary, letters = self._vocabulary_letters()
+        near = letters.scan(word, 2)
+        return frozenset(other for i in near if _typo_allowed(word, other := vocabulary[i]))
+
+    def warm(self) -> None:
+        self._vocabulary_letters()
+
+    def _vocabulary_letters(self) -> tuple[list[str], LetterFilter]:
+        """The words of the names and their letter signatures, made on the first typo looked for."""
+        made: tuple[list[str], LetterFilter] | None = getattr(self, "_vocabulary_filter", None)
+        if made is None or len(made[0]) != len(self._by_word):
+            from glossary.letter_filter import LetterFilter
+
+            vocabulary = list(self._by_word)
+            # one tuple, assigned whole: a thread racing here only repeats the work
+            made = self._vocabulary_filter = (vocabulary, LetterFilter(vocabulary))
+        return made
+
+
+class _VocabularyTypos(dict[str, frozenset[str]]):
+    """A query's words → every name word each may be a typo of, each worked out on first need."""
+
+    def __init__(self, index: ReverseIndex) -> None:
+        super().__init__()
+        self._index = index
+
+    def __missing__(self, word: str) -> frozenset[str]:
+        words = self[word] = self._index.typo_words(word)
+        return words
+
+    def allowed(self, query_word: str, name_word: str) -> bool:
+        return name_word in self[query_word]
+
+    def any_of(self, query_word: str, name_words: set[str]) -> bool:
+        return not name_words.isdisjoint(self[query_word])
+
+
+class _PairTypos(dict[tuple[str, str], bool]):
+    """``_typo_allowed`` of (query word, name word) pairs, each worked out on first need."""
+
+    def __missing__(self, pair: tuple[str, str]) -> bool:
+        allowed = self[pair] = _typo_allowed(*pair)
+        return allowed
+
+    def allowed(self, query_word: str, name_word: str) -> bool:
+        return self[query_word, name_word]
+
+    def any_of(self, query_word: str, name_words: set[str]) -> bool:
+        return any(self[query_word, other] for other in name_words)
 
 
 def display_word(original: str, word: str) -> str:

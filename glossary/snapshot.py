@@ -26,8 +26,6 @@ from glossary.index import GlossaryIndex
 
 #: bump when the state's layout changes in a way the source hash below would not show
 FORMAT = 1
-#: the modules whose code decides what a built index holds
-_BUILT_BY = ("index.py", "reverse.py", "normalise.py", "model.py", "snapshot.py")
 
 
 @cache
@@ -38,9 +36,9 @@ def fingerprint() -> str:
     digest.update(
         f"{FORMAT} {sys.version_info[:2]} {marshal.version} {sys.byteorder} {array('I').itemsize}".encode()
     )
-    here = Path(__file__).parent
-    for name in _BUILT_BY:
-        digest.update((here / name).read_bytes())
+    # every module of the glossary engine, not only those known today to shape the index
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(module.name.encode() + module.read_bytes())
     return digest.hexdigest()
 
 

@@ -89,7 +89,7 @@ def _alembic_config(url: str, schema: str | None = None, partition: str | None =
 
 
 def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    # We issue BEGIN ourselves (see _sqlite_begin), so pysqlite's own transaction handling is off.
+    # We issue BEGIN ourselves (see _sqlite_do_begin), so pysqlite's own transaction handling is off.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets readers and one writer work at once; busy_timeout makes writers queue, not fail
@@ -100,11 +100,27 @@ def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+#: whether this thread's next SQLite transaction is a write (:meth:`Database.transaction`, ``statements``)
+_WRITING: ContextVar[bool] = ContextVar("csp_sqlite_writing", default=False)
+
+
+def _sqlite_do_begin(dbapi_connection) -> None:  # type: ignore[no-untyped-def]
     # A write transaction takes the write lock up front (BEGIN IMMEDIATE). Otherwise two
     # read-then-write transactions deadlock on the lock upgrade and one fails at once with
     # "database is locked", whatever the busy timeout; this way writers queue.
-    connection.exec_driver_sql(f"BEGIN {connection.get_execution_options().get('sqlite_begin', 'DEFERRED')}")
+    # It is the dialect's do_begin, not a "begin" event: any connection event on the engine makes
+    # SQLAlchemy dispatch four more around every statement (about 0.1 ms of a log's CPU, and the
+    # BEGIN through exec_driver_sql as much again).
+    dbapi_connection.execute("BEGIN IMMEDIATE" if _WRITING.get() else "BEGIN")
+
+
+@contextmanager
+def _writing(writing: bool) -> Iterator[None]:
+    token = _WRITING.set(writing)
+    try:
+        yield
+    finally:
+        _WRITING.reset(token)
 
 
 #: the ``app_state`` values read once per request (:func:`request_scope`), by store; None outside a request
@@ -337,8 +353,8 @@ class Database:
                 self.engine = shared.execution_options(schema_translate_map={None: self.schema})
             elif self.is_sqlite:
                 self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False})
-                event.listen(self.engine, "connect", _sqlite_connect)
-                event.listen(self.engine, "begin", _sqlite_begin)
+                event.listen(self.engine, "connect", _sqlite_connect)  # a pool event: no cost per statement
+                self.engine.dialect.do_begin = _sqlite_do_begin  # type: ignore[method-assign]
             else:
                 # No pre-ping on every checkout (a round trip per transaction, 6 of a log's 27): a
                 # connection idle long enough to have been dropped is pinged instead (_ping_if_idle).
@@ -351,9 +367,7 @@ class Database:
             raise DatabaseConfigError(
                 f"DATABASE_URL names a database driver that is not installed ({parsed.drivername}): {exc}"
             ) from None
-        writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
-        self._writer = writer
-        self._sessions = sessionmaker(writer, expire_on_commit=False, info={CLOCK: now})
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info={CLOCK: now})
         self._readers = sessionmaker(self.engine, expire_on_commit=False, info={CLOCK: now})
         self._ready_lock = threading.Lock()
         self._ready = False
@@ -381,7 +395,7 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """The unit of work for a write: everything in it commits together or not at all."""
         queued = self._write_queue.held() if self._write_queue else contextlib.nullcontext()
-        with queued, self._sessions.begin() as session:
+        with queued, _writing(True), self._sessions.begin() as session:
             yield session
         if self._bumped(session):
             self.forget_request_reads()
@@ -391,13 +405,13 @@ class Database:
         """A write transaction for Core statements alone (a request key's claim): the same queueing and
         ``BEGIN IMMEDIATE`` as :meth:`transaction`, without a Session's identity map and flush."""
         queued = self._write_queue.held() if self._write_queue else contextlib.nullcontext()
-        with queued, self._writer.begin() as connection:
+        with queued, _writing(True), self.engine.begin() as connection:
             yield connection
 
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A read that never waits for writers (on SQLite, WAL gives it a consistent snapshot)."""
-        with self._readers.begin() as session:
+        with _writing(False), self._readers.begin() as session:  # also when read inside a write's block
             yield session
 
     # ------------------------------------------------------------------ one small read, every request

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -418,6 +419,17 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HomePublish(Base):
+    """When someone's App Home publish last started, by the database server's clock (seconds since the
+    epoch), shared by every worker: one person's publishes start at least SPACING apart whichever
+    worker makes them (``bot.runtime.home_refresh``). Deleted on erasure; kept a day at most."""
+
+    __tablename__ = "home_publishes"
+
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started: Mapped[float] = mapped_column(Float)
 
 
 class RequestKey(Base):

@@ -83,6 +83,38 @@ def test_glossary_export_and_import(capsys, cli_env, tmp_path: Path) -> None:
     assert any(e["key"] == "NPS" for e in json.loads(out)["entries"])
 
 
+def test_an_import_leaves_a_large_glossarys_index_saved_for_the_workers(
+    capsys, cli_env, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    from bot.services import glossary as glossary_service
+
+    monkeypatch.setattr(
+        glossary_service, "SAVE_INDEX_FROM", 1
+    )  # the seeded glossary stands in for a large one
+    extra = tmp_path / "extra.csv"
+    extra.write_text("kind,key,text\nacronym,NPS,National Probation Service\n")
+    code, out, _ = run_cli(capsys, "glossary", "import", str(extra))
+    assert code == 0 and "index" not in out  # a dry run builds nothing
+    code, out, _ = run_cli(capsys, "glossary", "import", str(extra), "--apply")
+    assert code == 0
+    assert (
+        out.splitlines()[1]
+        == "The glossary's index is saved: the bot's workers load it rather than build it."
+    )
+    engine = create_engine(cli_env)
+    with engine.connect() as connection:
+        version = connection.execute(
+            text("SELECT value FROM app_state WHERE name = 'glossary_version'")
+        ).scalar()
+        saved = connection.execute(text("SELECT version FROM glossary_index_snapshots")).scalars().all()
+    engine.dispose()
+    assert saved == [int(version)]
+    code, out, _ = run_cli(capsys, "glossary", "import", str(extra), "--apply")
+    assert out.strip() == "Added 0, changed 0, left 1 unchanged."  # nothing changed: nothing to build
+
+
 def test_import_shows_changes_and_needs_replace_for_the_plans_wording(
     capsys, cli_env, tmp_path: Path
 ) -> None:

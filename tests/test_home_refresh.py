@@ -4,11 +4,13 @@ and a refresh still owed when a worker stops is recorded and made on the next st
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 from slack_sdk import WebClient
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from bot.container import Services
 from bot.runtime.background import Background
@@ -156,6 +158,34 @@ def test_a_burst_within_the_delay_is_one_publish(services: Services) -> None:
     background.shutdown()
 
 
+def test_one_persons_publishes_start_at_least_the_spacing_apart(services: Services) -> None:
+    background = Background()
+    home = HomeRefresher(services.db, background, delay=0, spacing=30)  # drain() starts it early
+    gate = Gate()
+    gate.open.set()
+    home.request(CLIENT, "U0STEADY", gate)
+    background.drain(timeout=5)
+    assert gate.published == [("U0STEADY", 0)], "the first change is published after DELAY"
+    for change in range(1, 4):
+        gate.state = change
+        home.request(CLIENT, "U0STEADY", gate)
+    home.request(CLIENT, "U0OTHER", gate)  # someone else's first refresh does not wait for theirs
+    assert gate.started.wait(5) and _published_soon(gate, ("U0OTHER", 3))
+    assert ("U0STEADY", 3) not in gate.published, "not again within the spacing"
+    background.drain(timeout=5)
+    assert gate.published[-1] == ("U0STEADY", 3), "then once, with the latest state"
+    assert home.published == 3
+    background.shutdown()
+
+
+def _published_soon(gate: Gate, expected: tuple[str, int]) -> bool:
+    for _ in range(500):
+        if expected in gate.published:
+            return True
+        threading.Event().wait(0.01)
+    return False
+
+
 def test_work_scheduled_for_later_runs_in_order_when_due() -> None:
     background = Background(workers=1)
     ran: list[str] = []
@@ -207,3 +237,76 @@ def test_an_owed_refresh_stays_owed_until_its_publish_is_made(services: Services
     assert owed(services) == ["U0A"], "U0B was published; U0A's publish failed, so it is still owed"
     assert restarted.replay_owed(CLIENT, failing) == 0, "not retried in a loop by the same worker"
     restarted_background.shutdown()
+
+
+# ---------------------------------------------------------------------- several workers
+
+
+def test_a_publish_by_another_worker_after_the_change_is_not_repeated(services: Services) -> None:
+    """Two workers, one store: B was asked first, A published after that, so A's Home shows B's change."""
+    first, second = Background(), Background()
+    # nothing starts before its drain(): the test orders the two workers' refreshes
+    worker_a = HomeRefresher(services.db, first, delay=60, spacing=30)
+    worker_b = HomeRefresher(services.db, second, delay=60, spacing=30)
+    gate = Gate()
+    gate.open.set()
+    worker_b.request(CLIENT, "U0SHARED", gate)  # B's refresh is asked for, then A's
+    gate.state = 1
+    worker_a.request(CLIENT, "U0SHARED", gate)
+    first.drain(timeout=5)
+    second.drain(timeout=5)
+    assert gate.published == [("U0SHARED", 1)]
+    assert (worker_a.published, worker_b.published) == (1, 0)
+    first.shutdown()
+    second.shutdown()
+
+
+def test_a_change_after_another_workers_publish_waits_for_the_spacing_once(services: Services) -> None:
+    background = Background()
+    worker_a = HomeRefresher(services.db, background, delay=0, spacing=30)
+    worker_b = HomeRefresher(services.db, background, delay=0, spacing=30)
+    gate = Gate()
+    gate.open.set()
+    worker_a.request(CLIENT, "U0SHARED", gate)
+    background.drain(timeout=5)
+    asked = time.monotonic()  # after A's publish started: A's Home may not show it
+    wait = worker_b._turn("U0SHARED", asked, deferred=False)
+    assert wait is not None and 25 < wait <= 30, "B waits for the spacing since A's start"
+    assert worker_b._turn("U0SHARED", asked, deferred=True) is None, "and on its second try publishes"
+    assert worker_a._turn("U0SHARED", asked, deferred=False) == 0, "now B's start shows it to A"
+    background.shutdown()
+
+
+def test_publishes_go_ahead_when_the_store_cannot_space_them(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from store import home_publishes
+
+    def broken(*_args: object) -> tuple[float, float | None]:
+        raise OperationalError("SELECT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(home_publishes, "latest_start", broken)
+    background = Background()
+    worker = HomeRefresher(services.db, background, delay=0, spacing=30)
+    gate = Gate()
+    gate.open.set()
+    worker.request(CLIENT, "U0SHARED", gate)
+    background.drain(timeout=5)
+    assert gate.published == [("U0SHARED", 0)]
+    background.shutdown()
+
+
+def test_publish_starts_are_purged_after_a_day_and_erased_with_the_person(services: Services) -> None:
+    from bot.permissions import Actor
+    from store.models import HomePublish
+
+    with services.db.transaction() as session:
+        session.add_all(
+            [HomePublish(user_id="U0LONGAGO", started=1.0), HomePublish(user_id="U0ERASED", started=4e9)]
+        )
+    services.data_protection.purge(Actor.operator(), apply=True)
+    with services.db.read() as session:
+        assert sorted(session.scalars(select(HomePublish.user_id))) == ["U0ERASED"]
+    services.data_protection.erase(Actor.operator(), "U0ERASED", apply=True)
+    with services.db.read() as session:
+        assert list(session.scalars(select(HomePublish.user_id))) == []

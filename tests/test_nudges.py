@@ -287,6 +287,11 @@ def test_the_app_home_shows_my_organisations_stale_actions_first(
         "P1.5|green",
         "P4.5|green",
     ]
+    # the Home works them out from the year's actions it has already read: the same as the nudges' list
+    shown = services.home.data(services.members.actor(TVP_TWO)).stale
+    stale = services.nudges.stale()
+    assert shown is not None and shown.actions == list(stale.of("TVP"))
+    assert (shown.quarter_title, shown.reporting) == (stale.quarter.title, stale.reporting)
     slack.event({"type": "app_home_opened", "user": OUTSIDER, "tab": "home"})
     assert "need an update" not in all_text(slack.calls("views.publish")[-1].args["view"])
 

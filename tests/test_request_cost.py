@@ -36,11 +36,14 @@ def counted(slack: SlackHarness) -> Iterator[list[str]]:
 
     listeners: list[tuple[Any, str, Any]] = [
         (engine, "before_cursor_execute", statement),
+        (
+            engine,
+            "begin",
+            lambda _conn: note("BEGIN"),
+        ),  # SQLite's is the dialect's do_begin, no statement event
         (engine, "commit", lambda _conn: note("COMMIT")),
         (engine, "rollback", lambda _conn: note("ROLLBACK")),
     ]
-    if not slack.services.db.is_sqlite:  # SQLite's BEGIN is a statement of ours (store.db._sqlite_begin)
-        listeners.append((engine, "begin", lambda _conn: note("BEGIN")))
     if pings:
         listeners.append((engine.pool, "checkout", lambda *_args: note("PING")))
     side = slack.services.db._side  # small reads outside the pool (the glossary version, who is acting)

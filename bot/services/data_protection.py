@@ -45,7 +45,7 @@ from bot.clock import Now
 from bot.errors import InvalidInput
 from bot.permissions import Actor, Role, require_coordinator
 from bot.services.alerts import aware, release_lease, take_lease
-from store import audit, glossary_repo
+from store import audit, glossary_repo, home_publishes
 from store.db import Database
 from store.models import (
     ActionRow,
@@ -75,7 +75,9 @@ ERASED = "erased_member"
 MAIN_ONLY = frozenset({"partnership_directory", "workspace_links"})
 #: rows that only mark something (a request already handled, a look-up that found nothing): an erasure
 #: deletes the ones holding the ID instead of rewriting a unique key
-DELETED_ON_ERASE = frozenset({"members", "request_keys", "glossary_misses", "home_refresh_owed"})
+DELETED_ON_ERASE = frozenset(
+    {"members", "request_keys", "glossary_misses", "home_refresh_owed", "home_publishes"}
+)
 
 #: the columns that hold a Slack user ID by design; every other text column is searched too
 PEOPLE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -96,6 +98,7 @@ PEOPLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "partnership_directory": ("created_by",),
     "workspace_links": ("linked_by",),
     "home_refresh_owed": ("user_id",),
+    "home_publishes": ("user_id",),
 }
 
 #: Slack's install records (slack_sdk's own tables, in the main store): only the installer's ID is
@@ -124,6 +127,7 @@ TABLE_LABELS: dict[str, str] = {
     "workspace_links": "Slack workspaces they linked",
     "slack_installations": "Slack workspaces they installed the app in (tokens are never shown)",
     "home_refresh_owed": "An App Home refresh still to be published to them (kept until it is)",
+    "home_publishes": "When their App Home was last published (kept a day, to space publishes)",
 }
 
 
@@ -464,6 +468,7 @@ class DataProtectionService:
             session.execute(delete(AuditEvent).where(old_audit))
             session.execute(delete(GlossaryMiss).where(old_misses))
             session.execute(delete(RequestKey).where(old_keys))
+            home_publishes.forget_stale(session.connection())  # a day old: they space nothing now
             for chunk in _chunks(purged, 500):
                 # a reminder's original may go first: the link is a plain number, not a foreign key
                 session.execute(delete(AlertRow).where(AlertRow.id.in_(chunk)))

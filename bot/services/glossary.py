@@ -256,6 +256,7 @@ class GlossaryService:
                 version = repo.read_version(session)
                 if force or self._index is None or version != self._version:
                     self._index, built = self._open_index(session, version)
+                    self._index.warm()
                     self._packs_enabled, self._packs_hidden = repo.pack_settings(session)
                     self._version = version
                     # The index is long-lived and acyclic: keep it out of the cyclic collector's
@@ -264,6 +265,12 @@ class GlossaryService:
             if built is not None and len(built) >= self.save_index_from:
                 self._save_index(version, built)
             return self._index
+
+    def prepare(self) -> bool:
+        """Make the current glossary's index now, and save it when the glossary is large, so that the
+        bot's workers load it instead of building it inside someone's look-up (the command line runs
+        this after an import). True when a saved index is there for them."""
+        return len(self._refresh()) >= self.save_index_from
 
     def _open_index(self, session, version: int) -> tuple[GlossaryIndex, GlossaryIndex | None]:  # type: ignore[no-untyped-def]
         """The index of this glossary version: the one a process saved, else built (and returned twice,

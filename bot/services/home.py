@@ -109,7 +109,7 @@ class HomeService:
             recent=[replace(a, text=screened(a.text) or "") for a in self._achievements.list(limit=5)],
             alert_problem=self._alerts.problem() if actor.is_coordinator else None,
             risks=RiskPanel(self._risks.overview(actor.org), unacknowledged, waiting),
-            stale=self._stale_for(actor),
+            stale=self._stale_for(actor, actions),
             setup=() if actions else self._setup_steps(),
         )
 
@@ -145,8 +145,8 @@ class HomeService:
             ),
         )
 
-    def _stale_for(self, actor: Actor) -> StaleForViewer | None:
+    def _stale_for(self, actor: Actor, actions: list[Action]) -> StaleForViewer | None:
         if not actor.org:
             return None
-        stale = self._nudges.stale()
-        return StaleForViewer(actor.org, stale.quarter.title, stale.reporting, list(stale.of(actor.org)))
+        quarter, reporting, stale = self._nudges.stale_among(actions, actor.org)  # not read twice
+        return StaleForViewer(actor.org, quarter.title, reporting, stale)

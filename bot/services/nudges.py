@@ -191,16 +191,24 @@ class NudgeService:
         """One organisation's part of ``stale()``: what the App Home shows its members."""
         return self.stale().of(organisation) if organisation else ()
 
+    def stale_among(
+        self, actions: Sequence[Action], organisation: str
+    ) -> tuple[Quarter, ReportingDate, list[Action]]:
+        """``stale().of(organisation)`` from the current plan year's actions the caller has already read
+        (``ActionService.list()``: the year's actions that are not retired, in the plan's order), with
+        the quarter and the reporting date: the App Home has the actions in hand, so they are not read
+        again. Two small reads: which actions had a status update this quarter, and the board dates."""
+        today = self._now().date()
+        quarter = quarter_of(today)
+        with self._db.read() as session:
+            updated = _updated_in(session, quarter)
+            reporting = _reporting_date(session, today)
+        open_ = [a for a in actions if a.status is not Status.COMPLETE and a.id not in updated]
+        return quarter, reporting, [a for a in open_ if organisation in lead_organisations(a)]
+
     def _stale(self, session: Session, today: date) -> StaleActions:
         quarter = quarter_of(today)
-        begin, finish = quarter.utc_bounds()
-        updated = set(
-            session.scalars(
-                select(ActionChange.action_id).where(
-                    ActionChange.field == "status", ActionChange.at >= begin, ActionChange.at < finish
-                )
-            )
-        )
+        updated = _updated_in(session, quarter)
         # the current plan year's open actions: earlier years are history, retired ones nobody's to do
         rows = session.scalars(
             select(ActionRow)
@@ -367,6 +375,18 @@ def _payload(
             for a in actions
         ],
     }
+
+
+def _updated_in(session: Session, quarter: Quarter) -> set[int]:
+    """The ids of the actions whose status was updated in ``quarter``."""
+    begin, finish = quarter.utc_bounds()
+    return set(
+        session.scalars(
+            select(ActionChange.action_id).where(
+                ActionChange.field == "status", ActionChange.at >= begin, ActionChange.at < finish
+            )
+        )
+    )
 
 
 def _board_dates(session: Session) -> list[date]:
