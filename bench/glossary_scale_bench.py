@@ -337,9 +337,10 @@ def main(argv: list[str] | None = None) -> None:
         with tempfile.TemporaryDirectory() as folder:
             cli_s, cli_cpu, code, summary = cli_import(entries, Path(folder))
         print(
-            f"\ncsp-bot glossary import FILE --apply (SQLite, a {len(entries):,}-entry CSV, process start and "
-            f"parsing included): {cli_s:.2f} s (target ≤ {IMPORT_TARGET_S:.0f} s; CPU {cli_cpu:.2f} s), "
-            f"exit {code}: {summary}"
+            f"\ncsp-bot glossary import FILE --apply (SQLite, a {len(entries):,}-entry CSV): {cli_s:.2f} s "
+            f"(CPU {cli_cpu:.2f} s), exit {code}: {summary}\n  that is process start and parsing, the import "
+            f"(its target ≤ {IMPORT_TARGET_S:.0f} s is the import --apply line above), and then building and "
+            f"saving the index for the bot's workers (the first-process line above)"
         )
         cli = f" cli_import_s={cli_s:.2f} cli_import_cpu_s={cli_cpu:.2f}"
     print(f"\nload average at the end: {load_average()}")
