@@ -30,7 +30,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from glossary.loader import GlossaryFileError, parse_file, to_csv, to_json, to_yaml
 from glossary.model import GlossaryEntry, LookupResult, LookupStatus
 from store.db import MAIN, DatabaseConfigError
-from store.plan_data import PlanFileError
+from store.errors import PlanFileError
 
 if TYPE_CHECKING:
     from bot.services.data_protection import Erasure

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from glossary.model import EntryKind, GlossaryEntry
@@ -44,6 +43,8 @@ def slug(text: str) -> str:
 
 
 def parse_yaml(text: str, origin: str = "YAML") -> list[GlossaryEntry]:
+    import yaml  # here, not at the top: a look-up from a warm store never reads YAML
+
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -180,6 +181,8 @@ def _plain(entry: GlossaryEntry) -> dict[str, object]:
 
 
 def to_yaml(entries: Iterable[GlossaryEntry]) -> str:
+    import yaml
+
     document = {"entries": [_plain(e) for e in entries]}
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
 

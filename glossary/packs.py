@@ -17,7 +17,6 @@ from importlib import resources
 from importlib.abc import Traversable
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import ConfigDict, Field, ValidationError, field_validator
 
 from glossary.index import MAX_SUGGESTIONS, GlossaryIndex
@@ -292,14 +291,13 @@ def parse_pack_entries(text: str, pack: str, where: str) -> list[PackEntry]:
     return entries
 
 
-# libyaml's safe loader, where PyYAML was built with it: the same documents ten times faster, and
-# every look-up needs the packs loaded (a pack's exact key is tried first), so `ask` waited on this
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _yaml(text: str, where: str) -> object:
+    # imported when a pack is first loaded: the partnership's own exact answers come before the packs
+    import yaml
+
     try:
-        return yaml.load(text, Loader=_SAFE_LOADER)
+        # libyaml's safe loader, where PyYAML was built with it: the same documents ten times faster
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise PackError(f"{where}: not valid YAML ({exc.__class__.__name__})") from None
 

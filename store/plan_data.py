@@ -17,8 +17,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Self
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from store.errors import PlanFileError
 
 #: the packaged plan that :func:`load_plan` reads by default
 DEFAULT_PLAN = "wycombe-2017-2020.yaml"
@@ -29,10 +30,6 @@ PLAN_YEAR_PATTERN = r"^[0-9]{4}/[0-9]{2}$"
 ORGANISATION_PATTERN = r"^[A-Z][A-Za-z0-9&]{1,11}$"
 ACTION_REF_PATTERN = r"^P[0-9]+\.[0-9]+$"
 RISK_REF_PATTERN = r"^R[0-9]+$"
-
-
-class PlanFileError(ValueError):
-    """A plan file that cannot be read; the message says where and why."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -326,6 +323,8 @@ def load_plan(path: Path | None = None) -> PlanData:
 
 def parse_plan(text: str, origin: str = "YAML") -> PlanData:
     """Validate a plan given as YAML text."""
+    import yaml  # only when a plan file is read: a look-up never reads one
+
     try:
         document = yaml.safe_load(text)
     except yaml.YAMLError as exc:

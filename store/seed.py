@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,7 +26,9 @@ from store.models import (
     RiskChange,
     RiskRow,
 )
-from store.plan_data import PlanData, add_months, load_plan, plan_year_bounds
+
+if TYPE_CHECKING:
+    from store.plan_data import PlanData
 
 SEEDED_GLOSSARY = "seeded_glossary"
 SEEDED_PLAN = "seeded_plan"
@@ -60,6 +63,8 @@ def seed_risks(session: Session, plan: PlanData | None = None, loaded_on: date |
     the plan gives no review dates, and a register loaded today has, in effect, just been reviewed."""
     if _flag(session, SEEDED_RISKS):
         return False
+    from store.plan_data import add_months, load_plan  # seeding only: a warm start never reads the plan files
+
     plan = plan or load_plan()
     loaded_on = loaded_on or session_today(session)
     for position, risk in enumerate(plan.risks, start=1):
@@ -104,6 +109,8 @@ def seed_plan(session: Session, plan: PlanData | None = None) -> bool:
     """Load the plan's partnership, partners, priorities, actions and achievements, once."""
     if _flag(session, SEEDED_PLAN):
         return False
+    from store.plan_data import load_plan, plan_year_bounds
+
     plan = plan or load_plan()
     p = plan.partnership
     session.add(PartnershipRow(name=p.name, short_name=p.short_name))
