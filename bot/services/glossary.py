@@ -222,6 +222,8 @@ class GlossaryService:
         self._version = -1
         #: a glossary at least this large has its built index saved for the next process to load
         self.save_index_from = SAVE_INDEX_FROM
+        #: whether a saved copy of the current index is in the store (loaded from one, or saved)
+        self._index_saved = False
         self._version_reader = db.state_reader(repo.GLOSSARY_VERSION)
         self._lock = threading.Lock()
         # pack switches and hidden entries, read with the index (a change to them bumps the version)
@@ -256,21 +258,23 @@ class GlossaryService:
                 version = repo.read_version(session)
                 if force or self._index is None or version != self._version:
                     self._index, built = self._open_index(session, version)
+                    self._index_saved = built is None  # loaded: a saved copy is there
                     self._index.warm()
                     self._packs_enabled, self._packs_hidden = repo.pack_settings(session)
                     self._version = version
                     # The index is long-lived and acyclic: keep it out of the cyclic collector's
                     # full passes, which otherwise stall a request for a large glossary.
                     gc.freeze()
-            if built is not None and len(built) >= self.save_index_from:
-                self._save_index(version, built)
+            if built is not None:
+                self._index_saved = len(built) >= self.save_index_from and self._save_index(version, built)
             return self._index
 
     def prepare(self) -> bool:
         """Make the current glossary's index now, and save it when the glossary is large, so that the
         bot's workers load it instead of building it inside someone's look-up (the command line runs
         this after an import). True when a saved index is there for them."""
-        return len(self._refresh()) >= self.save_index_from
+        self._refresh()
+        return self._index_saved
 
     def _open_index(self, session, version: int) -> tuple[GlossaryIndex, GlossaryIndex | None]:  # type: ignore[no-untyped-def]
         """The index of this glossary version: the one a process saved, else built (and returned twice,
@@ -284,15 +288,17 @@ class GlossaryService:
         index = GlossaryIndex(repo.active_entries(session))
         return index, index
 
-    def _save_index(self, version: int, index: GlossaryIndex) -> None:
+    def _save_index(self, version: int, index: GlossaryIndex) -> bool:
         """Save the index for the next process (a worker starting, a command): best effort, since it
-        is only a copy of what the glossary rows already say."""
+        is only a copy of what the glossary rows already say. True when saved."""
         try:
             data = snapshot.dumps(index)
             with self._db.transaction() as session:
                 repo.save_index_snapshot(session, version, saved_index_key(), data, self._db.utcnow())
         except SQLAlchemyError:
             log.warning("could not save the index of glossary version %d", version, exc_info=True)
+            return False
+        return True
 
     def lookup(self, query: str, prefer: EntryKind | None = None, *, count: bool = True) -> LookupResult:
         result = self.tiered_lookup(query, prefer)
