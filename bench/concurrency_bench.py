@@ -121,6 +121,7 @@ class RunResult:
     standin_cpu_s: float = 0.0  # the Slack stand-in's (the rest of this process's CPU)
     postgres_cpu_s: float | None = None  # the PostgreSQL backends serving the run's database
     postgres_backends: tuple[int, int] = (0, 0)  # (backends as the timed part started, new ones during it)
+    postgres_stats: dict[str, int] | None = None  # pg_stat_database over the timed part (--postgres-stats)
     connections: list[int] = field(default_factory=list)  # keep-alive connections each worker held
     summary_ms: tuple[float, float, float] | None = None  # (p50, p99, max) when there are no samples (wrk)
     wrk_extra: int = 0  # GET /healthz fillers wrk asked for after its lists ran out (0: delay() held them)
@@ -493,6 +494,41 @@ def postgres_cpu_seconds(database_name: str | None) -> dict[int, float]:
     return found
 
 
+#: pg_stat_database's counters that say what the requests asked of the database
+POSTGRES_STATS = (
+    "xact_commit",
+    "xact_rollback",
+    "tup_returned",
+    "tup_fetched",
+    "tup_inserted",
+    "tup_updated",
+    "tup_deleted",
+    "blks_hit",
+    "blks_read",
+)
+#: a backend reports its counters when it goes idle, but at most once a second and, when it could not, within
+#: PostgreSQL's idle interval (10 s): waiting this long before each reading counts what came before it
+POSTGRES_STATS_SETTLE_S = 11.0
+
+
+def postgres_stats(database_url: str) -> dict[str, int]:
+    """The run's database's counters in ``pg_stat_database`` (statistics only: no timing)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(
+                text(
+                    f"SELECT {', '.join(POSTGRES_STATS)} FROM pg_stat_database WHERE datname = current_database()"
+                )
+            ).one()
+    finally:
+        engine.dispose()
+    return dict(zip(POSTGRES_STATS, (int(v or 0) for v in row), strict=True))
+
+
 def _spent(before: dict[int, float], after: dict[int, float]) -> float:
     return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
@@ -604,6 +640,10 @@ def bench_one(
                 count_connections()
             with suppress(OSError):
                 result.load_before = os.getloadavg()[0]
+            stats_before = None
+            if database_name and args.postgres_stats:
+                time.sleep(POSTGRES_STATS_SETTLE_S)
+                stats_before = postgres_stats(database_url)
             cpu_before = worker_cpu_seconds(proc.pid)
             postgres_before = postgres_cpu_seconds(database_name)
             own_before = time.process_time()
@@ -651,6 +691,10 @@ def bench_one(
                     len(postgres_before),
                     len(postgres_after.keys() - postgres_before.keys()),
                 )
+            if stats_before is not None:
+                time.sleep(POSTGRES_STATS_SETTLE_S)  # background work finishing meanwhile is counted too
+                after = postgres_stats(database_url)
+                result.postgres_stats = {name: after[name] - stats_before[name] for name in POSTGRES_STATS}
             calls = Counter(c.method for c in standin.calls) - calls_before
             print(
                 f"{database}, --workers {workers}"
@@ -732,6 +776,11 @@ def print_cpu(r: RunResult) -> None:
         f"other o = {other:.3f} ms (stand-in{', PostgreSQL' if r.postgres_cpu_s is not None else ''}); "
         f"ceiling for several workers over one on {cores} cores: {cores}s/(s+g+o) = ×{r.ceiling():.2f}"
     )
+    if r.postgres_stats:
+        print(
+            "  PostgreSQL per request (pg_stat_database, the timed part and what it left running): "
+            + ", ".join(f"{name} {value / r.n:.2f}" for name, value in r.postgres_stats.items())
+        )
 
 
 # ---------------------------------------------------------------------- report
@@ -817,6 +866,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=2,
         help="wrk threads (-t); --clients is its connections (default 2)",
+    )
+    parser.add_argument(
+        "--postgres-stats",
+        action="store_true",
+        help="also print PostgreSQL's transactions, rows and blocks per request (pg_stat_database; adds "
+        f"{2 * POSTGRES_STATS_SETTLE_S:.0f} s a run, waiting for the backends to report)",
     )
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args(argv)
