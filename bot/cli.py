@@ -1134,6 +1134,7 @@ def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -
         settings.require("slack_bot_token", "slack_app_token", why="for Socket Mode")
         settings.require_database(why="to serve Slack")
         partnerships = _partnerships(settings)
+        partnerships.main.db.listen_for_changes()  # PostgreSQL: per-request checks cost nothing until a change
         app = create_app(settings, partnerships)
         serve_socket_mode(
             app,
@@ -1158,6 +1159,7 @@ def serve(host: str, port: int, workers: int, threads: int, socket_mode: bool) -
     def build():  # type: ignore[no-untyped-def]
         partnerships = _partnerships(settings)
         built.append(partnerships)
+        partnerships.main.db.listen_for_changes()  # after the fork: a listener per worker (store.changes)
         _start_alert_worker(settings, partnerships)  # one per worker: leases and claims keep them apart
         return wsgi_app(
             create_app(settings, partnerships),

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
+
+from store.changes import NOTIFYING_TABLES, ChangeListener
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -142,6 +145,9 @@ def request_scope() -> Iterator[None]:
         _REQUEST_READS.reset(token)
 
 
+#: rows a ``Database.row_reader`` keeps per change-listener epoch (one per Slack user who acted)
+KEPT_ROWS = 10_000
+
 #: a pooled PostgreSQL connection idle for longer than this is pinged before use
 IDLE_PING_SECONDS = 10.0
 
@@ -236,6 +242,19 @@ class _SideConnection:
         self._autocommit = autocommit  # SQLite's connections are autocommit already (see _sqlite_connect)
         self._lock = threading.Lock()
         self._connection: Any = None
+        #: PostgreSQL's change notices for every store on this server (``Database.listen_for_changes``)
+        self.listener: ChangeListener | None = None
+
+    def listen(self) -> ChangeListener:
+        """Start (once) the listener for this server's change notices, on a connection of its own."""
+        with self._lock:
+            if self.listener is None:
+                self.listener = ChangeListener(partial(_listening_connection, self._engine))
+        return self.listener.start()
+
+    def close(self) -> None:
+        if self.listener is not None:
+            self.listener.close()
 
     def fetch_one(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         with self._lock:
@@ -261,6 +280,41 @@ class _SideConnection:
                     if attempt == 2:
                         raise
             return None
+
+
+#: TCP keepalives and a user timeout for the listening connection, which is otherwise silent: a network
+#: that drops it without a word is noticed in about half a minute (libpq's parameters; Unix sockets ignore them)
+_LISTENING_OPTIONS = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+    "connect_timeout": 10,
+    "application_name": "csp-bot change listener",
+}
+
+
+def _listening_connection(engine: Engine) -> Any:
+    """A psycopg connection of its own, in autocommit mode, for ``LISTEN`` (never from the pool)."""
+    args, options = engine.dialect.create_connect_args(engine.url)
+    return engine.dialect.loaded_dbapi.connect(*args, **{**options, **_LISTENING_OPTIONS, "autocommit": True})
+
+
+#: session.info: this transaction wrote a table whose writes notify (``store.changes.NOTIFYING_TABLES``)
+_NOTIFYING_WRITE = "csp_notifying_write"
+
+
+@event.listens_for(Session, "before_flush")
+def _note_notifying_rows(session: Session, _context: object, _instances: object) -> None:
+    """So that ``Database.transaction`` forgets this process's kept values once the write commits, rather
+    than when the notice comes back (the reply to the change must already see it)."""
+    if session.info.get(_NOTIFYING_WRITE):
+        return
+    for rows in (session.new, session.dirty, session.deleted):
+        if any(getattr(row, "__tablename__", None) in NOTIFYING_TABLES for row in rows):
+            session.info[_NOTIFYING_WRITE] = True
+            return
 
 
 _REVISION_LINE = re.compile(r'^(down_revision|revision)\s*(?::[^=]*)?=\s*(None|"[^"]*"|\'[^\']*\')\s*$', re.M)
@@ -382,6 +436,8 @@ class Database:
         self._state_table = f'"{self.schema}".app_state' if self.schema else "app_state"
         #: the app_state names read per request, all in one statement (``state_reader``)
         self._state_names: tuple[str, ...] = ()
+        #: the values last read, with the change listener's epoch sampled before reading them
+        self._kept_states: tuple[int, dict[str, str | None]] | None = None
 
     def utcnow(self) -> datetime:
         """Now, in UTC, as the store records it."""
@@ -397,7 +453,7 @@ class Database:
         queued = self._write_queue.held() if self._write_queue else contextlib.nullcontext()
         with queued, _writing(True), self._sessions.begin() as session:
             yield session
-        if self._bumped(session):
+        if self._bumped(session) or session.info.get(_NOTIFYING_WRITE):
             self.forget_request_reads()
 
     @contextmanager
@@ -416,16 +472,38 @@ class Database:
 
     # ------------------------------------------------------------------ one small read, every request
 
+    def listen_for_changes(self) -> ChangeListener | None:
+        """On PostgreSQL, start listening for change notices (``store.changes``), shared by every
+        partnership's store on the server: from then on the per-request reads below are answered from
+        what this process read last, until a notice says something changed. For a long-lived process
+        (``csp-bot serve``); a command that answers once gains nothing from it. None on SQLite."""
+        return None if self.is_sqlite else self._side.listen()
+
+    def _epoch(self) -> int | None:
+        """The change listener's epoch when values kept from it may be answered (see ``store.changes``),
+        else None. Only once this store is ready: migrated to the revision whose triggers notify."""
+        listener = self._side.listener
+        return listener.epoch() if listener is not None and self._ready else None
+
     def state_reader(self, name: str) -> Callable[[], str | None]:
         """A reader of one ``app_state`` value for a per-request check (the glossary version, the
         reference-data version), on the store's side connection (:class:`_SideConnection`): no pool
         checkout and no transaction. Every name asked for is read in the same statement, so within a
-        :func:`request_scope` the checks together cost one read per request."""
+        :func:`request_scope` the checks together cost one read per request; with a change listener
+        (:meth:`listen_for_changes`) none while nothing changes."""
         if name not in self._state_names:
             self._state_names = (*self._state_names, name)
         key = (id(self._side), self._state_table)
 
         def read() -> str | None:
+            epoch = self._epoch()
+            if epoch is not None:
+                kept = self._kept_states
+                if kept is not None and kept[0] == epoch and name in kept[1]:
+                    return kept[1][name]
+                values = self._read_states()  # read after the epoch was sampled: see store.changes
+                self._kept_states = (epoch, values)
+                return values[name]
             memo = _REQUEST_READS.get()
             values = memo.get(key) if memo is not None else None
             if values is None or name not in values:
@@ -446,22 +524,42 @@ class Database:
         return {n: None if v is None else str(v) for n, v in zip(names, values, strict=True)}
 
     def forget_request_reads(self) -> None:
-        """Read the per-request values again on their next use (this request changed one)."""
+        """Read the per-request values again on their next use (this process changed one): in this
+        request, and, with a change listener, in every request of this process."""
         memo = _REQUEST_READS.get()
         if memo is not None:
             memo.pop((id(self._side), self._state_table), None)
+        if self._side.listener is not None:
+            self._side.listener.changed()
 
     def row_reader(
         self, table: str, columns: tuple[str, ...], key: str
     ) -> Callable[[str], tuple[Any, ...] | None]:
         """A reader of one row by its key (the member acting), on the side connection: the same
         answer as a read transaction, at a fraction of its cost (no session, checkout, BEGIN or COMMIT;
-        each statement reads the latest committed state). For fixed, trusted table and column names."""
+        each statement reads the latest committed state). For fixed, trusted table and column names.
+        With a change listener, the rows of a table whose writes notify (``NOTIFYING_TABLES``) are kept
+        (up to ``KEPT_ROWS`` keys) until the next notice."""
         qualified = f'"{self.schema}".{table}' if self.schema else table
         sql = f"SELECT {', '.join(columns)} FROM {qualified} WHERE {key} = {'?' if self.is_sqlite else '%s'}"
+        keepable = table in NOTIFYING_TABLES
+        kept: list[tuple[int, dict[str, tuple[Any, ...] | None]]] = [(-1, {})]
 
         def read(value: str) -> tuple[Any, ...] | None:
-            return self._side.fetch_one(sql, (value,))
+            epoch = self._epoch() if keepable else None
+            if epoch is not None:
+                held, rows = kept[0]
+                if held == epoch and value in rows:
+                    return rows[value]
+            row = self._side.fetch_one(sql, (value,))
+            if epoch is not None:
+                held, rows = kept[0]
+                if held != epoch:  # a newer or older epoch's rows: start this one's
+                    rows = {}
+                    kept[0] = (epoch, rows)
+                if len(rows) < KEPT_ROWS:
+                    rows[value] = row
+            return row
 
         return read
 
@@ -555,4 +653,5 @@ class Database:
 
     def dispose(self) -> None:
         if self._owns_engine:
+            self._side.close()  # a partnership's store shares the main store's listener
             self.engine.dispose()
