@@ -512,7 +512,8 @@ POSTGRES_STATS_SETTLE_S = 11.0
 
 
 def postgres_stats(database_url: str) -> dict[str, int]:
-    """The run's database's counters in ``pg_stat_database`` (statistics only: no timing)."""
+    """The run's database's counters in ``pg_stat_database``, and the rows each table gave scans
+    (``pg_stat_user_tables``: ``rows:TABLE``, sequential and by index). Statistics only: no timing."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
 
@@ -524,9 +525,16 @@ def postgres_stats(database_url: str) -> dict[str, int]:
                     f"SELECT {', '.join(POSTGRES_STATS)} FROM pg_stat_database WHERE datname = current_database()"
                 )
             ).one()
+            tables = connection.execute(
+                text(
+                    "SELECT relname, coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables"
+                )
+            ).all()
     finally:
         engine.dispose()
-    return dict(zip(POSTGRES_STATS, (int(v or 0) for v in row), strict=True))
+    stats = dict(zip(POSTGRES_STATS, (int(v or 0) for v in row), strict=True))
+    stats.update((f"rows:{name}", int(rows)) for name, rows in tables)
+    return stats
 
 
 def _spent(before: dict[int, float], after: dict[int, float]) -> float:
@@ -694,7 +702,7 @@ def bench_one(
             if stats_before is not None:
                 time.sleep(POSTGRES_STATS_SETTLE_S)  # background work finishing meanwhile is counted too
                 after = postgres_stats(database_url)
-                result.postgres_stats = {name: after[name] - stats_before[name] for name in POSTGRES_STATS}
+                result.postgres_stats = {name: after[name] - stats_before.get(name, 0) for name in after}
             calls = Counter(c.method for c in standin.calls) - calls_before
             print(
                 f"{database}, --workers {workers}"
@@ -779,7 +787,19 @@ def print_cpu(r: RunResult) -> None:
     if r.postgres_stats:
         print(
             "  PostgreSQL per request (pg_stat_database, the timed part and what it left running): "
-            + ", ".join(f"{name} {value / r.n:.2f}" for name, value in r.postgres_stats.items())
+            + ", ".join(f"{name} {r.postgres_stats[name] / r.n:.2f}" for name in POSTGRES_STATS)
+        )
+        tables = sorted(
+            (
+                (value, name[5:])
+                for name, value in r.postgres_stats.items()
+                if name.startswith("rows:") and value
+            ),
+            reverse=True,
+        )
+        print(
+            "  rows scanned per request, by table (pg_stat_user_tables): "
+            + (", ".join(f"{name} {value / r.n:.2f}" for value, name in tables[:6]) or "none")
         )
 
 
