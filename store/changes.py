@@ -18,10 +18,11 @@ Why that is sound (an edit committed anywhere, then a look-up here):
   the moment a notice reaches this process, no request answers from a value kept before it, however busy
   the listener's thread is.
 * When the listener is not known to be good (starting, reconnecting after a loss, during its heartbeat, in a
-  forked child, stopped) the epoch is None and every ask reads the database, as without a listener. A lost
-  connection is seen at once when the server closes it (end of file on the socket), and within about
-  ``HEARTBEAT_S`` plus the TCP keepalive/user timeouts when the network drops it silently. Each reconnection
-  is a new epoch, so nothing read before a loss is answered after it.
+  forked child, stopped, or behind a pooler that moves statements between server processes, which it
+  checks as it starts and at every heartbeat) the epoch is None and every ask reads the database, as
+  without a listener. A lost connection is seen at once when the server closes it (end of file on the
+  socket), and within about ``HEARTBEAT_S`` plus the TCP keepalive/user timeouts when the network drops it
+  silently. Each reconnection is a new epoch, so nothing read before a loss is answered after it.
 * This process's own committed changes move the epoch on as the transaction returns
   (``Database.transaction``), so its own reply and next request never wait for the notice.
 
@@ -81,6 +82,8 @@ class ChangeListener:
         self.notices = 0
         self.connections = 0
         self.backend_pid: int | None = None
+        #: the connection cannot be listened on (a pooler in transaction mode): never trusted
+        self.unsupported = False
         _LISTENERS.add(self)
 
     # ------------------------------------------------------------------ asked on every request
@@ -108,7 +111,7 @@ class ChangeListener:
 
     def start(self) -> ChangeListener:
         with self._lock:
-            if self._thread is None or not self._thread.is_alive():
+            if not self.unsupported and (self._thread is None or not self._thread.is_alive()):
                 self._stopping.clear()
                 self._thread = threading.Thread(target=self._run, name="csp-change-listener", daemon=True)
                 self._thread.start()
@@ -139,10 +142,10 @@ class ChangeListener:
             try:
                 connection = self._connect()
                 connection.execute(f"LISTEN {CHANNEL}")  # autocommit: listening once this returns
+                self.backend_pid = self._confirm(connection, None)
                 self._fd = connection.fileno()
                 self._trust(True)
                 self.connections += 1
-                self.backend_pid = connection.info.backend_pid
                 self._listening.set()
                 wait = RETRY_S[0]
                 self._listen(connection)
@@ -182,11 +185,28 @@ class ChangeListener:
                 # A connection dropped without a word fails here. Whatever arrives during the statement
                 # is read by it, not left on the socket: untrusted until it is done.
                 self._trust(False)
-                connection.execute("SELECT 1")
+                self._confirm(connection, self.backend_pid)
                 self.notices += sum(1 for _ in connection.notifies(timeout=0))  # any read meanwhile
                 self._trust(True)
             if connection.broken or connection.closed:
                 raise ConnectionError("the listening connection closed")
+
+    def _confirm(self, connection: Any, backend_pid: int | None) -> int:
+        """The server process this connection reaches, which must be listening (and, on a heartbeat,
+        the same one as before). A pooler that hands each statement to another server process (PgBouncer's
+        transaction mode) would lose notices without a word: found once, the listener stops for good."""
+        row = connection.execute(
+            "SELECT pg_backend_pid(), %s IN (SELECT pg_listening_channels())", (CHANNEL,)
+        ).fetchone()
+        if row is None or not row[1] or (backend_pid is not None and row[0] != backend_pid):
+            self.unsupported = True
+            self._stopping.set()
+            log.warning(
+                "change notices need a session of their own on the database server (not a pooler in "
+                "transaction mode): checking on every request instead"
+            )
+            raise ConnectionError("not listening on this connection")
+        return int(row[0])
 
     # ------------------------------------------------------------------ the epoch
 

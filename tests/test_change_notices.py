@@ -9,9 +9,14 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,7 +33,7 @@ from bot.permissions import Actor, Role
 from bot.settings import Settings
 from glossary.model import LookupStatus
 from store.changes import ChangeListener
-from store.db import Database, request_scope
+from store.db import Database, _listening_connection, request_scope
 from tests.conftest import TEST_START
 from tests.harness import SlackHarness
 from tests.test_request_cost import LOG_ROUND_TRIPS, counted
@@ -188,6 +193,30 @@ def test_an_edit_through_another_store_is_answered_by_the_next_look_up(
     assert not _found(services, "ZQXV")
 
 
+def test_a_member_added_by_another_process_is_seen_by_the_next_request(
+    services: Services, database_url: str
+) -> None:
+    """Two processes: the command line adds a member and exits; this worker's next request knows them
+    (listening on PostgreSQL, from the notice; on SQLite by its per-request read)."""
+    listener = None if services.db.is_sqlite else _listening(services)
+    assert services.members.actor("U0TWOPROC").role is None
+    told = _told(listener) if listener is not None else (lambda: True)
+    executable = shutil.which("csp-bot", path=str(Path(sys.executable).parent))
+    assert executable, "csp-bot is not installed (pip install -e .)"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HTTP", "http"))}
+    done = subprocess.run(
+        [executable, "members", "add", "U0TWOPROC", "--role", "coordinator", "--org", "WDC"],
+        env={**env, "DATABASE_URL": database_url, "CSP_LOG_LEVEL": "WARNING"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    _wait(told, "the notice reached the worker")
+    assert services.members.actor("U0TWOPROC").role is Role.COORDINATOR
+
+
 def test_a_notice_waiting_on_the_socket_is_answered_before_the_listener_reads_it(
     services: Services, other: Services, postgres_only: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -259,6 +288,34 @@ def test_a_raw_sql_change_sends_a_notice_too(
         engine.dispose()
     _wait(told, "the notice reached the worker")
     assert services.members.actor("U0RAWSQL").role is Role.COORDINATOR
+
+
+class _PooledAway:
+    """A connection whose LISTEN ends up on another server process (a pooler in transaction mode)."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        return self._connection.execute("SELECT 1" if sql.startswith("LISTEN") else sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+
+def test_a_listener_that_cannot_listen_stops_and_every_look_up_reads(
+    services: Services, postgres_only: None
+) -> None:
+    engine = services.db.base_engine
+    connect = partial(_listening_connection, engine)
+    listener = ChangeListener(lambda: _PooledAway(connect()))
+    try:
+        listener.start()
+        _wait(lambda: listener.unsupported, "the listener found it is not listening")
+        assert listener.epoch() is None and not listener.wait_until_listening(0.1)
+        assert listener.start()._thread is None or not listener._thread.is_alive()
+    finally:
+        listener.close()
 
 
 # ---------------------------------------------------------------------- who is acting
