@@ -44,7 +44,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,6 +122,8 @@ class RunResult:
     postgres_cpu_s: float | None = None  # the PostgreSQL backends serving the run's database
     postgres_backends: tuple[int, int] = (0, 0)  # (backends as the timed part started, new ones during it)
     postgres_stats: dict[str, int] | None = None  # pg_stat_database over the timed part (--postgres-stats)
+    #: context switches (voluntary, involuntary) in the timed part: the workers', PostgreSQL's backends'
+    switches: dict[str, tuple[int, int]] = field(default_factory=dict)
     connections: list[int] = field(default_factory=list)  # keep-alive connections each worker held
     summary_ms: tuple[float, float, float] | None = None  # (p50, p99, max) when there are no samples (wrk)
     wrk_extra: int = 0  # GET /healthz fillers wrk asked for after its lists ran out (0: delay() held them)
@@ -430,6 +432,28 @@ def worker_cpu_seconds(master_pid: int) -> dict[int, float] | None:
     return found or None
 
 
+def context_switches(pids: Iterable[int]) -> tuple[int, int]:
+    """(voluntary, involuntary) context switches so far of every thread of ``pids``, from /proc: each wait
+    for a database reply or a client is a voluntary one, each preemption an involuntary one."""
+    voluntary = involuntary = 0
+    for pid in pids:
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                status = Path(f"/proc/{pid}/task/{task}/status").read_text()
+            except OSError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("voluntary_ctxt_switches:"):
+                    voluntary += int(line.split()[1])
+                elif line.startswith("nonvoluntary_ctxt_switches:"):
+                    involuntary += int(line.split()[1])
+    return voluntary, involuntary
+
+
 def wait_for_workers(master_pid: int, workers: int, timeout: float = 20.0) -> None:
     """Until every worker has started, and a second more for it to load the app: the first healthy
     answer comes from the first worker, and long-lived connections made before the others bind their
@@ -654,6 +678,10 @@ def bench_one(
                 stats_before = postgres_stats(database_url)
             cpu_before = worker_cpu_seconds(proc.pid)
             postgres_before = postgres_cpu_seconds(database_name)
+            switches_before = {
+                "workers": context_switches(cpu_before or {}),
+                "backends": context_switches(postgres_before),
+            }
             own_before = time.process_time()
             machine_before = machine_ticks()
             if load_client == "wrk":
@@ -689,6 +717,11 @@ def bench_one(
                     machine_after[1] - machine_before[1]
                 )
             cpu_after = worker_cpu_seconds(proc.pid)
+            postgres_pids = postgres_cpu_seconds(database_name)  # the backends opened during the run too
+            for who, pids in (("workers", cpu_after or {}), ("backends", postgres_pids)):
+                after_v, after_i = context_switches(pids)
+                before_v, before_i = switches_before[who]
+                result.switches[who] = (after_v - before_v, after_i - before_i)
             if cpu_before is not None and cpu_after is not None:
                 spent = [cpu - cpu_before.get(pid, 0.0) for pid, cpu in cpu_after.items()]
                 result.worker_cpu = sorted(spent, reverse=True)
@@ -784,6 +817,15 @@ def print_cpu(r: RunResult) -> None:
         f"other o = {other:.3f} ms (stand-in{', PostgreSQL' if r.postgres_cpu_s is not None else ''}); "
         f"ceiling for several workers over one on {cores} cores: {cores}s/(s+g+o) = ×{r.ceiling():.2f}"
     )
+    if r.switches and r.n:
+        print(
+            "  context switches per request (voluntary + involuntary, /proc): "
+            + "; ".join(
+                f"{who} {v / r.n:.1f} + {i / r.n:.1f}"
+                for who, (v, i) in r.switches.items()
+                if who == "workers" or r.postgres_cpu_s is not None
+            )
+        )
     if r.postgres_stats:
         print(
             "  PostgreSQL per request (pg_stat_database, the timed part and what it left running): "
