@@ -120,7 +120,7 @@ class RunResult:
     client_cpu_s: float = 0.0  # the load generator's CPU-s in the timed part
     standin_cpu_s: float = 0.0  # the Slack stand-in's (the rest of this process's CPU)
     postgres_cpu_s: float | None = None  # the PostgreSQL backends serving the run's database
-    postgres_backends: tuple[int, int] = (0, 0)  # (backends as the timed part started, new ones during it)
+    postgres_backends: tuple[int, int, int] = (0, 0, 0)  # backends as the timed part started, new, gone
     postgres_stats: dict[str, int] | None = None  # pg_stat_database over the timed part (--postgres-stats)
     #: context switches (voluntary, involuntary) in the timed part: the workers', PostgreSQL's backends'
     switches: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -497,25 +497,67 @@ def connections_per_worker(worker_pids: Sequence[int], port: int) -> dict[int, i
     return held
 
 
-def postgres_cpu_seconds(database_name: str | None) -> dict[int, float]:
-    """CPU seconds of the PostgreSQL backends serving ``database_name`` (their titles name it), from /proc."""
-    if not database_name:
-        return {}
-    ticks = os.sysconf("SC_CLK_TCK")
-    found: dict[int, float] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            title = Path(f"/proc/{entry}/cmdline").read_bytes()
-            if not title.startswith(b"postgres: ") or f" {database_name} ".encode() not in title:
+class BackendWatch:
+    """PostgreSQL's backends serving one database through the timed part, polled from a thread of its own
+    every ``interval_s``: a backend that exits during the run (a pool's overflow connection, closed as it is
+    returned) still counts, up to its last poll, where readings only before and after the run lost it
+    (and with it most of the CPU its start-up cost). The thread's own CPU is kept apart (``own_cpu_s``)."""
+
+    def __init__(self, database_name: str, interval_s: float = 0.05) -> None:
+        self.database_name = database_name
+        self.interval_s = interval_s
+        self.first: dict[int, tuple[float, int, int]] = {}  # pid: (CPU s, voluntary, involuntary) at start
+        self.last: dict[int, tuple[float, int, int]] = {}
+        self.own_cpu_s = 0.0
+        self._others: set[int] = set()  # processes seen not to be backends of the database
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-backend-watch", daemon=True)
+
+    def _poll(self) -> dict[int, tuple[float, int, int]]:
+        ticks = os.sysconf("SC_CLK_TCK")
+        found: dict[int, tuple[float, int, int]] = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) in self._others:
                 continue
-            stat = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2 :].split()
-        found[int(entry)] = (int(fields[11]) + int(fields[12])) / ticks
-    return found
+            try:
+                title = Path(f"/proc/{entry}/cmdline").read_bytes()
+                if not title.startswith(b"postgres: ") or f" {self.database_name} ".encode() not in title:
+                    self._others.add(int(entry))
+                    continue
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rfind(")") + 2 :].split()
+            voluntary, involuntary = context_switches([int(entry)])
+            found[int(entry)] = ((int(fields[11]) + int(fields[12])) / ticks, voluntary, involuntary)
+        return found
+
+    def start(self) -> BackendWatch:
+        self.first = self.last = self._poll()
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        began = time.thread_time()
+        while not self._stop.wait(self.interval_s):
+            self.last = {**self.last, **self._poll()}
+        self.own_cpu_s = time.thread_time() - began
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.last = {**self.last, **self._poll()}
+
+    def spent(self) -> tuple[float, int, int]:
+        """(CPU s, voluntary, involuntary) over the run, every backend seen included."""
+        zero = (0.0, 0, 0)
+        totals = [sum(self.last[p][k] - self.first.get(p, zero)[k] for p in self.last) for k in range(3)]
+        return float(totals[0]), int(totals[1]), int(totals[2])
+
+    def counts(self) -> tuple[int, int, int]:
+        """Backends at the start, opened during the run, and gone by its end."""
+        now = self.last.keys() - {p for p in self.last if not Path(f"/proc/{p}").exists()}
+        return len(self.first), len(self.last.keys() - self.first.keys()), len(self.last.keys() - now)
 
 
 #: pg_stat_database's counters that say what the requests asked of the database
@@ -559,10 +601,6 @@ def postgres_stats(database_url: str) -> dict[str, int]:
     stats = dict(zip(POSTGRES_STATS, (int(v or 0) for v in row), strict=True))
     stats.update((f"rows:{name}", int(rows)) for name, rows in tables)
     return stats
-
-
-def _spent(before: dict[int, float], after: dict[int, float]) -> float:
-    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def wrk_requests(
@@ -677,11 +715,8 @@ def bench_one(
                 time.sleep(POSTGRES_STATS_SETTLE_S)
                 stats_before = postgres_stats(database_url)
             cpu_before = worker_cpu_seconds(proc.pid)
-            postgres_before = postgres_cpu_seconds(database_name)
-            switches_before = {
-                "workers": context_switches(cpu_before or {}),
-                "backends": context_switches(postgres_before),
-            }
+            watch = BackendWatch(database_name).start() if database_name else None
+            switches_before = context_switches(cpu_before or {})
             own_before = time.process_time()
             machine_before = machine_ticks()
             if load_client == "wrk":
@@ -708,30 +743,31 @@ def bench_one(
                 result.wall_s = (time.perf_counter_ns() - t0) / 1e9
                 result.client_cpu_s = sum(one.cpu_s for one in clients)
                 result.attempted = sum(one.attempted for one in clients)
+            if watch is not None:
+                watch.stop()
             own_cpu_s = time.process_time() - own_before
-            # the Python clients are threads of this process; what else it spent is the stand-in's
-            result.standin_cpu_s = own_cpu_s - (result.client_cpu_s if load_client == "python" else 0.0)
+            # the Python clients are threads of this process (and so is the backends' watch); what else
+            # it spent is the stand-in's
+            result.standin_cpu_s = (
+                own_cpu_s
+                - (result.client_cpu_s if load_client == "python" else 0.0)
+                - (watch.own_cpu_s if watch is not None else 0.0)
+            )
             machine_after = machine_ticks()
             if machine_before and machine_after and machine_after[1] > machine_before[1]:
                 result.machine_busy = (machine_after[0] - machine_before[0]) / (
                     machine_after[1] - machine_before[1]
                 )
             cpu_after = worker_cpu_seconds(proc.pid)
-            postgres_pids = postgres_cpu_seconds(database_name)  # the backends opened during the run too
-            for who, pids in (("workers", cpu_after or {}), ("backends", postgres_pids)):
-                after_v, after_i = context_switches(pids)
-                before_v, before_i = switches_before[who]
-                result.switches[who] = (after_v - before_v, after_i - before_i)
+            after_v, after_i = context_switches(cpu_after or {})
+            result.switches["workers"] = (after_v - switches_before[0], after_i - switches_before[1])
             if cpu_before is not None and cpu_after is not None:
                 spent = [cpu - cpu_before.get(pid, 0.0) for pid, cpu in cpu_after.items()]
                 result.worker_cpu = sorted(spent, reverse=True)
-            if database_name:
-                postgres_after = postgres_cpu_seconds(database_name)
-                result.postgres_cpu_s = _spent(postgres_before, postgres_after)
-                result.postgres_backends = (
-                    len(postgres_before),
-                    len(postgres_after.keys() - postgres_before.keys()),
-                )
+            if watch is not None:
+                result.postgres_cpu_s, voluntary, involuntary = watch.spent()
+                result.switches["backends"] = (voluntary, involuntary)
+                result.postgres_backends = watch.counts()
             if stats_before is not None:
                 time.sleep(POSTGRES_STATS_SETTLE_S)  # background work finishing meanwhile is counted too
                 after = postgres_stats(database_url)
@@ -800,7 +836,7 @@ def print_cpu(r: RunResult) -> None:
         + f"; the {r.client} client {r.client_cpu_s:.2f} s; the stand-in {r.standin_cpu_s:.2f} s"
         + (
             f"; PostgreSQL's backends {r.postgres_cpu_s:.2f} s ({r.postgres_backends[0]} at the start, "
-            f"{r.postgres_backends[1]} new)"
+            f"{r.postgres_backends[1]} new, {r.postgres_backends[2]} gone)"
             if r.postgres_cpu_s is not None
             else ""
         )
