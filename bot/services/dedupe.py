@@ -78,9 +78,11 @@ class RequestKeys:
         def claim(connection: Connection) -> None:
             now = self._db.utcnow()
             try:
-                claimed = _claim(connection.dialect.name).execute(
-                    connection, {"k": key, "at": now, "stale": now - window}
-                ).first()
+                claimed = (
+                    _claim(connection.dialect.name)
+                    .execute(connection, {"k": key, "at": now, "stale": now - window})
+                    .first()
+                )
             except IntegrityError:  # another worker's copy took it at the same moment
                 raise AlreadyHandled(key) from None
             if claimed is None:
