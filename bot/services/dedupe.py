@@ -37,7 +37,7 @@ def _claim(dialect: str) -> Prepared:
                 index_elements=["key"],
                 set_={"seen_at": claim.excluded.seen_at},
                 where=_TABLE.c.seen_at <= bindparam("stale", type_=at),
-            ).returning(_TABLE.c.key)  # a row back when inserted or taken over; none for a repeat
+            )  # one row counted when inserted or taken over, none for a repeat (no RETURNING to fetch)
         )
     return claim
 
@@ -81,11 +81,11 @@ class RequestKeys:
                 claimed = (
                     _claim(connection.dialect.name)
                     .execute(connection, {"k": key, "at": now, "stale": now - window})
-                    .first()
+                    .rowcount
                 )
             except IntegrityError:  # another worker's copy took it at the same moment
                 raise AlreadyHandled(key) from None
-            if claimed is None:
+            if claimed == 0:
                 raise AlreadyHandled(key)
             self._forget_old(connection, now)
 
@@ -108,7 +108,7 @@ class RequestKeys:
         try:
             with self._db.statements() as connection:
                 claim = _claim(connection.dialect.name)
-                if claim.execute(connection, {"k": key, "at": now, "stale": now - window}).first() is None:
+                if claim.execute(connection, {"k": key, "at": now, "stale": now - window}).rowcount == 0:
                     return False
                 self._forget_old(connection, now)
             return True
