@@ -7,7 +7,8 @@ A request Slack signed can be sent again by anyone who saw it, as long as its si
 * a slash command, button press, shortcut or form submission by its ``trigger_id``, which Slack makes
   new for every invocation.
 
-A repeat gets an empty acknowledgement and nothing is done again. Two separate clicks on one button (or
+A repeat gets an empty acknowledgement and nothing is done again. Most keys are claimed before the
+listener runs (``Once``); a slash command's with its own write (``claimed_with_its_write``). Two separate clicks on one button (or
 two submissions of one form) have different trigger ids, so a second key, who did what to which message,
 catches a repeat within a few seconds as a double click.
 
@@ -17,6 +18,7 @@ for the database's write lock.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -28,7 +30,7 @@ from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 
 from bot.logs import log_failure
-from bot.services.dedupe import KEEP
+from bot.services.dedupe import KEEP, AlreadyHandled
 from handlers.parsing import from_slack, split_verb
 from handlers.router import SUBCOMMANDS
 
@@ -93,6 +95,8 @@ def once(body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResp
     """Slack sends: every request, after its partnership is known. A repeat is acknowledged, not run."""
     services = context.get("services")  # none for an uninstall from a workspace with no partnership
     if services is not None:
+        if body.get("command"):
+            return next()  # claimed by the listener, with its first write (``claimed_with_its_write``)
         for key, window in request_keys(body):
             try:
                 first = services.request_keys.first(key, window=window)
@@ -104,6 +108,42 @@ def once(body: dict[str, Any], context: BoltContext, next: Callable[[], BoltResp
             if not first:
                 return BoltResponse(status=200, body="")  # already handled: acknowledge, do nothing
     return next()
+
+
+def claimed_with_its_write(listener: Callable[..., Any]) -> Callable[..., Any]:
+    """The slash command's listener, its key claimed inside the command's own write: a log is one
+    transaction, not two (the key's claim, then the log). Slack neither retries a slash command nor
+    sends one trigger id twice, so a copy is a replay: one sent after the original is recognised by a
+    read before anything runs; one racing it is refused by its write (``AlreadyHandled``: rolled back,
+    acknowledged, not run). A command that writes nothing has its key claimed once it is done.
+    Outside ``guarded``, which must not turn ``AlreadyHandled`` into an error reply."""
+
+    @functools.wraps(listener)
+    def wrapper(**kwargs: Any) -> Any:
+        services = kwargs["context"].get("services")
+        keys = request_keys(kwargs["command"])
+        if services is None or not keys:
+            return listener(**kwargs)
+        (key, window), ack, claims = keys[0], kwargs["ack"], services.request_keys
+        try:
+            if claims.seen(key, window=window):
+                return ack()  # already handled: acknowledge, do nothing
+        except Exception as error:  # the store cannot be read: the command's own work will say so kindly
+            log_failure(log, "reading a request key", error)
+            return listener(**kwargs)
+        try:
+            with claims.claimed_with_first_write(key, window=window) as claim:
+                result = listener(**kwargs)
+        except AlreadyHandled:
+            return ack()  # an empty acknowledgement, even if the listener had acknowledged already
+        if not claim.done:
+            try:
+                claims.first(key, window=window)
+            except Exception as error:
+                log_failure(log, "claiming a request key", error)
+        return result
+
+    return wrapper
 
 
 class Once(Middleware):

@@ -39,7 +39,12 @@ _QUARTER = re.compile(r"^(\d{4}/\d{2}-)?Q\d+$", re.IGNORECASE)  # the service sa
 _ACTION_REF = re.compile(r"^P\d+\.\d+$", re.IGNORECASE)
 
 
+_DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{4}")
+
+
 def _date(token: str) -> date | None:
+    if not _DATE_LIKE.fullmatch(token):  # most first words are not dates: no strptime, no exception
+        return None
     for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
         try:
             return datetime.strptime(token, pattern).date()
@@ -64,8 +69,9 @@ def log(ctx: CommandContext, rest: str) -> Outcome:
     while words and (priority is None or achieved_on is None):
         if priority is None and _is_priority_token(words[0]):
             priority = parse_priority(words.pop(0))
-        elif achieved_on is None and _date(words[0]) is not None:
-            achieved_on = _date(words.pop(0))
+        elif achieved_on is None and (when := _date(words[0])) is not None:
+            achieved_on = when
+            words.pop(0)
         else:
             break
     text = " ".join(words)

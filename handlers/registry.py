@@ -24,7 +24,7 @@ from bot.partnerships import Partnerships
 from bot.views import glossary as glossary_views
 from handlers import glossary
 from handlers.command import COMMAND, csp_command
-from handlers.dedupe import Once
+from handlers.dedupe import Once, claimed_with_its_write
 from handlers.partnership import PartnershipMiddleware
 from handlers.safety import guarded
 
@@ -67,7 +67,7 @@ class WireTheRest(Middleware):
 
 
 def wire_glossary(app: App) -> None:
-    app.command(COMMAND)(guarded(csp_command))
+    app.command(COMMAND)(claimed_with_its_write(guarded(csp_command)))
     # glossary: buttons under answers and suggestions, the entry form, the message shortcut
     app.action(glossary_views.SHARE)(guarded(glossary.share))
     app.action(re.compile(rf"^{glossary_views.SHOW}_\d+$"))(guarded(glossary.show))

@@ -1,7 +1,7 @@
 """Change notices from PostgreSQL (LISTEN/NOTIFY), so that a worker can keep the small values it checks on
 every request (the glossary and reference-data versions, who is a member) until one of them changes.
 
-Every statement that writes ``app_state`` or ``members`` fires a trigger (migration 0018) that sends a notice
+Every statement that writes ``app_state`` or ``members`` fires a trigger (migration 0019) that sends a notice
 on :data:`CHANNEL`; PostgreSQL delivers it when, and only when, the writing transaction commits, to every
 connection listening. One :class:`ChangeListener` per process and server holds such a connection and keeps
 an *epoch*, a number that moves on whenever something may have changed. A value read while the epoch was E
@@ -45,9 +45,9 @@ from typing import Any
 
 log = logging.getLogger("csp_bot.store")
 
-#: the channel the triggers of migration 0018 notify on
+#: the channel the triggers of migration 0019 notify on
 CHANNEL = "csp_changes"
-#: tables whose every write sends a notice (migration 0018): values read from them may be kept
+#: tables whose every write sends a notice (migration 0019): values read from them may be kept
 NOTIFYING_TABLES = frozenset({"app_state", "members"})
 #: seconds between heartbeats on a quiet listener connection: one that died silently fails on the next
 HEARTBEAT_S = 20.0

@@ -132,6 +132,21 @@ _REQUEST_READS: ContextVar[dict[tuple[int, str], dict[str, str | None]] | None] 
 )
 
 
+class FirstWrite:
+    """A statement owed to the first write transaction of this request on one store
+    (:meth:`Database.with_first_write`); ``done`` once a transaction that ran it has committed."""
+
+    __slots__ = ("db", "done", "statement")
+
+    def __init__(self, db: Database, statement: Callable[[Connection], None]) -> None:
+        self.db = db
+        self.statement = statement
+        self.done = False
+
+
+_FIRST_WRITE: ContextVar[FirstWrite | None] = ContextVar("csp_first_write", default=None)
+
+
 @contextmanager
 def request_scope() -> Iterator[None]:
     """One request: the per-request checks (the glossary and reference-data versions) read the database
@@ -406,7 +421,12 @@ class Database:
                 self.base_engine: Engine = shared
                 self.engine = shared.execution_options(schema_translate_map={None: self.schema})
             elif self.is_sqlite:
-                self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False})
+                # LIFO: writers queue (_WriteQueue), so the connection just returned is the one the next
+                # write takes, and its page cache is still current; round robin handed each write a
+                # connection whose cache another's commit had emptied (35 page reads a log, now 7)
+                self.engine: Engine = create_engine(
+                    url, connect_args={"check_same_thread": False}, pool_use_lifo=True
+                )
                 event.listen(self.engine, "connect", _sqlite_connect)  # a pool event: no cost per statement
                 self.engine.dialect.do_begin = _sqlite_do_begin  # type: ignore[method-assign]
             else:
@@ -451,8 +471,13 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """The unit of work for a write: everything in it commits together or not at all."""
         queued = self._write_queue.held() if self._write_queue else contextlib.nullcontext()
+        owed = self._owed_first_write()
         with queued, _writing(True), self._sessions.begin() as session:
+            if owed is not None:
+                owed.statement(session.connection())
             yield session
+        if owed is not None:
+            owed.done = True
         if self._bumped(session) or session.info.get(_NOTIFYING_WRITE):
             self.forget_request_reads()
 
@@ -461,8 +486,30 @@ class Database:
         """A write transaction for Core statements alone (a request key's claim): the same queueing and
         ``BEGIN IMMEDIATE`` as :meth:`transaction`, without a Session's identity map and flush."""
         queued = self._write_queue.held() if self._write_queue else contextlib.nullcontext()
+        owed = self._owed_first_write()
         with queued, _writing(True), self.engine.begin() as connection:
+            if owed is not None:
+                owed.statement(connection)
             yield connection
+        if owed is not None:
+            owed.done = True
+
+    @contextmanager
+    def with_first_write(self, statement: Callable[[Connection], None]) -> Iterator[FirstWrite]:
+        """Within the block, this thread's first write transaction on this store runs ``statement``
+        first, and commits or rolls back with it (a request's claim of its key commits with what the
+        request wrote: one transaction, not two). ``done`` says whether a transaction that ran it
+        committed; should none, the caller does the work some other way."""
+        owed = FirstWrite(self, statement)
+        token = _FIRST_WRITE.set(owed)
+        try:
+            yield owed
+        finally:
+            _FIRST_WRITE.reset(token)
+
+    def _owed_first_write(self) -> FirstWrite | None:
+        owed = _FIRST_WRITE.get()
+        return owed if owed is not None and owed.db is self and not owed.done else None
 
     @contextmanager
     def read(self) -> Iterator[Session]:

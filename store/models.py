@@ -306,7 +306,8 @@ class AchievementRow(Base):
     plan_year: Mapped[str] = mapped_column(String(7))
     #: seed entries keep the plan's order within a year; later ones sort by date
     position: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="active", index=True)  # active | deleted
+    # active | deleted; no index of its own: ix_achievements_recent starts with it
+    status: Mapped[str] = mapped_column(String(16), default="active")
     logged_by: Mapped[str] = mapped_column(String(64))
     logged_at: Mapped[datetime] = stamp_column()
     updated_by: Mapped[str | None] = mapped_column(String(64))

@@ -7,6 +7,8 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
+
 from bot.offline.signing import signed_headers, slash_command_body
 from bot.permissions import Actor, Role
 from bot.services.dedupe import RequestKeys
@@ -152,3 +154,100 @@ def test_a_replayed_form_or_button_is_handled_once_even_after_the_double_click_w
     # a new click (a new trigger_id) after the double-click window is a new share
     slack.action(views.SHARE, share["value"], user="U0A")
     assert len([p for p in slack.hook_posts("action") if p.get("response_type") == "in_channel"]) == 2
+
+
+def _log_body(slack: SlackHarness, text: str, trigger: str) -> str:
+    return slash_command_body(
+        text, user_id="U0TVP", channel_id="C0X", response_url=slack.standin.response_url(), trigger_id=trigger
+    )
+
+
+def test_a_log_claims_its_key_in_its_own_transaction(slack: SlackHarness) -> None:
+    """One write transaction holds the key's claim and the log: a copy of the command that slipped
+    past the read (it raced the original) finds the key claimed inside its write and writes nothing."""
+    slack.services.members.add(Actor.operator(), "U0TVP", Role.MEMBER, "TVP")
+    keys = RequestKeys(slack.services.db)
+    assert keys.first("trigger:T0RACED")  # the original's claim, committed first
+    before = len(slack.services.achievements.list())
+    # the copy read the key before the original's commit: simulate by not seeing it
+    original_seen = RequestKeys.seen
+    RequestKeys.seen = lambda self, key, window=None: False  # type: ignore[method-assign, assignment, misc]
+    try:
+        copy = slack.post(_log_body(slack, "log P2 TVP ran 3 workshops", "T0RACED"))
+    finally:
+        RequestKeys.seen = original_seen  # type: ignore[method-assign]
+    assert (copy.status, copy.body) == (200, b"")  # acknowledged, not run
+    assert len(slack.services.achievements.list()) == before
+    assert not slack.calls("views.publish")  # nothing queued for the Home either
+
+
+def test_a_command_that_writes_nothing_still_has_its_key_claimed(slack: SlackHarness) -> None:
+    slack.services.members.add(Actor.operator(), "U0TVP", Role.MEMBER, "TVP")
+    body = _log_body(slack, "log", "T0FORM")  # opens the achievement form: no write
+    assert slack.post(body).status == 200
+    assert len(slack.calls("views.open")) == 1
+    assert RequestKeys(slack.services.db).seen("trigger:T0FORM")
+    assert slack.post(body).body == b""  # the replay opens nothing
+    assert len(slack.calls("views.open")) == 1
+
+
+def test_a_refused_log_has_its_key_claimed_and_its_replay_is_not_run(slack: SlackHarness) -> None:
+    """Personal data refused before any write: the key is claimed once the command is done."""
+    slack.services.members.add(Actor.operator(), "U0TVP", Role.MEMBER, "TVP")
+    body = _log_body(slack, "log P1 called 07700 900123 about the case", "T0REFUSED")
+    first = slack.post(body)
+    assert first.status == 200 and b"not logged" in first.body.lower()
+    assert slack.post(body).body == b""
+    assert not [a for a in slack.services.achievements.list() if "07700" in a.text]
+
+
+def test_a_failed_write_rolls_its_claim_back_and_the_key_is_claimed_after(
+    slack: SlackHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services import achievements
+
+    slack.services.members.add(Actor.operator(), "U0TVP", Role.MEMBER, "TVP")
+    before = len(slack.services.achievements.list())
+
+    class Broken:
+        def execute(self, *_args: object) -> None:
+            raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(achievements, "_LOG_CHANGE", Broken())  # fails after the claim and the row
+    body = _log_body(slack, "log P2 TVP ran 3 workshops", "T0BROKEN")
+    reply = slack.post(body)
+    assert reply.status == 200 and b"went wrong" in reply.body.lower()
+    assert len(slack.services.achievements.list()) == before  # the claim and the row rolled back
+    assert RequestKeys(slack.services.db).seen("trigger:T0BROKEN")  # claimed after: a replay is not run
+    monkeypatch.undo()
+    assert slack.post(body).body == b""
+    assert len(slack.services.achievements.list()) == before
+
+
+def test_a_first_write_runs_its_owed_statement_once_and_commits_or_rolls_back_with_it(services) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    db = services.db
+    ran: list[str] = []
+
+    def owed(connection) -> None:  # type: ignore[no-untyped-def]
+        ran.append("owed")
+        connection.execute(text("INSERT INTO request_keys (key, seen_at) VALUES ('owed', '2026-01-01')"))
+
+    def stored() -> bool:
+        with db.read() as session:
+            return session.execute(text("SELECT 1 FROM request_keys WHERE key = 'owed'")).first() is not None
+
+    with db.with_first_write(owed) as first:
+        with pytest.raises(RuntimeError), db.statements():
+            raise RuntimeError("rolled back")
+        assert ran == ["owed"] and not first.done and not stored()
+        with db.transaction():
+            pass
+        assert ran == ["owed", "owed"] and first.done and stored()
+        with db.statements():
+            pass
+        assert ran == ["owed", "owed"]  # once committed, later writes do not run it again
+    with db.statements():
+        pass
+    assert len(ran) == 2  # outside the block nothing is owed

@@ -159,8 +159,13 @@ def test_every_entry_point_is_wired_in_one_place_guarded_and_plain() -> None:
         "event",
     }
     for kind, matcher, listener in app.listeners:
-        plain = listener.__wrapped__  # ``guarded`` wraps it at registration, and only there
+        plain = inspect.unwrap(listener)  # ``guarded`` wraps it at registration, and only there
         where = f"{kind} {matcher}: {plain.__qualname__}"
+        wrappers = []
+        while hasattr(listener, "__wrapped__"):
+            wrappers.append(listener.__code__.co_qualname)  # wraps() copied the listener's name
+            listener = listener.__wrapped__
+        assert "guarded.<locals>.wrapper" in wrappers, where
         assert getattr(importlib.import_module(plain.__module__), plain.__name__) is plain, where
         assert plain.__qualname__ == plain.__name__, f"{where} is not module-level"
         assert (inspect.getdoc(plain) or "").startswith("Slack sends"), f"{where} says what Slack sends it"

@@ -168,3 +168,21 @@ def test_help_reads_as_short_lists_under_headings_and_a_topic_picks_one() -> Non
     progress = help_reply(help_lines(), topic="progress")
     (only,) = [b.text.text for b in progress.blocks if b.type == "section"]
     assert only.startswith("*Report progress*") and "/csp log" in only and "/csp risk" not in only
+
+
+@settings(max_examples=500, deadline=None)
+@given(token=st.text(alphabet="0123456789/-٣２ aP", max_size=12))
+def test_a_logs_date_word_is_read_exactly_as_strptime_reads_it(token: str) -> None:
+    """``_date`` skips strptime for words that cannot be dates: the answers must not change."""
+    from datetime import datetime
+
+    from handlers.plan import _date
+
+    expected = None
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            expected = datetime.strptime(token, pattern).date()
+            break
+        except ValueError:
+            continue
+    assert _date(token) == expected

@@ -91,10 +91,14 @@ def _admit(environ: dict[str, Any], secret: bytes | None) -> Refusal | None:
         if refusal is not None:
             return refusal
     try:
-        parsed = parse_body(raw.decode("utf-8"), environ.get("CONTENT_TYPE"))
+        text = raw.decode("utf-8")
+        # Bolt parses the body again, so only what can fail is parsed here: JSON (a body, or a form's
+        # ``payload``) may be broken or not an object; a plain form (a slash command) always parses.
+        content_type = (environ.get("CONTENT_TYPE") or "").split(";")[0] or None  # as Bolt reads it
+        could_fail = "payload" in text or text.startswith("{") or content_type == "application/json"
+        if could_fail and not isinstance(parse_body(text, content_type), dict):
+            return "400 Bad Request", "body cannot be parsed"
     except (UnicodeDecodeError, ValueError):
-        return "400 Bad Request", "body cannot be parsed"
-    if not isinstance(parsed, dict):
         return "400 Bad Request", "body cannot be parsed"
     return None
 

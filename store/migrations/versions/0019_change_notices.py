@@ -5,15 +5,15 @@ a member) while nothing changes, and read them again on a notice (``store.change
 application, sends it, so every writer is covered: a service, the command line, raw SQL, an older release.
 SQLite has no notices: its reads are in-process and stay per request.
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0019
+Revises: 0018
 Create Date: 2026-12-03 17:00:00
 """
 
 from alembic import op
 
-revision = "0018"
-down_revision = "0017"
+revision = "0019"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
