@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -89,6 +89,14 @@ def _alembic_config(url: str, schema: str | None = None, partition: str | None =
     # the directory and the Slack installations live in the main store only
     config.attributes["partition"] = partition
     return config
+
+
+def _is_sqlite_file(url: URL) -> bool:
+    """Whether SQLAlchemy gives this SQLite URL a pool of connections to a file (an in-memory database
+    gets one connection per thread)."""
+    database = url.database or ""
+    in_memory = database in {"", ":memory:"} or database.startswith("file::memory:")
+    return not in_memory and url.query.get("mode") != "memory"
 
 
 def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -421,12 +429,12 @@ class Database:
                 self.base_engine: Engine = shared
                 self.engine = shared.execution_options(schema_translate_map={None: self.schema})
             elif self.is_sqlite:
-                # LIFO: writers queue (_WriteQueue), so the connection just returned is the one the next
-                # write takes, and its page cache is still current; round robin handed each write a
-                # connection whose cache another's commit had emptied (35 page reads a log, now 7)
-                self.engine: Engine = create_engine(
-                    url, connect_args={"check_same_thread": False}, pool_use_lifo=True
-                )
+                # A file's pool is LIFO: writers queue (_WriteQueue), so the connection just returned is
+                # the one the next write takes, and its page cache is still current; round robin handed
+                # each write a connection whose cache another's commit had emptied (35 page reads a log,
+                # now 7). An in-memory database has one connection per thread, with no order to choose.
+                lifo = {"pool_use_lifo": True} if _is_sqlite_file(parsed) else {}
+                self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False}, **lifo)
                 event.listen(self.engine, "connect", _sqlite_connect)  # a pool event: no cost per statement
                 self.engine.dialect.do_begin = _sqlite_do_begin  # type: ignore[method-assign]
             else:

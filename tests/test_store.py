@@ -143,3 +143,23 @@ def test_concurrent_read_then_write_transactions_all_land(database_url: str) -> 
     assert failures == []
     with database.read() as session:
         assert session.get(AppState, "counter").value == "8"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite://",
+        "sqlite:///:memory:",
+        "sqlite:///file::memory:?uri=true",
+        "sqlite:///file:m?mode=memory&uri=true",
+    ],
+)
+def test_an_in_memory_sqlite_database_opens_and_writes(url: str) -> None:
+    """A file's pool hands out the connection returned last; an in-memory database has no such pool."""
+    from sqlalchemy import text
+
+    db = Database(url, now=system_now)  # no time is read
+    with db.statements() as connection:
+        connection.execute(text("CREATE TABLE t (n INTEGER)"))
+        connection.execute(text("INSERT INTO t VALUES (1)"))
+    db.dispose()
