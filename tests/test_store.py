@@ -151,7 +151,6 @@ def test_concurrent_read_then_write_transactions_all_land(database_url: str) -> 
         "sqlite://",
         "sqlite:///:memory:",
         "sqlite:///file::memory:?uri=true",
-        "sqlite:///file:m?mode=memory&uri=true",
     ],
 )
 def test_an_in_memory_sqlite_database_opens_and_writes(url: str) -> None:
