@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-from store.changes import NOTIFYING_TABLES, ChangeListener
+from store.changes import NOTIFYING_TABLES, ChangeBeacon, ChangeListener
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -265,11 +265,13 @@ class _SideConnection:
         self._autocommit = autocommit  # SQLite's connections are autocommit already (see _sqlite_connect)
         self._lock = threading.Lock()
         self._connection: Any = None
-        #: PostgreSQL's change notices for every store on this server (``Database.listen_for_changes``)
-        self.listener: ChangeListener | None = None
+        #: PostgreSQL's change notices for every store on this server, or an SQLite file's change counter
+        #: (``Database.listen_for_changes``)
+        self.listener: ChangeListener | ChangeBeacon | None = None
 
-    def listen(self) -> ChangeListener:
-        """Start (once) the listener for this server's change notices, on a connection of its own."""
+    def listen(self) -> ChangeListener | ChangeBeacon:
+        """Start (once) the listener for this server's change notices, on a connection of its own (on
+        SQLite, trust the file's change counter)."""
         with self._lock:
             if self.listener is None:
                 self.listener = ChangeListener(partial(_listening_connection, self._engine))
@@ -338,6 +340,19 @@ def _note_notifying_rows(session: Session, _context: object, _instances: object)
         if any(getattr(row, "__tablename__", None) in NOTIFYING_TABLES for row in rows):
             session.info[_NOTIFYING_WRITE] = True
             return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_notifying_statements(state: ORMExecuteState) -> None:
+    """The same for a statement run through the session (a member erased with ``delete(Member)``): on
+    SQLite nothing but this process can count the change for the others (``store.changes.ChangeBeacon``)."""
+    if state.session.info.get(_NOTIFYING_WRITE) or not (
+        state.is_insert or state.is_update or state.is_delete
+    ):
+        return
+    table = getattr(state.statement, "table", None)
+    if getattr(table, "name", None) in NOTIFYING_TABLES:
+        state.session.info[_NOTIFYING_WRITE] = True
 
 
 _REVISION_LINE = re.compile(r'^(down_revision|revision)\s*(?::[^=]*)?=\s*(None|"[^"]*"|\'[^\']*\')\s*$', re.M)
@@ -410,13 +425,16 @@ class Database:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self._owns_engine = shared is None
         self._write_queue: _WriteQueue | None = None
+        changes: Path | None = None  # an SQLite file's change counter (``store.changes.ChangeBeacon``)
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             # a URI filename (``sqlite:///file:PATH?mode=ro&uri=true``) names PATH
             name = parsed.database.removeprefix("file:") if parsed.query.get("uri") else parsed.database
             file = Path(name.split("?")[0]).expanduser()
             folder = file.parent
             if fcntl is not None and parsed.query.get("mode") != "ro":
-                self._write_queue = _write_queue(file.resolve())
+                resolved = file.resolve()
+                self._write_queue = _write_queue(resolved)
+                changes = resolved.with_name(resolved.name + ".changes")
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
@@ -455,6 +473,9 @@ class Database:
         self._ready = False
         # schemas on one server share its side connection, as they share its pool
         self._side = side or _SideConnection(self.base_engine, autocommit=not self.is_sqlite)
+        if changes is not None and side is None:
+            # every process counts its changes to this file, and a serving one trusts the count
+            self._side.listener = ChangeBeacon(changes)
         # the reference-data version's session events; imported here, not at the top, because they need
         # the models, which a command that never opens the store (``--help``) should not import
         from store import reference
@@ -527,12 +548,15 @@ class Database:
 
     # ------------------------------------------------------------------ one small read, every request
 
-    def listen_for_changes(self) -> ChangeListener | None:
-        """On PostgreSQL, start listening for change notices (``store.changes``), shared by every
-        partnership's store on the server: from then on the per-request reads below are answered from
-        what this process read last, until a notice says something changed. For a long-lived process
-        (``csp-bot serve``); a command that answers once gains nothing from it. None on SQLite."""
-        return None if self.is_sqlite else self._side.listen()
+    def listen_for_changes(self) -> ChangeListener | ChangeBeacon | None:
+        """Start listening for changes (``store.changes``): PostgreSQL's notices, shared by every
+        partnership's store on the server, or on SQLite the file's change counter (and every other SQLite
+        store's in this process). From then on the per-request reads below are answered from what this
+        process read last, until something changes. For a long-lived process (``csp-bot serve``); a command
+        that answers once gains nothing from it. None for an SQLite store with no counter (read-only)."""
+        if self.is_sqlite and self._side.listener is None:
+            return None
+        return self._side.listen()
 
     def _epoch(self) -> int | None:
         """The change listener's epoch when values kept from it may be answered (see ``store.changes``),
@@ -636,7 +660,10 @@ class Database:
         path = Path(main.database).expanduser()
         folder = path.with_name(path.stem + ".partnerships")
         url = main.set(database=str(folder / f"{slug}.db")).render_as_string(hide_password=False)
-        return Database(url, now=self.now, partition=slug)
+        store = Database(url, now=self.now, partition=slug)
+        if isinstance(self._side.listener, ChangeBeacon) and self._side.listener.serving:
+            store.listen_for_changes()  # a serving process trusts each file's change counter
+        return store
 
     def drop_partition(self, slug: str) -> None:
         """Delete the partnership ``slug``'s store: its PostgreSQL schema, or its SQLite file."""
