@@ -128,20 +128,24 @@ class ChangeListener:
     def wait_until_listening(self, timeout: float) -> bool:
         return self._listening.wait(timeout)
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Stop listening; True once the thread has ended (it may still be connecting, up to its timeout)."""
         self._stopping.set()
         with contextlib.suppress(OSError):
             os.write(self._wake_w, b"x")
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
-        self._thread = None
+        ended = thread is None or not thread.is_alive()
+        if ended:
+            self._thread = None
+        return ended
 
     def close(self) -> None:
-        self.stop()
-        for fd in (self._wake_r, self._wake_w):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        if self.stop():  # a thread still running keeps its wake-up pipe (never someone else's descriptor)
+            for fd in (self._wake_r, self._wake_w):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
     def _run(self) -> None:
         wait = RETRY_S[0]
