@@ -53,3 +53,32 @@ def test_the_packaged_head_read_from_the_files_is_alembics(tmp_path: Path) -> No
     database.upgrade()
     assert database.stored_revision() == packaged_head()
     database.dispose()
+
+
+def test_the_guards_patterns_compile_when_first_used_and_then_are_the_compiled_ones() -> None:
+    import re
+    import threading
+
+    from bot.privacy import _LazyPattern
+
+    source = r"(?P<d>[0-9]{2})/(?P<m>[0-9]{2})"
+    lazy, compiled = _LazyPattern(source, re.IGNORECASE), re.compile(source, re.IGNORECASE)
+    texts = ["on 03/04 and 05/06", "nothing here", ""]
+    answers: list[object] = []
+
+    def use() -> None:  # first use from several threads at once
+        answers.append([[m.span() for m in lazy.finditer(text)] for text in texts])
+
+    threads = [threading.Thread(target=use) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [[[m.span() for m in compiled.finditer(text)] for text in texts]] * 4
+    for method in ("search", "match", "fullmatch"):
+        for text in texts:
+            found, expected = getattr(lazy, method)(text), getattr(compiled, method)(text)
+            assert (found and found.groupdict()) == (expected and expected.groupdict())
+    assert lazy.findall(texts[0]) == compiled.findall(texts[0])
+    assert lazy.sub("[date]", texts[0]) == compiled.sub("[date]", texts[0])
+    assert isinstance(lazy.search.__self__, re.Pattern)  # compiled once: the methods are a pattern's own
