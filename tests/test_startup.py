@@ -24,8 +24,8 @@ print(json.dumps(sorted(sys.modules)), file=sys.stderr)
 
 #: what a look-up's start has no use for (each was imported by a warm `ask` before): pydantic-settings
 #: (settings are read without it), YAML (the manifest and plan files), the plan's models, slack_sdk's
-#: OAuth stores and SQLAlchemy's asyncio extension (OAuth only), email's header parser (uploads),
-#: platformdirs (only without DATABASE_URL)
+#: OAuth stores and SQLAlchemy's asyncio extension (OAuth only), email's header parser (uploads), the
+#: alert service (a look-up raises none), platformdirs (only without DATABASE_URL)
 NOT_FOR_A_LOOK_UP = (
     "pydantic_settings",
     "dotenv",
@@ -36,6 +36,7 @@ NOT_FOR_A_LOOK_UP = (
     "bot.runtime.installations",
     "bot.runtime.manifest",
     "email.policy",
+    "bot.services.alerts",
     "platformdirs",
 )
 
