@@ -110,3 +110,36 @@ def test_the_guards_patterns_compile_when_first_used_and_then_are_the_compiled_o
     assert lazy.findall(texts[0]) == compiled.findall(texts[0])
     assert lazy.sub("[date]", texts[0]) == compiled.sub("[date]", texts[0])
     assert isinstance(lazy.search.__self__, re.Pattern)  # compiled once: the methods are a pattern's own
+
+
+def test_a_command_leaves_its_heap_to_the_os_and_still_prints_everything(tmp_path: Path) -> None:
+    # registered before main's handler, so it runs after it (exit handlers run last in, first out)
+    probe = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0, file=sys.stderr))\n"
+        "from bot.cli import main\n"
+        "main(sys.argv[1:])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "--help"],
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+            "HOME": str(tmp_path),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stderr.strip().endswith("frozen at exit: True")
+    assert done.stdout.rstrip().endswith(_last_help_line())
+
+
+def _last_help_line() -> str:
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    return CliRunner().invoke(cli, ["--help"], prog_name="csp-bot").output.rstrip().splitlines()[-1]
