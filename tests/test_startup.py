@@ -143,3 +143,29 @@ def _last_help_line() -> str:
     from bot.cli import cli
 
     return CliRunner().invoke(cli, ["--help"], prog_name="csp-bot").output.rstrip().splitlines()[-1]
+
+
+def test_a_warm_look_up_configures_no_orm_mapper(tmp_path: Path) -> None:
+    """The reads that open the store and the index are Core: configuring every mapper was about a tenth of
+    a warm `ask`'s work above the floor. (A write, or any ORM query, still configures them as needed.)"""
+    probe = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        "main(sys.argv[1:])\n"
+        "from store.models import Base\n"
+        "print('configured:', sum(mapper.configured for mapper in Base.registry.mappers), file=sys.stderr)\n"
+    )
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "HOME": str(tmp_path)}
+    root = Path(__file__).resolve().parents[1]
+    for _ in range(2):  # the first migrates and seeds
+        done = subprocess.run(
+            [sys.executable, "-c", probe, "ask", "acronym", "MARAC"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=root,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("MARAC: Multi Agency Risk Assessment Committee")
+    assert done.stderr.strip().endswith("configured: 0")
