@@ -115,8 +115,8 @@ def _breakdown(runs: int, python: str, env: dict[str, str]) -> None:
     print(
         f"\nask above the floor, in process (CPU, medians of {runs}): {total:.0f} ms; its imports {imports:.0f} ms "
         f"(those it makes while running included), the rest of running the command {running:.0f} ms. The whole "
-        "process's CPU above the floor's is less: the floor's exit collects every object it made, while ask's "
-        "index freezes them (gc.freeze)"
+        "process's CPU above the floor's is less: the floor's exit collects every object it made, while a "
+        "csp-bot command leaves them to the OS (gc.freeze at exit)"
     )
     by_package: dict[str, list[float]] = {}
     for sample in samples:
