@@ -26,7 +26,6 @@ from bot.settings import Settings
 from glossary.loader import parse_file
 from store import directory
 from store.db import MAIN, SLUG, Database
-from store.plan_data import load_plan
 from store.seed import is_seeded, seed_all, seed_blank
 
 PACKAGED = "packaged"
@@ -262,6 +261,8 @@ def _refuse_personal_data(origin: str, values: Iterable[tuple[str, str]]) -> Non
 
 
 def _plan(source: str):  # type: ignore[no-untyped-def]
+    from store.plan_data import load_plan  # seeding only: a warm start never reads a plan
+
     return load_plan(None if source == PACKAGED else Path(source))
 
 

@@ -34,8 +34,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import partial
 from importlib import resources
-from typing import Final
+from typing import Any, Final, cast
 
 __all__ = [
     "REWRITE_HINT",
@@ -48,6 +49,32 @@ __all__ = [
     "mask_personal_data",
     "screened",
 ]
+
+
+class _LazyPattern:
+    """A regular expression compiled when it is first used, not when the module is imported: compiling the
+    guard's ~60 patterns was most of a `csp-bot ask`'s import of this module, and a short query without a
+    digit needs few of them. Once compiled, the methods are the compiled pattern's own (nothing added to a
+    call); two threads using one at once at worst compile it twice."""
+
+    _METHODS: Final = ("search", "match", "fullmatch", "finditer", "findall", "sub")
+    __slots__ = ("_flags", "_source", *_METHODS)
+
+    def __init__(self, source: str, flags: int = 0) -> None:
+        self._source = source
+        self._flags = flags
+        for name in self._METHODS:
+            setattr(self, name, partial(self._first_use, name))
+
+    def _first_use(self, method: str, /, *args: Any, **kwargs: Any) -> Any:
+        compiled = re.compile(self._source, self._flags)
+        for name in self._METHODS:
+            setattr(self, name, getattr(compiled, name))
+        return getattr(compiled, method)(*args, **kwargs)
+
+
+def _lazy_re(source: str, flags: int = 0) -> re.Pattern[str]:
+    return cast("re.Pattern[str]", _LazyPattern(source, flags))
 
 
 class PersonalDataKind(StrEnum):
@@ -170,9 +197,9 @@ def _is_token_boundary(raw: str, position: int, extra: str = "") -> bool:
     return not (before.isalnum() or before == "_" or before in extra)
 
 
-_DIGIT: Final = re.compile(r"[0-9]")
-_YEAR: Final = re.compile(r"(?:19|20)[0-9]{2}")
-_FINANCIAL_YEAR: Final = re.compile(r"((?:19|20)[0-9]{2})[/\-]((?:19|20)?[0-9]{2})")
+_DIGIT: Final = _lazy_re(r"[0-9]")
+_YEAR: Final = _lazy_re(r"(?:19|20)[0-9]{2}")
+_FINANCIAL_YEAR: Final = _lazy_re(r"((?:19|20)[0-9]{2})[/\-]((?:19|20)?[0-9]{2})")
 
 
 def _is_year_or_financial_year(token: str) -> bool:
@@ -189,25 +216,25 @@ def _is_year_or_financial_year(token: str) -> bool:
 # ----------------------------------------------------------------------------------------------------------
 # E-mail addresses, found from their "@".
 
-_EMAIL: Final = re.compile(
+_EMAIL: Final = _lazy_re(
     r"@(?<=[\w.%+\-]@)[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
 )
 # "jane.smith [at] example [dot] org": the usual way round a naive filter. Matched in the folded text from
 # the "[at]", then the local part in front of it is checked.
-_EMAIL_SPELT_OUT: Final = re.compile(
+_EMAIL_SPELT_OUT: Final = _lazy_re(
     r"[\[(][ \t]*at[ \t]*[\])][ \t]*[a-z0-9\-]{1,63}"
     r"(?:[ \t]*[\[(][ \t]*dot[ \t]*[\])][ \t]*|\.)[a-z]{2,24}(?![a-z0-9\-])"
 )
-_EMAIL_LOCAL_PART_END: Final = re.compile(r"[a-z0-9_.%+\-][ \t]*\Z")
+_EMAIL_LOCAL_PART_END: Final = _lazy_re(r"[a-z0-9_.%+\-][ \t]*\Z")
 # "jane dot smith at gmail dot com", "emma.lewis at outlook dot com": a local part, "at", a domain with at
 # least one "dot" spelt out or a known mail provider.
-_EMAIL_WORDS_DOMAIN: Final = re.compile(
+_EMAIL_WORDS_DOMAIN: Final = _lazy_re(
     r"at[ \t]+(?P<domain>[a-z0-9\-]{2,40})(?P<rest>(?:(?:[ \t]+dot[ \t]+|\.)[a-z]{2,10}){1,3})(?![a-z0-9])"
 )
 _MAIL_PROVIDERS: Final = frozenset(
     _tokens("gmail googlemail hotmail outlook live yahoo btinternet icloud aol sky virginmedia protonmail")
 )
-_EMAIL_LOCAL_WORD: Final = re.compile(r"(?:[a-z0-9_%+\-]+(?:\.|[ \t]+dot[ \t]+))*[a-z0-9_%+\-]+[ \t]+\Z")
+_EMAIL_LOCAL_WORD: Final = _lazy_re(r"(?:[a-z0-9_%+\-]+(?:\.|[ \t]+dot[ \t]+))*[a-z0-9_%+\-]+[ \t]+\Z")
 
 
 _EMAIL_LOCAL_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.%+-")
@@ -251,7 +278,7 @@ def _email_spans(text: _Text) -> Iterator[_Span]:
 # the usual spaces, hyphens, dots and brackets. 03/08/09 numbers are organisations' lines (council contact
 # centres, the 0808 domestic abuse helpline) and may be shared freely, so they are not personal data here.
 
-_PHONE: Final = re.compile(
+_PHONE: Final = _lazy_re(
     r"""
     (?:
         \+[ \t]?44\)?[ \t\-]?(?:\([ \t]?0[ \t]?\)[ \t]?|0[ \t]?)?   # +44, (+44), +44 (0), +44 0
@@ -264,7 +291,7 @@ _PHONE: Final = re.compile(
     """,
     re.VERBOSE,
 )
-_NON_DIGITS: Final = re.compile(r"[^0-9]+")
+_NON_DIGITS: Final = _lazy_re(r"[^0-9]+")
 
 
 def _is_uk_personal_number(number: str) -> bool:
@@ -306,7 +333,7 @@ _POSTCODE_AREAS: Final = frozenset(
         """
     )
 )
-_POSTCODE_FROM_DISTRICT: Final = re.compile(
+_POSTCODE_FROM_DISTRICT: Final = _lazy_re(
     r"[0-9][A-Za-z0-9]?[ \t]{0,2}(?P<inward>[0-9][ABD-HJLNP-UW-Zabd-hjlnp-uw-z]{2})(?![A-Za-z0-9])"
 )
 _ORDINAL_SUFFIXES: Final = frozenset({"st", "nd", "rd", "th"})
@@ -353,35 +380,35 @@ _DAY_SUFFIX: Final = r"(?:st|nd|rd|th)?"
 _ONE_OR_TWO_DIGITS: Final = r"[0-9](?<![0-9]{2})(?<![0-9][/.\-][0-9])[0-9]?"
 _FULL_DATES: Final = (
     # 12/03/2009, 12-03-09, 12.03.2009
-    re.compile(
+    _lazy_re(
         rf"(?P<d>{_ONE_OR_TWO_DIGITS})[ \t]?(?P<sep>[/.\-])[ \t]?(?P<m>[0-9]{{1,2}})[ \t]?(?P=sep)[ \t]?"
         r"(?:[0-9]{4}|[0-9]{2})(?![0-9])"
     ),
     # 2009-03-12
-    re.compile(
+    _lazy_re(
         r"(?:19|20)(?<![0-9]..)[0-9]{2}(?P<sep>[/.\-])(?P<m>[0-9]{1,2})(?P=sep)(?P<d>[0-9]{1,2})(?![0-9])"
     ),
     # 12 March 2009, 12th of March 2009, 12-Mar-09
-    re.compile(
+    _lazy_re(
         rf"(?P<d>{_ONE_OR_TWO_DIGITS}){_DAY_SUFFIX}(?:[ \t]+of)?[ \t\-]+{_MONTH}\.?[ \t,\-]+"
         r"(?:[0-9]{4}|['?]?[0-9]{2})(?![0-9])"
     ),
     # March 12, 2009
-    re.compile(rf"{_MONTH}\.?[ \t]+(?P<d>[0-9]{{1,2}}){_DAY_SUFFIX},?[ \t]+[0-9]{{4}}(?![0-9])"),
+    _lazy_re(rf"{_MONTH}\.?[ \t]+(?P<d>[0-9]{{1,2}}){_DAY_SUFFIX},?[ \t]+[0-9]{{4}}(?![0-9])"),
 )
 # March 2009, 03/2009: accepted after an explicit cue ("DOB 03/2009") but not after "born".
 _MONTH_YEARS: Final = (
-    re.compile(rf"{_MONTH}\.?[ \t,]+(?:19|20)[0-9]{{2}}(?![0-9])"),
-    re.compile(rf"(?P<m>{_ONE_OR_TWO_DIGITS})[/.\-](?:19|20)[0-9]{{2}}(?![0-9])"),
+    _lazy_re(rf"{_MONTH}\.?[ \t,]+(?:19|20)[0-9]{{2}}(?![0-9])"),
+    _lazy_re(rf"(?P<m>{_ONE_OR_TWO_DIGITS})[/.\-](?:19|20)[0-9]{{2}}(?![0-9])"),
 )
 _DOB_CUE_STEMS: Final = ("dob", "d.o.b", "date", "birth", "born")
-_DOB_CUE: Final = re.compile(
+_DOB_CUE: Final = _lazy_re(
     r"(?:d\.?o\.?b\.?|date[ \t]+of[ \t]+birth|birth[ \t]?date|(?P<born>born))(?![a-z])"
 )
 # A full stop ends the search window only where it ends a sentence, not inside "12.03.09" or "12 Mar. 2009".
-_SENTENCE_END: Final = re.compile(r"[!?\n]|\.(?=[ \t]*(?:$|[A-Z\n]))")
-_WORD: Final = re.compile(r"[a-z]+")
-_DATE_JUST_BEFORE_CUE: Final = re.compile(r"[ \t]?\(?")
+_SENTENCE_END: Final = _lazy_re(r"[!?\n]|\.(?=[ \t]*(?:$|[A-Z\n]))")
+_WORD: Final = _lazy_re(r"[a-z]+")
+_DATE_JUST_BEFORE_CUE: Final = _lazy_re(r"[ \t]?\(?")
 _DOB_MAX_WORDS_BETWEEN: Final = 4
 _DOB_WINDOW: Final = 60
 
@@ -454,7 +481,7 @@ def _date_of_birth_spans(text: _Text) -> Iterator[_Span]:
 # NHS numbers: ten digits, optionally grouped 3-3-4, whose tenth digit is the modulus-11 check digit.
 # About one random ten-digit number in eleven passes the check, which is why only valid ones are flagged.
 
-_NHS: Final = re.compile(
+_NHS: Final = _lazy_re(
     r"[0-9](?<![0-9][0-9])(?<![0-9][.,/\-][0-9])[0-9]{2}[ \-]?[0-9]{3}[ \-]?[0-9]{4}(?![0-9])(?![.,/\-][0-9])"
 )
 _NHS_WEIGHTS: Final = tuple(range(10, 1, -1))
@@ -478,7 +505,7 @@ def _nhs_number_spans(text: _Text) -> Iterator[_Span]:
 # else needs a cue such as "case ref", "crime no", "MARAC ref" or "CRN" before a token containing digits.
 # "DHR", "MARAC", "Section 35", "2017/18" and action codes like "P1.3" carry no cue and pass.
 
-_REFERENCE_FROM_DIGIT: Final = re.compile(
+_REFERENCE_FROM_DIGIT: Final = _lazy_re(
     r"""
     [0-9](?<![\w/][0-9])
     (?:
@@ -492,12 +519,12 @@ _REFERENCE_FROM_DIGIT: Final = re.compile(
     re.VERBOSE,
 )
 # The "/12345/19" of "CR/12345/19"; the letters in front are checked separately.
-_REFERENCE_AFTER_LETTERS: Final = re.compile(r"/[0-9]{5,8}/[0-9]{2,4}(?![\w/])")
+_REFERENCE_AFTER_LETTERS: Final = _lazy_re(r"/[0-9]{5,8}/[0-9]{2,4}(?![\w/])")
 _REFERENCE_CUE_STEMS: Final = (
     "case", "crime", "marac", "dhr", "mappa", "incident", "occurrence", "log", "niche", "custody", "ref",
     "crn", "urn", "pnc", "cro",
 )  # fmt: skip
-_REFERENCE_CUE: Final = re.compile(
+_REFERENCE_CUE: Final = _lazy_re(
     r"""
     (?:
         (?:case|crime|marac|dhr|mappa|incident|occurrence|log|referral|niche|custody|ref|reference)
@@ -512,8 +539,8 @@ _REFERENCE_CUE: Final = re.compile(
     """,
     re.VERBOSE,
 )
-_LETTER: Final = re.compile(r"[a-z]")
-_FIVE_DIGITS: Final = re.compile(r"[0-9]{5}")
+_LETTER: Final = _lazy_re(r"[a-z]")
+_FIVE_DIGITS: Final = _lazy_re(r"[0-9]{5}")
 
 
 def _looks_like_identifier(token: str, *, acronym_cue: bool) -> bool:
@@ -817,7 +844,7 @@ _ROLE_STEMS: Final = (
     "brother", "sister", "partner", "boyfriend", "girlfriend", "husband", "wife", "student", "client",
     "person", "man", "woman", "patient", "applicant", "claimant", "driver", "missing", "arrested",
 )  # fmt: skip
-_ROLE_WORD: Final = re.compile(
+_ROLE_WORD: Final = _lazy_re(
     r"(?:victims?|suspects?|perp(?:etrator)?s?|offenders?|witness(?:es)?|child(?:ren)?|complainants?"
     r"|defendants?|survivors?|nominals?|accused|pupils?|callers?|mispers?|young[ \t]+persons?|mum|dad"
     r"|mother|father|sons?|daughters?|girls?|boys?|parents?|residents?|tenants?|neighbours?|youths?"
@@ -837,12 +864,12 @@ _VERB_STEMS: Final = (
 # victim, Jane", "victim (Jane", "victim is Jane", "victim named Jane", "victim's name is Jane". Matched in the
 # folded text, where "?" stands for any non-ASCII character such as an en dash or a curly apostrophe. The
 # group "explicit" is set when the connector itself says a name follows.
-_ROLE_CONNECTOR: Final = re.compile(
+_ROLE_CONNECTOR: Final = _lazy_re(
     r"(?P<name_word>['?]s[ \t]+name)?"
     r"(?:(?P<colon>[ \t]*[:\-?][ \t]*)|[ \t]*[,;(][ \t]*|[ \t]+)"
     r"(?P<said>(?:(?:is|was|named|called|known[ \t]+as|aka|name)[ \t]*[:\-?]?[ \t]+){1,2})?"
 )
-_TITLE: Final = re.compile(r"(?:Mrs?|Ms|Miss|Mx|Dr)\.?[ \t]+")
+_TITLE: Final = _lazy_re(r"(?:Mrs?|Ms|Miss|Mx|Dr)\.?[ \t]+")
 
 _UPPER: Final = "A-ZÀ-ÖØ-Þ"
 _LOWER: Final = "a-zß-öø-ÿ"
@@ -851,28 +878,28 @@ _NAME_WORD_PATTERN: Final = (
     rf"(?:[{_UPPER}]['’])?[{_UPPER}][{_LOWER}]+(?:[{_UPPER}][{_LOWER}]+)?(?:-[{_UPPER}][{_LOWER}]+)?"
     rf"(?![{_UPPER}{_LOWER}0-9])"
 )
-_NAME_WORD: Final = re.compile(_NAME_WORD_PATTERN)
-_SURNAME_IN_CAPITALS: Final = re.compile(r"[A-Z]{2,}(?![A-Za-z0-9])")
-_NEXT_NAME_WORD: Final = re.compile(rf"[ \t]+(?P<word>{_NAME_WORD_PATTERN}|[A-Z]{{2,}}(?![A-Za-z0-9]))")
+_NAME_WORD: Final = _lazy_re(_NAME_WORD_PATTERN)
+_SURNAME_IN_CAPITALS: Final = _lazy_re(r"[A-Z]{2,}(?![A-Za-z0-9])")
+_NEXT_NAME_WORD: Final = _lazy_re(rf"[ \t]+(?P<word>{_NAME_WORD_PATTERN}|[A-Z]{{2,}}(?![A-Za-z0-9]))")
 # "J. Bloggs", "J Bloggs", "J.P. Smith", "J SMITH": initials, then a surname.
-_INITIALS_AND_SURNAME: Final = re.compile(
+_INITIALS_AND_SURNAME: Final = _lazy_re(
     rf"(?:[A-Z](?:\.[ \t]*|[ \t]+)){{1,2}}(?P<surname>{_NAME_WORD_PATTERN}|[A-Z]{{2,}}(?![A-Za-z0-9]))"
 )
-_LOWER_INITIAL_AND_SURNAME: Final = re.compile(r"[a-z]\.[ \t]*(?P<surname>[a-z][a-z'\-]+)(?![a-z])")
+_LOWER_INITIAL_AND_SURNAME: Final = _lazy_re(r"[a-z]\.[ \t]*(?P<surname>[a-z][a-z'\-]+)(?![a-z])")
 # Any word in any case, in the folded text: "jane", "o'brien", "smith-jones".
-_ANY_WORD: Final = re.compile(r"[a-z](?:[a-z]|['?\-](?=[a-z]))*(?![a-z0-9])")
-_NEXT_ANY_WORD: Final = re.compile(r"[ \t]+(?P<word>[a-z](?:[a-z]|['?\-](?=[a-z]))*)(?![a-z0-9])")
-_CAPITALISED_WORD: Final = re.compile(rf"[{_UPPER}](?:[{_LOWER}]+|[{_UPPER}]+)")
+_ANY_WORD: Final = _lazy_re(r"[a-z](?:[a-z]|['?\-](?=[a-z]))*(?![a-z0-9])")
+_NEXT_ANY_WORD: Final = _lazy_re(r"[ \t]+(?P<word>[a-z](?:[a-z]|['?\-](?=[a-z]))*)(?![a-z0-9])")
+_CAPITALISED_WORD: Final = _lazy_re(rf"[{_UPPER}](?:[{_LOWER}]+|[{_UPPER}]+)")
 # An age right after a name or a person word: "Chloe, 14", "Liam (14)", "Warren Jenkins aged 41",
 # "Ryan Lee 17 yrs", "Man, 60s,". A range or a count ("aged 14-17", "girls, 12 to 15", "14%") is no age.
-_AGE_AFTER: Final = re.compile(
+_AGE_AFTER: Final = _lazy_re(
     r"(?:[ \t]*,[ \t]*(?:aged?[ \t]+)?|[ \t]*\([ \t]*(?:aged?[ \t]+)?|[ \t]+aged?[ \t]+|[ \t]+(?=[0-9]{1,2}[ \t]*(?:yrs?|years|yo)))"
     r"(?P<age>[0-9]{1,2}s?)(?:[ \t]*(?:yrs?|years?(?:[ \t]+old)?|yo|y/o))?"
     r"(?![0-9%/:.,]?[0-9])(?![ \t]*(?:-|to|and|or|\+|%|x)[ \t]*[0-9])(?![ \t]*(?:hours|hrs|mins|days|weeks|months|am|pm|times|of|per|percent))"
     # a threshold in a rule is no one's age: "a person aged 12 or over", "anyone aged 18 and above"
     r"(?![ \t]*(?:or|and)[ \t]+(?:over|above|under|below|older|younger|more|less)(?![a-z]))"
 )
-_AGED_NAME: Final = re.compile(r"aged?[ \t]+[0-9]{1,2}[ \t]*,[ \t]*")
+_AGED_NAME: Final = _lazy_re(r"aged?[ \t]+[0-9]{1,2}[ \t]*,[ \t]*")
 
 
 def _can_be_surname(word: str) -> bool:
@@ -998,7 +1025,7 @@ def _word_before(raw: str, position: int) -> str:
     return raw[start:end].strip(".").casefold()
 
 
-_AFTER_NAME_OFFICE: Final = re.compile(r"[ \t]*(?:,|\n|\r\n|[ \t]-|–|\()[ \t\n]*(?P<word>[A-Za-z]+)")
+_AFTER_NAME_OFFICE: Final = _lazy_re(r"[ \t]*(?:,|\n|\r\n|[ \t]-|–|\()[ \t\n]*(?P<word>[A-Za-z]+)")
 
 
 def _in_office(raw: str, start: int, end: int) -> bool:
@@ -1055,9 +1082,9 @@ def _follows_capitalised_given_name(raw: str, position: int) -> bool:
 # that is one: a text with no such word is passed over in one scan (most of a glossary's texts).
 _FIRST_NAME_WORDS: Final = _GIVEN_NAMES | _AMBIGUOUS_FIRST_NAMES
 _FIRST_NAMES_ARE_ASCII_WORDS: Final = all(name.isascii() and name.isalpha() for name in _FIRST_NAME_WORDS)
-_ASCII_LETTERS: Final = re.compile(r"[a-z]+")
-_ASCII_LETTERS_ANY_CASE: Final = re.compile(r"[A-Za-z]+")
-_LATIN_LETTERS: Final = re.compile(rf"[{_UPPER}{_LOWER}]+")
+_ASCII_LETTERS: Final = _lazy_re(r"[a-z]+")
+_ASCII_LETTERS_ANY_CASE: Final = _lazy_re(r"[A-Za-z]+")
+_LATIN_LETTERS: Final = _lazy_re(rf"[{_UPPER}{_LOWER}]+")
 
 
 def _may_hold_given_name(raw: str) -> bool:
@@ -1129,7 +1156,7 @@ def _bare_name_pairs(text: _Text) -> Iterator[_Span]:
 
 
 # The second word in a look-ahead, so that each word is tried as a first name ("the jane smith").
-_LOWER_PAIR: Final = re.compile(r"(?P<first>[a-z]{2,})(?=[ \t]+(?P<second>[a-z]{2,})(?![a-z0-9]))")
+_LOWER_PAIR: Final = _lazy_re(r"(?P<first>[a-z]{2,})(?=[ \t]+(?P<second>[a-z]{2,})(?![a-z0-9]))")
 
 
 def _age_spans(text: _Text) -> Iterator[_Span]:
@@ -1179,7 +1206,7 @@ def _possessive_spans(text: _Text) -> Iterator[_Span]:
             yield match.start(), match.end("name")
 
 
-_POSSESSIVE_SIMPLE: Final = re.compile(rf"(?P<name>[{_UPPER}][{_LOWER}]+)['’]s[ \t]+(?P<relative>[a-z]+)")
+_POSSESSIVE_SIMPLE: Final = _lazy_re(rf"(?P<name>[{_UPPER}][{_LOWER}]+)['’]s[ \t]+(?P<relative>[a-z]+)")
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -1198,7 +1225,7 @@ _NOT_FAMILY_NAMES: Final = _words(
 )
 
 
-_THE_PLURAL_SURNAME: Final = re.compile(r"[Tt]he[ \t]+(?P<name>[A-Z][a-z]+)s(?:'|’|(?![A-Za-z]))")
+_THE_PLURAL_SURNAME: Final = _lazy_re(r"[Tt]he[ \t]+(?P<name>[A-Z][a-z]+)s(?:'|’|(?![A-Za-z]))")
 # Plurals of everyday nouns that are also surnames: before "of" they name a thing, not a family.
 _PLURAL_NOUNS: Final = _words(
     """
@@ -1206,7 +1233,7 @@ _PLURAL_NOUNS: Final = _words(
     Kings Bells Rivers Stones Banks Marks Gates Lanes Rhodes Knights Masters Chambers
     """
 )
-_OF_NEXT: Final = re.compile(r"[ \t]+of[ \t]")
+_OF_NEXT: Final = _lazy_re(r"[ \t]+of[ \t]")
 
 
 # Surnames that are also everyday words, so that in lower case they are read as words.
@@ -1271,21 +1298,21 @@ def _family_spans(text: _Text) -> Iterator[_Span]:
 # own ("Castle Street") is shared by hundreds of homes and passes, and so does a count before a plural
 # ("12 primary schools", "20 Safer Streets").
 
-_HOUSE_NUMBER_STREET: Final = re.compile(
+_HOUSE_NUMBER_STREET: Final = _lazy_re(
     r"[0-9](?<![A-Za-z0-9/.£$#\-][0-9])[0-9]{0,3}[A-Za-z]?,?[ \t]+"
     r"(?:(?:[A-Z][A-Za-z'’\-]+|[a-z][a-z'’\-]+)[ \t]+){0,3}"
     rf"(?:[A-Z][A-Za-z'’\-]+|[a-z][a-z'’\-]+)[ \t]+(?i:{_STREET_TYPES})\.?(?![A-Za-z0-9])"
 )
-_NAMED_FLAT: Final = re.compile(
+_NAMED_FLAT: Final = _lazy_re(
     r"(?i:flat|apartment|apt|unit|room)[ \t]*[0-9]{1,4}[a-z]?,?[ \t]+"
     r"(?:[A-Z][A-Za-z'’\-]+[ \t]+){1,3}"
     rf"(?i:{_NAMED_BUILDING_TYPES})(?![A-Za-z0-9])"
 )
-_FLAT_PREFIX: Final = re.compile(r"(?i:flat|apartment|apt)[ \t]*[0-9]{1,4}[a-z]?,?[ \t]*\Z")
+_FLAT_PREFIX: Final = _lazy_re(r"(?i:flat|apartment|apt)[ \t]*[0-9]{1,4}[a-z]?,?[ \t]*\Z")
 
 
 # "from 2 The Pastures": a house number and a street named with "The", after a word of place.
-_HOUSE_NUMBER_THE: Final = re.compile(
+_HOUSE_NUMBER_THE: Final = _lazy_re(
     r"[0-9](?<![A-Za-z0-9/.£$#\-][0-9])[0-9]{0,3}[A-Za-z]?,?[ \t]+The[ \t]+(?P<street>[A-Z][a-z]+)"
 )
 _PLACE_PREPOSITIONS: Final = frozenset(
@@ -1332,12 +1359,12 @@ def _address_spans(text: _Text) -> Iterator[_Span]:
 # "Girl, 12, at …", "Man (aged 55)". Plurals and ranges are statistics and pass ("girls aged 12 to 15",
 # "men aged over 50", "young people aged 14-17").
 
-_SEX_AGE_IN_BRACKETS: Final = re.compile(
+_SEX_AGE_IN_BRACKETS: Final = _lazy_re(
     r"\([ \t]*(?:aged?[ \t]+)?(?:(?:male|female|m|f|boy|girl|man|woman)[ \t]*[,/ ][ \t]*(?:aged?[ \t]+)?[0-9]{1,2}s?"
     r"|[0-9]{1,2}s?[ \t]*(?:yrs?|years?|yo)?[ \t]*[,/ ][ \t]*(?:male|female|m|f|boy|girl))"
     r"[ \t]*(?:yrs?|years?(?:[ \t]+old)?|yo)?[ \t]*\)"
 )
-_PERSON_WORD: Final = re.compile(
+_PERSON_WORD: Final = _lazy_re(
     r"(?:male|female|man|woman|boy|girl|lady|gentleman|child|baby|toddler|teenager|teen|youth|juvenile"
     r"|mother|father|mum|dad|son|daughter|victim|suspect|offender|pensioner|adult|resident|tenant"
     r"|neighbour|partner|student|pupil|person|misper|perpetrator|witness|complainant)(?![a-z])"
@@ -1351,7 +1378,7 @@ _PERSON_STEMS: Final = (
 
 
 # "a 15-year-old", "15 yr old boy": one person's age. "14-year-olds" (a plural) is a statistic.
-_YEAR_OLD: Final = re.compile(r"[0-9](?<![0-9]{2})[0-9]?[ \t\-]?(?:years?|yrs?|yo)[ \t\-]old(?![a-z])(?!s)")
+_YEAR_OLD: Final = _lazy_re(r"[0-9](?<![0-9]{2})[0-9]?[ \t\-]?(?:years?|yrs?|yo)[ \t\-]old(?![a-z])(?!s)")
 
 
 def _described_person_spans(text: _Text) -> Iterator[_Span]:
@@ -1381,12 +1408,12 @@ def _described_person_spans(text: _Text) -> Iterator[_Span]:
 _VRM_CURRENT: Final = (
     r"[A-HJ-PR-Y][A-HJ-PR-Y](?:0[2-9]|1[0-9]|2[0-9]|5[1-9]|6[0-9]|7[0-9])[ \t]?[A-HJ-PR-Z]{3}"
 )
-_VRM: Final = re.compile(rf"(?<![A-Za-z0-9]){_VRM_CURRENT}(?![A-Za-z0-9])")
-_VRM_ANY_CASE: Final = re.compile(
+_VRM: Final = _lazy_re(rf"(?<![A-Za-z0-9]){_VRM_CURRENT}(?![A-Za-z0-9])")
+_VRM_ANY_CASE: Final = _lazy_re(
     rf"(?<![A-Za-z0-9])(?i:{_VRM_CURRENT}|[A-HJ-PR-Y][0-9]{{1,3}}[ \t]?[A-HJ-PR-Z]{{3}}"
     r"|[A-HJ-PR-Z]{3}[ \t]?[0-9]{1,3}[A-HJ-NP-Y])(?![A-Za-z0-9])"
 )
-_VRM_CUE: Final = re.compile(
+_VRM_CUE: Final = _lazy_re(
     r"(?:reg(?:istration)?(?:[ \t]*(?:no|number|mark))?|vrm|vehicle|veh|car|van|plates?|motorbike|moped"
     r"|index)(?![a-z])\.?[ \t]*[:#\-]?[ \t]*"
 )
@@ -1430,7 +1457,7 @@ def _vehicle_spans(text: _Text) -> Iterator[_Span]:
 # ----------------------------------------------------------------------------------------------------------
 # National Insurance numbers: two letters, six digits and a final A-D, spaced or not ("QQ 12 34 56 C").
 
-_NI_NUMBER: Final = re.compile(
+_NI_NUMBER: Final = _lazy_re(
     r"(?<![A-Za-z0-9])(?i:[a-z]{2}[ \t]?[0-9]{2}[ \t]?[0-9]{2}[ \t]?[0-9]{2}[ \t]?[a-d])(?![A-Za-z0-9])"
 )
 
@@ -1444,7 +1471,7 @@ def _ni_number_spans(text: _Text) -> Iterator[_Span]:
 # Incident (CAD) and custody numbers: "CAD 1234", "cad number 1023", "CAD #2231", "Custody no. 43CU123456",
 # "custody record 43-CU-98765". "CAD system" and "custody suite" have no number and pass; so do years.
 
-_INCIDENT_NUMBER: Final = re.compile(
+_INCIDENT_NUMBER: Final = _lazy_re(
     r"(?P<cue>cad|custody|storm|incident|log|occurrence|job)"
     r"(?:[ \t]*(?P<marker>number|num|no|reference|ref|record|id|log|#)(?![a-z]))?\.?[ \t]*[:#\-]?[ \t]*"
     r"(?P<token>[a-z0-9][a-z0-9/\-]{2,24})(?![a-z0-9/%])"

@@ -32,7 +32,6 @@ import urllib.request
 from collections import deque
 from dataclasses import dataclass
 from email.parser import BytesParser
-from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
@@ -144,6 +143,8 @@ def _decode_json_args(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parse_multipart(body: bytes, content_type: str) -> dict[str, Any]:
+    from email.policy import HTTP  # uploads only: its header parser is not imported for every `ask`
+
     message = BytesParser(policy=HTTP).parsebytes(
         f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + body
     )

@@ -18,7 +18,6 @@ from bot.container import Services
 from bot.logs import BOLT_LOGGER, guard_body_loggers
 from bot.partnerships import Partnerships
 from bot.runtime.authorization import token_authorize
-from bot.runtime.installations import StoredBotAuthorize, oauth_settings
 from bot.settings import Settings
 
 
@@ -53,6 +52,9 @@ def create_app(
     guard_body_loggers()  # also when the app is built outside the CLI (tests, embedding)
     bolt_logger = logging.getLogger(BOLT_LOGGER)
     if settings.oauth_enabled:
+        # only for OAuth: slack_sdk's SQLAlchemy stores (and its asyncio extension) are not imported otherwise
+        from bot.runtime.installations import StoredBotAuthorize, oauth_settings
+
         # each request carries its workspace's token, from the installation store
         client = client or web_client(None, settings.slack_api_url)
         oauth = oauth_settings(settings, partnerships, bolt_logger)

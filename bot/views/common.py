@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.models.blocks import Block, ContextBlock, SectionBlock
 
 from bot.errors import UserFacingError
 from bot.privacy import REWRITE_HINT, PersonalDataError
-from bot.services.alerts import Raised
 from bot.views.text import clip, escape, markup, mrkdwn, quote
+
+if TYPE_CHECKING:  # a look-up's reply is rendered without the alert service being imported
+    from bot.services.alerts import Raised
 
 #: Slack's limit for blocks in one message
 MESSAGE_BLOCK_LIMIT = 50
