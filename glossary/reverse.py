@@ -283,8 +283,9 @@ class ReverseIndex:
         # Which names can match. A word changed comes alone (no typo beside it), so when the query has a
         # word no name has (a typo, an acronym or the changed word itself) every other word is the
         # name's own. Otherwise the name holds all the query's words but one: two of its three rarest;
-        # or, of two words, both (a name of one changed word and another is two differences away).
-        if len(known) < len(distinct) or len(known) == 2:
+        # or, of two words (or one, repeated: "C C"), all (a name of one changed word and another is two
+        # differences away).
+        if len(known) < len(distinct) or len(known) <= 2:
             candidates = set(known[0]).intersection(*known[1:])
         else:
             a, b, c = (set(ids) for ids in known[:3])
