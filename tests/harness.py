@@ -255,6 +255,19 @@ def csp_bot_process(
                 process.kill()
 
 
+def run_csp_bot(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed `csp-bot` once on ``database_url`` (no Slack or proxy settings) and wait for it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HTTP", "http"))}
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "csp-bot"), *args],
+        env={**env, "DATABASE_URL": database_url, "CSP_LOG_LEVEL": "WARNING"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -7,10 +7,6 @@ line or an erasure is answered by the next request; a write no csp-bot process c
 from __future__ import annotations
 
 import multiprocessing
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +22,7 @@ from glossary.model import LookupStatus
 from store import changes
 from store.changes import ChangeBeacon
 from store.db import request_scope
+from tests.harness import run_csp_bot
 
 OPERATOR = Actor.operator()
 
@@ -107,16 +104,8 @@ def test_a_member_added_by_the_command_line_is_seen_by_the_next_request(
     services = sqlite_services
     _serving(services)
     assert services.members.actor("U0TWOPROC").role is None  # kept
-    executable = shutil.which("csp-bot", path=str(Path(sys.executable).parent))
-    assert executable, "csp-bot is not installed (pip install -e .)"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HTTP", "http"))}
-    done = subprocess.run(
-        [executable, "members", "add", "U0TWOPROC", "--role", "coordinator", "--org", "WDC"],
-        env={**env, "DATABASE_URL": database_url, "CSP_LOG_LEVEL": "WARNING"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    done = run_csp_bot(
+        "members", "add", "U0TWOPROC", "--role", "coordinator", "--org", "WDC", database_url=database_url
     )
     assert done.returncode == 0, done.stderr
     assert services.members.actor("U0TWOPROC").role is Role.COORDINATOR

@@ -9,14 +9,10 @@ from __future__ import annotations
 import contextlib
 import os
 import select
-import shutil
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,7 +31,7 @@ from glossary.model import LookupStatus
 from store.changes import ChangeListener
 from store.db import Database, _listening_connection, request_scope
 from tests.conftest import TEST_START
-from tests.harness import SlackHarness
+from tests.harness import SlackHarness, run_csp_bot
 from tests.test_request_cost import LOG_ROUND_TRIPS, counted
 
 OPERATOR = Actor.operator()
@@ -202,16 +198,8 @@ def test_a_member_added_by_another_process_is_seen_by_the_next_request(
     listener = None if services.db.is_sqlite else _listening(services)
     assert services.members.actor("U0TWOPROC").role is None
     told = _told(listener) if listener is not None else (lambda: True)
-    executable = shutil.which("csp-bot", path=str(Path(sys.executable).parent))
-    assert executable, "csp-bot is not installed (pip install -e .)"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "HTTP", "http"))}
-    done = subprocess.run(
-        [executable, "members", "add", "U0TWOPROC", "--role", "coordinator", "--org", "WDC"],
-        env={**env, "DATABASE_URL": database_url, "CSP_LOG_LEVEL": "WARNING"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    done = run_csp_bot(
+        "members", "add", "U0TWOPROC", "--role", "coordinator", "--org", "WDC", database_url=database_url
     )
     assert done.returncode == 0, done.stderr
     _wait(told, "the notice reached the worker")
