@@ -8,8 +8,10 @@ import hmac
 import io
 import json
 import logging
+import os
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -155,6 +157,19 @@ def _quiet_exit() -> None:
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
 
 
+def _leave_now() -> None:
+    """A worker that has stopped serving and recorded what it owed leaves at once, with gunicorn's exit
+    code. Interpreter shutdown with daemon threads still at work (the alert loop, a Home refresh) now and
+    then printed a traceback from Python's own weakref exit handler (a registry changed while it was read)."""
+    leaving = sys.exc_info()[1]  # called while gunicorn's sys.exit() unwinds the worker
+    code = leaving.code if isinstance(leaving, SystemExit) else (1 if leaving is not None else 0)
+    logging.shutdown()  # flushes every handler, as the interpreter's exit would
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code if isinstance(code, int) else (0 if code is None else 1))
+
+
 def serve_http(
     build: Callable[[], WsgiApp],
     host: str,
@@ -174,6 +189,7 @@ def serve_http(
                 on_worker_exit()
             except Exception as error:
                 log_failure(log, "worker shutdown", error)
+        _leave_now()
 
     from gunicorn.app.base import BaseApplication
 
