@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, NoSuchModuleError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+from sqlalchemy.pool import SingletonThreadPool
 
 from store.changes import NOTIFYING_TABLES, ChangeBeacon, ChangeListener
 
@@ -91,12 +92,19 @@ def _alembic_config(url: str, schema: str | None = None, partition: str | None =
     return config
 
 
-def _is_sqlite_file(url: URL) -> bool:
-    """Whether SQLAlchemy gives this SQLite URL a pool of connections to a file (an in-memory database
-    gets one connection per thread)."""
+def _sqlite_file(url: URL) -> Path | None:
+    """The file an SQLite URL names, or None for an in-memory database (``sqlite://``, ``:memory:``, a
+    URI filename with ``mode=memory``), which has no file beside which to keep a write lock or a change
+    counter, and which SQLAlchemy gives one connection per thread rather than a pool."""
     database = url.database or ""
-    in_memory = database in {"", ":memory:"} or database.startswith("file::memory:")
-    return not in_memory and url.query.get("mode") != "memory"
+    if database in {"", ":memory:"} or url.query.get("mode") == "memory":
+        return None
+    # a URI filename (``sqlite:///file:PATH?mode=ro&uri=true``) names PATH
+    name = database.removeprefix("file:") if url.query.get("uri") else database
+    name = name.split("?")[0]
+    if name in {"", ":memory:"}:
+        return None
+    return Path(name).expanduser()
 
 
 def _sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -426,20 +434,17 @@ class Database:
         self._owns_engine = shared is None
         self._write_queue: _WriteQueue | None = None
         changes: Path | None = None  # an SQLite file's change counter (``store.changes.ChangeBeacon``)
-        if self.is_sqlite and parsed.database and parsed.database != ":memory:":
-            # a URI filename (``sqlite:///file:PATH?mode=ro&uri=true``) names PATH
-            name = parsed.database.removeprefix("file:") if parsed.query.get("uri") else parsed.database
-            file = Path(name.split("?")[0]).expanduser()
-            folder = file.parent
+        file = _sqlite_file(parsed) if self.is_sqlite else None
+        if file is not None:
             if fcntl is not None and parsed.query.get("mode") != "ro":
                 resolved = file.resolve()
                 self._write_queue = _write_queue(resolved)
                 changes = resolved.with_name(resolved.name + ".changes")
             try:
-                folder.mkdir(parents=True, exist_ok=True)
+                file.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise DatabaseConfigError(
-                    f"DATABASE_URL names an SQLite file in {folder}, which cannot be created ({exc.strerror})"
+                    f"DATABASE_URL names an SQLite file in {file.parent}, which cannot be created ({exc.strerror})"
                 ) from None
         try:
             if shared is not None:
@@ -451,8 +456,10 @@ class Database:
                 # the one the next write takes, and its page cache is still current; round robin handed
                 # each write a connection whose cache another's commit had emptied (35 page reads a log,
                 # now 7). An in-memory database has one connection per thread, with no order to choose.
-                lifo = {"pool_use_lifo": True} if _is_sqlite_file(parsed) else {}
-                self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False}, **lifo)
+                pool: dict[str, Any] = (
+                    {"pool_use_lifo": True} if file is not None else {"poolclass": SingletonThreadPool}
+                )
+                self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
                 event.listen(self.engine, "connect", _sqlite_connect)  # a pool event: no cost per statement
                 self.engine.dialect.do_begin = _sqlite_do_begin  # type: ignore[method-assign]
             else:

@@ -151,14 +151,21 @@ def test_concurrent_read_then_write_transactions_all_land(database_url: str) -> 
         "sqlite://",
         "sqlite:///:memory:",
         "sqlite:///file::memory:?uri=true",
+        "sqlite:///file:m?mode=memory&uri=true",
     ],
 )
-def test_an_in_memory_sqlite_database_opens_and_writes(url: str) -> None:
-    """A file's pool hands out the connection returned last; an in-memory database has no such pool."""
+def test_an_in_memory_sqlite_database_opens_and_writes(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file's pool hands out the connection returned last; an in-memory database has no such pool,
+    and no file beside which to keep a write lock or a change counter (once, ``file:m?mode=memory``
+    left an ``m.write-lock`` in the working directory)."""
     from sqlalchemy import text
 
+    monkeypatch.chdir(tmp_path)
     db = Database(url, now=system_now)  # no time is read
     with db.statements() as connection:
         connection.execute(text("CREATE TABLE t (n INTEGER)"))
         connection.execute(text("INSERT INTO t VALUES (1)"))
     db.dispose()
+    assert list(tmp_path.iterdir()) == []
