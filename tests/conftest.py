@@ -136,6 +136,15 @@ def services(settings: Settings, clock: SettableClock) -> Iterator[Services]:
 
 
 @pytest.fixture
+def another_worker(settings: Settings, clock: SettableClock, services: Services) -> Iterator[Services]:
+    """Another worker (or the command line) on the same database as ``services``: its own container,
+    engine, side connection, change listener or counter."""
+    built = Services.build(settings, now=clock)
+    yield built
+    built.close()
+
+
+@pytest.fixture
 def standin() -> Iterator[SlackStandIn]:
     with SlackStandIn() as running:
         yield running

@@ -35,6 +35,8 @@ from bot.partnerships import Partnerships
 from bot.runtime.app import create_app, web_client
 from bot.runtime.server import wsgi_app
 from bot.settings import Settings
+from glossary.model import LookupStatus
+from store.db import Database, request_scope
 
 SECRET = "test-signing-secret"
 TEAM = "T0CSP"
@@ -349,3 +351,32 @@ def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
         code = int(exit_.code or 0)
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+class SideReads:
+    """Counts the reads a store makes on its side connection (the per-request checks: the versions, who is
+    acting, a request key), while ``monkeypatch`` is in force."""
+
+    def __init__(self, db: Database, monkeypatch: Any) -> None:
+        self.sql: list[str] = []
+        side = db._side
+        fetch = side.fetch_one
+
+        def counting(sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+            self.sql.append(sql)
+            return fetch(sql, params)
+
+        monkeypatch.setattr(side, "fetch_one", counting)
+
+    @property
+    def count(self) -> int:
+        return len(self.sql)
+
+    def since(self, mark: int) -> int:
+        return len(self.sql) - mark
+
+
+def found(services: Services, key: str) -> bool:
+    """Whether a look-up of ``key`` finds it, as one request would ask (not counted as usage)."""
+    with request_scope():
+        return services.glossary.lookup(key, count=False).status is LookupStatus.FOUND

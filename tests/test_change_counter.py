@@ -7,22 +7,16 @@ line or an erasure is answered by the next request; a write no csp-bot process c
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from bot.clock import SettableClock
 from bot.container import Services
 from bot.permissions import Actor, Role
-from bot.settings import Settings
-from glossary.model import LookupStatus
 from store import changes
 from store.changes import ChangeBeacon
-from store.db import request_scope
-from tests.harness import run_csp_bot
+from tests.harness import SideReads, found, run_csp_bot
 
 OPERATOR = Actor.operator()
 
@@ -34,67 +28,42 @@ def sqlite_services(services: Services) -> Services:
     return services
 
 
-@pytest.fixture
-def other(settings: Settings, clock: SettableClock, sqlite_services: Services) -> Iterator[Services]:
-    """Another worker (or the command line): its own container, engine, side connection and counter map."""
-    built = Services.build(settings, now=clock)
-    yield built
-    built.close()
-
-
-class SideReads:
-    def __init__(self, services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.count = 0
-        self.sql: list[str] = []
-        fetch = services.db._side.fetch_one
-
-        def counting(sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-            self.count += 1
-            self.sql.append(sql)
-            return fetch(sql, params)
-
-        monkeypatch.setattr(services.db._side, "fetch_one", counting)
-
-
 def _serving(services: Services) -> ChangeBeacon:
     beacon = services.db.listen_for_changes()
     assert isinstance(beacon, ChangeBeacon)
     return beacon
 
 
-def _found(services: Services, key: str) -> bool:
-    with request_scope():
-        return services.glossary.lookup(key, count=False).status is LookupStatus.FOUND
-
-
 def test_a_serving_store_reads_its_checks_once_until_a_change(
-    sqlite_services: Services, other: Services, monkeypatch: pytest.MonkeyPatch
+    sqlite_services: Services, another_worker: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     services = sqlite_services
     _serving(services)
-    assert _found(services, "MARAC")
+    assert found(services, "MARAC")
     assert services.members.actor("U0NOBODY").role is None
-    assert _found(services, "MARAC")  # with the checks every service added: read once more, and kept
-    reads = SideReads(services, monkeypatch)
+    assert found(services, "MARAC")  # with the checks every service added: read once more, and kept
+    reads = SideReads(services.db, monkeypatch)
     for _ in range(5):
-        assert _found(services, "MARAC")
+        assert found(services, "MARAC")
         assert services.members.actor("U0NOBODY").role is None
     assert reads.count == 0, reads.sql
-    other.glossary.add(OPERATOR, "ZQXV", "Test entry ZQXV")  # another worker's edit, counted as it commits
-    assert _found(services, "ZQXV")
+    another_worker.glossary.add(
+        OPERATOR, "ZQXV", "Test entry ZQXV"
+    )  # another worker's edit, counted as it commits
+    assert found(services, "ZQXV")
     assert reads.count == 1, reads.sql  # the versions, once
-    other.glossary.remove(OPERATOR, "ZQXV")
-    assert not _found(services, "ZQXV")
+    another_worker.glossary.remove(OPERATOR, "ZQXV")
+    assert not found(services, "ZQXV")
 
 
 def test_a_one_off_command_reads_every_time(
     sqlite_services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Not serving (``csp-bot ask``): nothing is kept, as before the counter."""
-    assert _found(sqlite_services, "MARAC")
-    reads = SideReads(sqlite_services, monkeypatch)
+    assert found(sqlite_services, "MARAC")
+    reads = SideReads(sqlite_services.db, monkeypatch)
     for _ in range(3):
-        assert _found(sqlite_services, "MARAC")
+        assert found(sqlite_services, "MARAC")
     assert reads.count == 3
 
 
@@ -112,14 +81,14 @@ def test_a_member_added_by_the_command_line_is_seen_by_the_next_request(
 
 
 def test_an_erased_member_is_no_member_at_the_next_request(
-    sqlite_services: Services, other: Services
+    sqlite_services: Services, another_worker: Services
 ) -> None:
     """The erasure deletes the row with a statement through the session, not the ORM's unit of work."""
     services = sqlite_services
-    other.members.add(OPERATOR, "U0ERASED", Role.MEMBER, "TVP")
+    another_worker.members.add(OPERATOR, "U0ERASED", Role.MEMBER, "TVP")
     _serving(services)
     assert services.members.actor("U0ERASED").role is Role.MEMBER  # kept
-    other.data_protection.erase(OPERATOR, "U0ERASED", apply=True)
+    another_worker.data_protection.erase(OPERATOR, "U0ERASED", apply=True)
     assert services.members.actor("U0ERASED").role is None
 
 

@@ -11,7 +11,7 @@ import os
 import select
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -26,12 +26,10 @@ from sqlalchemy.pool import NullPool
 from bot.clock import SettableClock
 from bot.container import Services
 from bot.permissions import Actor, Role
-from bot.settings import Settings
-from glossary.model import LookupStatus
 from store.changes import ChangeListener
 from store.db import Database, _listening_connection, request_scope
 from tests.conftest import TEST_START
-from tests.harness import SlackHarness, run_csp_bot
+from tests.harness import SideReads, SlackHarness, found, run_csp_bot
 from tests.test_request_cost import LOG_ROUND_TRIPS, counted
 
 OPERATOR = Actor.operator()
@@ -72,37 +70,6 @@ def postgres_only(services: Services) -> None:
         pytest.skip("PostgreSQL's change notices")
 
 
-@pytest.fixture
-def other(settings: Settings, clock: SettableClock, services: Services) -> Iterator[Services]:
-    """Another worker (or the command line): its own container, engine, side connection and listener."""
-    built = Services.build(settings, now=clock)
-    yield built
-    built.close()
-
-
-class SideReads:
-    """Counts the reads a store makes on its side connection (the per-request checks)."""
-
-    def __init__(self, db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.sql: list[str] = []
-        side = db._side
-        fetch = side.fetch_one
-
-        def counting(sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
-            self.sql.append(sql)
-            return fetch(sql, params)
-
-        monkeypatch.setattr(side, "fetch_one", counting)
-
-    def since(self, mark: int) -> int:
-        return len(self.sql) - mark
-
-
-def _found(services: Services, key: str) -> bool:
-    with request_scope():
-        return services.glossary.lookup(key, count=False).status is LookupStatus.FOUND
-
-
 def _add_entry(services: Services, key: str) -> None:
     services.glossary.add(OPERATOR, key, f"Test entry {key}")
 
@@ -111,26 +78,26 @@ def _add_entry(services: Services, key: str) -> None:
 
 
 def test_a_listening_worker_reads_nothing_per_look_up_until_a_change(
-    services: Services, other: Services, postgres_only: None, monkeypatch: pytest.MonkeyPatch
+    services: Services, another_worker: Services, postgres_only: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     listener = _listening(services)
     reads = SideReads(services.db, monkeypatch)
-    assert _found(services, "MARAC")
+    assert found(services, "MARAC")
     with request_scope():
         services.plan.priority(1)  # its reader joins the glossary's: both versions in one read from now on
     mark = len(reads.sql)
     for _ in range(5):
-        assert _found(services, "MARAC")
+        assert found(services, "MARAC")
         with request_scope():
             services.plan.priority(1)
     assert reads.since(mark) == 0, reads.sql[mark:]
     notices = listener.notices
-    _add_entry(other, "ZQXV")
+    _add_entry(another_worker, "ZQXV")
     _wait(lambda: listener.notices > notices and listener.epoch() is not None, "the listener read the notice")
-    assert _found(services, "ZQXV")
+    assert found(services, "ZQXV")
     assert reads.since(mark) == 1, "one read of both versions after the notice"
     mark = len(reads.sql)
-    assert _found(services, "ZQXV")
+    assert found(services, "ZQXV")
     assert reads.since(mark) == 0
 
 
@@ -139,10 +106,10 @@ def test_without_a_listener_every_look_up_reads_the_versions(
 ) -> None:
     """SQLite, and PostgreSQL before listening starts: one read per request, as before."""
     reads = SideReads(services.db, monkeypatch)
-    assert _found(services, "MARAC")
+    assert found(services, "MARAC")
     mark = len(reads.sql)
     for _ in range(3):
-        assert _found(services, "MARAC")
+        assert found(services, "MARAC")
     assert reads.since(mark) == 3
 
 
@@ -168,7 +135,7 @@ def test_a_log_through_a_listening_worker_reads_only_its_request_key(
 
 @pytest.mark.parametrize("listener", ["none", "listening", "stopped"])
 def test_an_edit_through_another_store_is_answered_by_the_next_look_up(
-    services: Services, other: Services, listener: str
+    services: Services, another_worker: Services, listener: str
 ) -> None:
     """The window: the edit commits through ``other``; ``services`` (warm, its versions read) answers the
     next look-up. With a listener, from the moment the notice reaches the process; without one (SQLite,
@@ -179,15 +146,15 @@ def test_an_edit_through_another_store_is_answered_by_the_next_look_up(
     if running is not None and listener == "stopped":
         running.stop()
         assert running.epoch() is None
-    assert not _found(services, "ZQXV")
+    assert not found(services, "ZQXV")
     told = _told(running) if listener == "listening" and running is not None else (lambda: True)
-    _add_entry(other, "ZQXV")
+    _add_entry(another_worker, "ZQXV")
     _wait(told, "the notice reached the worker")
-    assert _found(services, "ZQXV")
+    assert found(services, "ZQXV")
     told = _told(running) if listener == "listening" and running is not None else (lambda: True)
-    other.glossary.remove(OPERATOR, "ZQXV")
+    another_worker.glossary.remove(OPERATOR, "ZQXV")
     _wait(told, "the notice reached the worker")
-    assert not _found(services, "ZQXV")
+    assert not found(services, "ZQXV")
 
 
 def test_a_member_added_by_another_process_is_seen_by_the_next_request(
@@ -207,11 +174,11 @@ def test_a_member_added_by_another_process_is_seen_by_the_next_request(
 
 
 def test_a_notice_waiting_on_the_socket_is_answered_before_the_listener_reads_it(
-    services: Services, other: Services, postgres_only: None, monkeypatch: pytest.MonkeyPatch
+    services: Services, another_worker: Services, postgres_only: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A busy worker's listener thread may not have run yet: the look-up polls the socket itself."""
     listener = _listening(services)
-    assert not _found(services, "ZQXV")
+    assert not found(services, "ZQXV")
     release = threading.Event()
     move = listener._move
 
@@ -222,23 +189,23 @@ def test_a_notice_waiting_on_the_socket_is_answered_before_the_listener_reads_it
 
     monkeypatch.setattr(listener, "_move", held_move)
     fd = listener._fd
-    _add_entry(other, "ZQXV")
+    _add_entry(another_worker, "ZQXV")
     _wait(lambda: bool(select.select((fd,), (), (), 0)[0]), "the notice reached the socket")
     try:
         assert listener.epoch() is None
-        assert _found(services, "ZQXV")
+        assert found(services, "ZQXV")
     finally:
         release.set()
     _wait(lambda: listener.epoch() is not None, "the listener read the notice")
-    assert _found(services, "ZQXV")
+    assert found(services, "ZQXV")
 
 
 def test_a_lost_listener_means_reading_per_request_until_it_is_back(
-    services: Services, other: Services, postgres_only: None, monkeypatch: pytest.MonkeyPatch
+    services: Services, another_worker: Services, postgres_only: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     listener = _listening(services)
     reads = SideReads(services.db, monkeypatch)
-    assert not _found(services, "ZQXV")
+    assert not found(services, "ZQXV")
     engine = create_engine(services.db.url, poolclass=NullPool)
     try:
         with engine.begin() as connection:  # the server ends the listening connection (a restart, a kill)
@@ -246,11 +213,11 @@ def test_a_lost_listener_means_reading_per_request_until_it_is_back(
     finally:
         engine.dispose()
     _wait(lambda: listener.epoch() is None, "the loss is seen")
-    _add_entry(other, "ZQXV")  # no notice can reach a lost listener: the next look-up reads
-    assert _found(services, "ZQXV")
+    _add_entry(another_worker, "ZQXV")  # no notice can reach a lost listener: the next look-up reads
+    assert found(services, "ZQXV")
     _wait(lambda: listener.connections == 2 and listener.epoch() is not None, "the listener is back")
     mark = len(reads.sql)
-    assert _found(services, "ZQXV") and _found(services, "ZQXV")
+    assert found(services, "ZQXV") and found(services, "ZQXV")
     assert reads.since(mark) <= 1, "kept again once listening"
 
 
@@ -311,7 +278,7 @@ def test_a_listener_that_cannot_listen_stops_and_every_look_up_reads(
 
 
 def test_a_member_s_role_is_kept_until_a_change(
-    services: Services, other: Services, postgres_only: None, monkeypatch: pytest.MonkeyPatch
+    services: Services, another_worker: Services, postgres_only: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     listener = _listening(services)
     reads = SideReads(services.db, monkeypatch)
@@ -320,11 +287,11 @@ def test_a_member_s_role_is_kept_until_a_change(
     assert services.members.actor("U0NEWBIE").role is None
     assert reads.since(mark) == 0
     told = _told(listener)
-    other.members.add(OPERATOR, "U0NEWBIE", Role.COORDINATOR, "WDC")
+    another_worker.members.add(OPERATOR, "U0NEWBIE", Role.COORDINATOR, "WDC")
     _wait(told, "the notice reached the worker")
     assert services.members.actor("U0NEWBIE").role is Role.COORDINATOR
     told = _told(listener)
-    other.members.remove(OPERATOR, "U0NEWBIE")
+    another_worker.members.remove(OPERATOR, "U0NEWBIE")
     _wait(told, "the notice reached the worker")
     assert services.members.actor("U0NEWBIE").role is None
 
@@ -354,18 +321,18 @@ def test_a_change_this_process_commits_is_seen_without_waiting_for_its_notice(
     monkeypatch.setattr(services.db._side, "listener", quiet)
     reads = SideReads(services.db, monkeypatch)
     assert services.members.actor("U0NEWBIE").role is None
-    assert not _found(services, "ZQXV")
+    assert not found(services, "ZQXV")
     with request_scope():
         assert "BC" not in {o.short for o in services.plan.organisations()}
     mark = len(reads.sql)
-    assert services.members.actor("U0NEWBIE").role is None and not _found(services, "ZQXV")
+    assert services.members.actor("U0NEWBIE").role is None and not found(services, "ZQXV")
     assert reads.since(mark) == 0, "kept while the quiet listener says nothing changed"
     services.members.add(
         OPERATOR, "U0NEWBIE", Role.COORDINATOR, "WDC"
     )  # a members row and the reference version
     assert services.members.actor("U0NEWBIE").role is Role.COORDINATOR
     _add_entry(services, "ZQXV")  # the glossary version, moved through the ORM
-    assert _found(services, "ZQXV")
+    assert found(services, "ZQXV")
     services.planning.add_organisation(
         OPERATOR, "BC", "Buckinghamshire Council"
     )  # the reference version alone
