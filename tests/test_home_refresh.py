@@ -310,3 +310,29 @@ def test_publish_starts_are_purged_after_a_day_and_erased_with_the_person(servic
     services.data_protection.erase(Actor.operator(), "U0ERASED", apply=True)
     with services.db.read() as session:
         assert list(session.scalars(select(HomePublish.user_id))) == []
+
+
+def test_workers_stopping_together_lose_nothing_either_owed(
+    services: Services, another_worker: Services
+) -> None:
+    """Two workers stop at once, both owing one person: the one whose insert meets the other's row still
+    records everyone else it owed. (On PostgreSQL the first worker's row is not yet committed when the
+    second reads who is recorded; a read-then-insert failed there and lost the second's whole batch.)"""
+    background = Background(workers=1)
+    second = HomeRefresher(services.db, background, delay=0)
+    done = threading.Event()
+    with another_worker.db.transaction() as session:  # the first worker records U0SHARED, not yet committed
+        session.add(HomeRefreshOwed(user_id="U0SHARED"))
+        session.flush()
+
+        def stop_second() -> None:
+            second._record_owed(["U0SHARED", "U0ONLYSECOND"])
+            done.set()
+
+        thread = threading.Thread(target=stop_second)
+        thread.start()
+        done.wait(0.5)  # PostgreSQL: the second waits on the uncommitted row; SQLite: on the write lock
+    thread.join(10)
+    assert done.is_set()
+    background.shutdown()
+    assert owed(services) == ["U0ONLYSECOND", "U0SHARED"]

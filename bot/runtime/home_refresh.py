@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from slack_sdk import WebClient
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from bot.runtime.background import Background
 from store import home_publishes
@@ -249,18 +249,14 @@ class HomeRefresher:
             self._clear_owed([user_id])
 
     def _record_owed(self, users: Iterable[str]) -> None:
-        users = sorted(set(users))
         self._maybe_owed = True
+        owed = sorted(set(users))
         try:
-            with self._db.transaction() as session:
-                known = set(
-                    session.scalars(select(HomeRefreshOwed.user_id).where(HomeRefreshOwed.user_id.in_(users)))
-                )
-                session.add_all(HomeRefreshOwed(user_id=user) for user in users if user not in known)
+            with self._db.statements() as connection:
+                home_publishes.record_owed(connection, owed, self._db.utcnow())
         except Exception as error:  # the tab is still refreshed when next opened
-            log.warning("could not record %d owed App Home refreshes (%s)", len(users), type(error).__name__)
+            log.warning("could not record %d owed App Home refreshes (%s)", len(owed), type(error).__name__)
 
     def _clear_owed(self, users: Iterable[str]) -> None:
-        users = list(users)
-        with self._db.transaction() as session:
-            session.execute(delete(HomeRefreshOwed).where(HomeRefreshOwed.user_id.in_(users)))
+        with self._db.statements() as connection:
+            home_publishes.clear_owed(connection, list(users))
