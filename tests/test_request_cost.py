@@ -1,5 +1,5 @@
 """What one request costs the database: SQL statements counted with SQLAlchemy's events (a count, not a
-timing). A log is at most 10 round trips; a look-up reads the glossary version once."""
+timing). A log is at most 9 round trips (issue 14 allows 12); a look-up reads the glossary version once."""
 
 from __future__ import annotations
 
