@@ -662,9 +662,9 @@ class Database:
         if not self.is_sqlite:
             return Database(self.url, now=self.now, partition=slug, shared=self.base_engine, side=self._side)
         main = make_url(self.url)
-        if not main.database or main.database == ":memory:":
+        path = _sqlite_file(main)
+        if path is None:
             raise DatabaseConfigError("partnerships other than the default need a file or a server database")
-        path = Path(main.database).expanduser()
         folder = path.with_name(path.stem + ".partnerships")
         url = main.set(database=str(folder / f"{slug}.db")).render_as_string(hide_password=False)
         store = Database(url, now=self.now, partition=slug)

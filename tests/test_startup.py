@@ -41,10 +41,11 @@ NOT_FOR_A_LOOK_UP = (
 )
 
 
-def _modules_after(tmp_path: Path, *argv: str, among: tuple[str, ...] = HEAVY) -> list[str]:
-    """Which of ``among`` (modules or packages) a fresh ``csp-bot ARGV`` has imported when it ends."""
+def _run_probe(tmp_path: Path, probe: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    """``python -c PROBE ARGV`` in a fresh process with a bare environment (its own HOME and database),
+    from the repository root; it must succeed."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, *argv],
+        [sys.executable, "-c", probe, *argv],
         env={
             "PATH": "/usr/bin:/bin",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'startup.db'}",
@@ -56,6 +57,12 @@ def _modules_after(tmp_path: Path, *argv: str, among: tuple[str, ...] = HEAVY) -
         cwd=Path(__file__).resolve().parents[1],
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def _modules_after(tmp_path: Path, *argv: str, among: tuple[str, ...] = HEAVY) -> list[str]:
+    """Which of ``among`` (modules or packages) a fresh ``csp-bot ARGV`` has imported when it ends."""
+    done = _run_probe(tmp_path, PROBE, *argv)
     loaded = json.loads(done.stderr.strip().splitlines()[-1])
     return sorted(
         {name for name in among for module in loaded if module == name or module.startswith(name + ".")}
@@ -120,19 +127,7 @@ def test_a_command_leaves_its_heap_to_the_os_and_still_prints_everything(tmp_pat
         "from bot.cli import main\n"
         "main(sys.argv[1:])\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe, "--help"],
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
-            "HOME": str(tmp_path),
-        },
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
+    done = _run_probe(tmp_path, probe, "--help")
     assert done.stderr.strip().endswith("frozen at exit: True")
     assert done.stdout.rstrip().endswith(_last_help_line())
 
